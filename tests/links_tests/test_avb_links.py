@@ -1,0 +1,100 @@
+import numpy
+import pytest
+
+import chainer
+
+from vae_avb.links import Adversary
+from vae_avb.links import NoiseEncoder
+
+
+def points(n):
+    return numpy.eye(4, dtype=numpy.float32)[numpy.arange(n) % 4]
+
+
+@pytest.mark.parametrize('dtype', [numpy.float32, numpy.float64])
+@pytest.mark.parametrize('n_noise', [None, 5])
+def test_noise_encoder_shapes(dtype, n_noise):
+    with chainer.using_config('dtype', dtype):
+        encoder = NoiseEncoder(4, 2, n_noise, 16)
+    z = encoder(points(6).astype(dtype))
+    assert z.shape == (6, 2)
+    assert z.dtype == dtype
+    assert encoder.n_noise == (2 if n_noise is None else n_noise)
+
+
+def test_noise_encoder_is_stochastic_and_uses_eps():
+    encoder = NoiseEncoder(4, 2, 3, 16)
+    x = points(4)
+    assert not numpy.allclose(encoder(x).array, encoder(x).array)
+    eps = encoder.sample_noise(4)
+    numpy.testing.assert_array_equal(encoder(x, eps).array,
+                                     encoder(x, eps).array)
+
+
+def test_noise_encoder_centers_x():
+    encoder = NoiseEncoder(4, 2, 3, 16, center_x=True)
+    plain = NoiseEncoder(4, 2, 3, 16, center_x=False)
+    plain.copyparams(encoder)
+    x = points(4)
+    eps = encoder.sample_noise(4)
+    numpy.testing.assert_allclose(encoder(x, eps).array,
+                                  plain(2 * x - 1, eps).array, rtol=1e-6)
+
+
+def test_noise_encoder_bad_eps():
+    encoder = NoiseEncoder(4, 2, 3, 16)
+    with pytest.raises(ValueError, match='eps'):
+        encoder(points(4), numpy.zeros((4, 2), numpy.float32))
+
+
+@pytest.mark.parametrize('dtype', [numpy.float32, numpy.float64])
+@pytest.mark.parametrize('prior_term', [False, True])
+def test_adversary_shape(dtype, prior_term):
+    with chainer.using_config('dtype', dtype):
+        adversary = Adversary(4, 2, 16, 2, prior_term=prior_term)
+    t = adversary(points(6).astype(dtype),
+                  numpy.random.normal(size=(6, 2)).astype(dtype))
+    assert t.shape == (6,)
+    assert t.dtype == dtype
+
+
+def test_adversary_is_tower_inner_product():
+    adversary = Adversary(4, 2, 16, 1, 'relu', center_x=False)
+    x = points(3)
+    z = numpy.random.normal(size=(3, 2)).astype(numpy.float32)
+    gx = numpy.maximum(0, x @ adversary.x_tower[0].W.array.T
+                       + adversary.x_tower[0].b.array)
+    hz = numpy.maximum(0, z @ adversary.z_tower[0].W.array.T
+                       + adversary.z_tower[0].b.array)
+    expected = (gx * hz).sum(axis=1) / 16
+    numpy.testing.assert_allclose(adversary(x, z).array, expected,
+                                  rtol=1e-5, atol=1e-7)
+
+
+def test_adversary_prior_term_adds_half_squared_norm():
+    adversary = Adversary(4, 2, 16, prior_term=True)
+    without = Adversary(4, 2, 16, prior_term=False)
+    without.copyparams(adversary)
+    x = points(5)
+    z = numpy.random.normal(size=(5, 2)).astype(numpy.float32)
+    numpy.testing.assert_allclose(
+        adversary(x, z).array - without(x, z).array,
+        0.5 * (z ** 2).sum(axis=1), rtol=1e-5, atol=1e-6)
+
+
+def test_adversary_depends_on_x():
+    adversary = Adversary(4, 2, 32)
+    z = numpy.tile(numpy.random.normal(size=(1, 2)).astype(numpy.float32),
+                   (4, 1))
+    t = adversary(points(4), z).array
+    # Same z, four different x: four different scores.
+    assert len(numpy.unique(numpy.round(t, 6))) == 4
+    x = chainer.Variable(points(4))
+    chainer.functions.sum(adversary(x, z)).backward()
+    assert numpy.abs(x.grad).sum() > 0
+
+
+def test_adversary_rows_must_match():
+    adversary = Adversary(4, 2, 16)
+    with pytest.raises(ValueError, match='rows'):
+        adversary(points(4), numpy.zeros((3, 2), numpy.float32))

@@ -1,0 +1,1 @@
+from vae_avb.initializers.xavier import Xavier  # NOQA

@@ -1,0 +1,71 @@
+import chainer
+import chainer.functions as F
+
+from vae_avb.links.mlp import MLP
+from vae_avb.utils import check_batch
+
+
+class Adversary(chainer.Chain):
+
+    """AVB adversary ``T(x, z) = <g(x), h(z)> / n_hidden`` (+ prior term).
+
+    Mescheder et al. 2017, Eq. (3.3): ``T`` tells pairs ``(x, z ~ q(z|x))``
+    (label 1) from pairs ``(x, z ~ p(z))`` (label 0); at its optimum
+    ``T*(x, z) = log q(z|x) - log p(z)``. As in seed 004, ``T`` is the
+    inner product of an x tower ``g`` and a z tower ``h`` (each ``n_layers``
+    activated layers of width ``n_hidden``), divided by ``n_hidden``.
+    ``prior_term`` adds ``0.5 * ||z||^2``, which is ``-log p(z)`` up to a
+    constant: the authors add it so that ``T`` only has to learn
+    ``log q(z|x)`` plus a constant.
+
+    Args:
+        n_in (int): Data size ``D``.
+        n_latent (int): Latent size.
+        n_hidden (int): Width of both towers (seed 004: 512).
+        n_layers (int): Layers in each tower (seed 004: 3).
+        activation (str or callable): Activation (seed 004: relu).
+        center_x (bool): Feed ``2x - 1`` to the x tower (seed 004).
+        prior_term (bool): Add ``0.5 * ||z||^2`` to the output.
+    """
+
+    def __init__(self, n_in, n_latent, n_hidden=512, n_layers=3,
+                 activation='relu', center_x=True, prior_term=False):
+        super(Adversary, self).__init__()
+        if n_layers < 1:
+            raise ValueError(
+                'Adversary: n_layers must be at least 1, got {}'.format(
+                    n_layers))
+        self.n_in = n_in
+        self.n_latent = n_latent
+        self.n_hidden = n_hidden
+        self.center_x = center_x
+        self.prior_term = prior_term
+        with self.init_scope():
+            self.x_tower = MLP(n_in, n_hidden, n_hidden, n_layers - 1,
+                               activation, activate_output=True)
+            self.z_tower = MLP(n_latent, n_hidden, n_hidden, n_layers - 1,
+                               activation, activate_output=True)
+
+    def forward(self, x, z):
+        """Scores pairs.
+
+        Args:
+            x (chainer.Variable or array): Shape ``(B, n_in)``.
+            z (chainer.Variable or array): Shape ``(B, n_latent)``.
+
+        Returns:
+            chainer.Variable: Logits ``T(x, z)`` of shape ``(B,)``.
+        """
+        dtype = self.x_tower[0].W.dtype
+        check_batch(x, self.n_in, 'x', 'Adversary', dtype)
+        check_batch(z, self.n_latent, 'z', 'Adversary', dtype)
+        if x.shape[0] != z.shape[0]:
+            raise ValueError(
+                'Adversary: x has {} rows but z has {}; pass one z per '
+                'x'.format(x.shape[0], z.shape[0]))
+        if self.center_x:
+            x = 2 * x - 1
+        t = F.sum(self.x_tower(x) * self.z_tower(z), axis=1) / self.n_hidden
+        if self.prior_term:
+            t = t + 0.5 * F.sum(z * z, axis=1)
+        return t

@@ -1,0 +1,63 @@
+import chainer
+import chainer.links as L
+
+from vae_avb.initializers import Xavier
+from vae_avb.utils import get_activation
+
+
+class MLP(chainer.ChainList):
+
+    """Multi-layer perceptron: ``n_layers`` hidden layers and an output.
+
+    ``n_in -> n_hidden -> ... -> n_hidden -> n_out``: ``n_layers + 1``
+    :class:`~chainer.links.Linear` layers, the activation after each hidden
+    layer, and after the output layer too when ``activate_output`` is true
+    (the towers of :class:`~vae_avb.links.Adversary` use that). Weights are
+    Xavier-initialised (the seeds' choice), biases zero.
+
+    Args:
+        n_in (int): Input size.
+        n_hidden (int): Width of every hidden layer.
+        n_out (int): Output size.
+        n_layers (int): Number of hidden layers (0 gives one Linear).
+        activation (str or callable): ``'tanh'``, ``'relu'``, ``'elu'``,
+            ``'softplus'`` or a function.
+        activate_output (bool): Apply the activation to the output too.
+        initialW: Weight initializer; default :class:`~vae_avb.initializers.Xavier`.
+    """
+
+    def __init__(self, n_in, n_hidden, n_out, n_layers=1, activation='tanh',
+                 activate_output=False, initialW=None):
+        for name, size in (('n_in', n_in), ('n_hidden', n_hidden),
+                           ('n_out', n_out)):
+            if int(size) != size or size < 1:
+                raise ValueError(
+                    'MLP: {} must be a positive integer, got {!r}'.format(
+                        name, size))
+        if int(n_layers) != n_layers or n_layers < 0:
+            raise ValueError(
+                'MLP: n_layers must be a non-negative integer, got '
+                '{!r}'.format(n_layers))
+        super(MLP, self).__init__()
+        self.activation = get_activation(activation)
+        self.activate_output = activate_output
+        self.n_in = n_in
+        self.n_out = n_out
+        sizes = [n_in] + [n_hidden] * n_layers + [n_out]
+        for size_in, size_out in zip(sizes[:-1], sizes[1:]):
+            self.append(L.Linear(
+                size_in, size_out, initialW=initialW or Xavier()))
+
+    def forward(self, x):
+        """Applies the layers to ``x`` of shape ``(B, n_in)``.
+
+        Returns:
+            chainer.Variable: Shape ``(B, n_out)``.
+        """
+        h = x
+        last = len(self) - 1
+        for i, layer in enumerate(self):
+            h = layer(h)
+            if i < last or self.activate_output:
+                h = self.activation(h)
+        return h

@@ -1,0 +1,63 @@
+import chainer
+import chainer.functions as F
+
+from vae_avb.links.mlp import MLP
+from vae_avb.utils import check_batch
+
+
+class NoiseEncoder(chainer.Chain):
+
+    """AVB's implicit encoder ``z = f(x, eps)`` with ``eps ~ N(0, I)``.
+
+    Mescheder et al. 2017, Section 3 and Algorithm 1: the noise enters the
+    network as an input, so ``q(z|x)`` has no closed-form density. The
+    network is an MLP on ``concat(x', eps)`` with ``x' = 2x - 1`` when
+    ``center_x`` (seed 004) and ``x' = x`` otherwise.
+
+    Args:
+        n_in (int): Data size ``D``.
+        n_latent (int): Latent size.
+        n_noise (int or None): Noise size; ``None`` means ``n_latent``
+            (seed 004). The authors use 64 on the toy.
+        n_hidden (int): Width of the hidden layers (seed 004: 512).
+        n_layers (int): Number of hidden layers (seed 004: 3).
+        activation (str or callable): Hidden activation (seed 004: relu).
+        center_x (bool): Feed ``2x - 1`` instead of ``x``.
+    """
+
+    def __init__(self, n_in, n_latent, n_noise=None, n_hidden=512,
+                 n_layers=3, activation='relu', center_x=True):
+        super(NoiseEncoder, self).__init__()
+        self.n_in = n_in
+        self.n_latent = n_latent
+        self.n_noise = n_latent if n_noise is None else n_noise
+        self.center_x = center_x
+        with self.init_scope():
+            self.mlp = MLP(n_in + self.n_noise, n_hidden, n_latent, n_layers,
+                           activation)
+
+    def sample_noise(self, batch_size):
+        """Draws ``eps ~ N(0, I)`` of shape ``(batch_size, n_noise)``."""
+        return self.xp.random.standard_normal(
+            (batch_size, self.n_noise)).astype(self.mlp[0].W.dtype,
+                                               copy=False)
+
+    def forward(self, x, eps=None):
+        """Draws one ``z`` per example.
+
+        Args:
+            x (chainer.Variable or array): Shape ``(B, n_in)``.
+            eps (array or None): Noise ``(B, n_noise)``; drawn fresh from
+                the global random state when ``None``.
+
+        Returns:
+            chainer.Variable: ``z`` of shape ``(B, n_latent)``.
+        """
+        dtype = self.mlp[0].W.dtype
+        check_batch(x, self.n_in, 'x', 'NoiseEncoder', dtype)
+        if eps is None:
+            eps = self.sample_noise(x.shape[0])
+        check_batch(eps, self.n_noise, 'eps', 'NoiseEncoder', dtype)
+        if self.center_x:
+            x = 2 * x - 1
+        return self.mlp(F.concat((x, eps), axis=1))

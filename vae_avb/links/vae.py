@@ -1,0 +1,70 @@
+import chainer
+
+from vae_avb.links.bernoulli_decoder import BernoulliDecoder
+from vae_avb.links.gaussian_encoder import GaussianEncoder
+
+
+class VAE(chainer.Chain):
+
+    """Variational autoencoder: a Gaussian encoder and a Bernoulli decoder.
+
+    Kingma & Welling 2013 with the prior ``p(z) = N(0, I)``. The loss lives
+    in :class:`vae_avb.losses.ELBOLoss`; this chain only holds the two
+    networks and the inference helpers the seeds use.
+
+    Args:
+        encoder (GaussianEncoder): ``x -> (mu, ln_var)``.
+        decoder (BernoulliDecoder): ``z -> logits``.
+    """
+
+    def __init__(self, encoder, decoder):
+        super(VAE, self).__init__()
+        if encoder.n_latent != decoder.n_latent:
+            raise ValueError(
+                'VAE: the encoder has n_latent={} but the decoder {}; build '
+                'both with the same n_latent'.format(
+                    encoder.n_latent, decoder.n_latent))
+        self.n_latent = encoder.n_latent
+        with self.init_scope():
+            self.encoder = encoder
+            self.decoder = decoder
+
+    @classmethod
+    def mlp(cls, n_in=784, n_latent=20, n_hidden=500, n_layers=1,
+            activation='tanh'):
+        """Builds an MLP VAE; defaults are Chainer's example (784-500-20)."""
+        return cls(
+            GaussianEncoder(n_in, n_latent, n_hidden, n_layers, activation),
+            BernoulliDecoder(n_latent, n_in, n_hidden, n_layers, activation))
+
+    def encode(self, x):
+        """Returns ``(mu, ln_var)`` of ``q(z|x)``, each ``(B, n_latent)``."""
+        return self.encoder(x)
+
+    def decode(self, z, sigmoid=True):
+        """Returns probabilities (or logits with ``sigmoid=False``)."""
+        return self.decoder(z, sigmoid=sigmoid)
+
+    def forward(self, x, sigmoid=True):
+        """Reconstructs ``x`` by decoding the posterior mean, as the seeds."""
+        return self.reconstruct(x, sigmoid)
+
+    def reconstruct(self, x, sigmoid=True):
+        """Decodes the posterior mean ``mu(x)``; shape ``(B, n_in)``."""
+        mu, _ = self.encoder(x)
+        return self.decoder(mu, sigmoid=sigmoid)
+
+    def sample_prior(self, n):
+        """Draws ``n`` codes ``z ~ N(0, I)`` on the chain's device.
+
+        Uses the global random state of the array module, as
+        :func:`chainer.functions.gaussian` does.
+        """
+        xp = self.xp
+        dtype = self.decoder.mlp[0].W.dtype
+        return xp.random.standard_normal(
+            (n, self.n_latent)).astype(dtype, copy=False)
+
+    def sample(self, n, sigmoid=True):
+        """Decodes ``n`` draws from the prior; shape ``(n, n_in)``."""
+        return self.decoder(self.sample_prior(n), sigmoid=sigmoid)

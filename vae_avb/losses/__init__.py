@@ -1,0 +1,3 @@
+from vae_avb.losses.adversary_loss import AdversaryLoss  # NOQA
+from vae_avb.losses.avb_loss import AVBLoss  # NOQA
+from vae_avb.losses.elbo_loss import ELBOLoss  # NOQA

@@ -1,0 +1,57 @@
+import chainer
+import chainer.functions as F
+
+from vae_avb.functions import bernoulli_nll
+
+
+class AVBLoss(chainer.Chain):
+
+    """Encoder/decoder objective of Adversarial Variational Bayes.
+
+    Mescheder et al. 2017, Eq. (3.7) and Algorithm 1, as a loss to
+    minimise::
+
+        loss = E_x E_eps [ -log p(x | z) + T(x, z) ],  z = z_phi(x, eps)
+
+    ``T(x, z)`` stands for ``log q(z|x) - log p(z)``, so this is the
+    negative ELBO with the KL replaced by the adversary's estimate. Both
+    terms are per example (the reconstruction summed over data dimensions,
+    ``T`` one scalar per pair) and averaged over the batch; mixing a
+    per-dimension mean with a per-example ``T`` is the known pitfall that
+    breaks training. Gradients flow through ``T`` into the encoder; the
+    adversary's own parameters must be left to its optimizer.
+
+    Reports ``loss``, ``reconstruction`` and ``kl`` (the estimate
+    ``E[T]``) through :func:`chainer.report`.
+
+    Args:
+        encoder (vae_avb.links.NoiseEncoder): ``z = f(x, eps)``.
+        decoder (vae_avb.links.BernoulliDecoder): ``z -> logits``.
+        adversary (vae_avb.links.Adversary): ``T(x, z)``.
+    """
+
+    def __init__(self, encoder, decoder, adversary):
+        super(AVBLoss, self).__init__()
+        with self.init_scope():
+            self.encoder = encoder
+            self.decoder = decoder
+            self.adversary = adversary
+
+    def forward(self, x, eps=None):
+        """Computes the loss on a batch ``x`` of shape ``(B, D)``.
+
+        Args:
+            x (array): Data in ``[0, 1]``.
+            eps (array or None): Encoder noise ``(B, n_noise)``; fresh
+                when ``None``.
+
+        Returns:
+            chainer.Variable: The scalar loss, in nats per example.
+        """
+        z = self.encoder(x, eps)
+        reconstruction = bernoulli_nll(x, self.decoder(z))
+        kl = F.mean(self.adversary(x, z))
+        loss = reconstruction + kl
+        chainer.report({'loss': loss, 'reconstruction': reconstruction,
+                        'kl': kl}, self)
+        return loss

@@ -1,0 +1,3 @@
+from vae_avb.utils.activation import get_activation  # NOQA
+from vae_avb.utils.check import check_batch  # NOQA
+from vae_avb.utils.check import check_values  # NOQA

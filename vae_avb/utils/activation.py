@@ -1,0 +1,31 @@
+import chainer.functions as F
+
+
+ACTIVATIONS = {
+    'tanh': F.tanh,
+    'relu': F.relu,
+    'elu': F.elu,
+    'softplus': F.softplus,
+    'sigmoid': F.sigmoid,
+}
+
+
+def get_activation(activation):
+    """Returns the activation function named ``activation``.
+
+    Args:
+        activation (str or callable): One of ``'tanh'``, ``'relu'``,
+            ``'elu'``, ``'softplus'``, ``'sigmoid'``, or a callable that is
+            returned unchanged.
+
+    Returns:
+        callable: A function of one :class:`chainer.Variable`.
+    """
+    if callable(activation):
+        return activation
+    try:
+        return ACTIVATIONS[activation]
+    except (KeyError, TypeError):
+        raise ValueError(
+            'unknown activation {!r}: use one of {} or pass a '
+            'callable'.format(activation, ', '.join(sorted(ACTIVATIONS))))

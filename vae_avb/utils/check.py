@@ -1,0 +1,71 @@
+import numpy
+
+import chainer
+from chainer import backend
+
+
+def check_batch(x, n_features, name='x', where='input', dtype=None):
+    """Checks that ``x`` is a float batch of shape ``(B, n_features)``.
+
+    Shape and dtype are read from metadata only, so this costs nothing and
+    always runs.
+
+    Args:
+        x (chainer.Variable or array): The batch.
+        n_features (int): Expected size of the second axis.
+        name (str): Name of the argument, used in the message.
+        where (str): What is checking, used in the message.
+        dtype: Expected dtype; ``None`` accepts any floating dtype.
+
+    Raises:
+        ValueError: The shape is not ``(B, n_features)``.
+        TypeError: The dtype is not floating or is not ``dtype``.
+    """
+    shape = x.shape
+    if len(shape) != 2 or shape[1] != n_features:
+        raise ValueError(
+            '{}: {} has shape {}, expected (batch, {}); flatten images to '
+            'vectors of {} features'.format(
+                where, name, tuple(shape), n_features, n_features))
+    kind = numpy.dtype(x.dtype).kind
+    if kind != 'f' or (dtype is not None and x.dtype != dtype):
+        expected = numpy.dtype(dtype).name if dtype is not None else 'float'
+        raise TypeError(
+            '{}: {} has dtype {}, expected {}; convert with '
+            '{}.astype(numpy.{})'.format(
+                where, name, numpy.dtype(x.dtype).name, expected, name,
+                expected if dtype is not None else 'float32'))
+
+
+def check_values(x, name='x', where='input', unit_interval=False):
+    """Checks that ``x`` is finite and, optionally, inside ``[0, 1]``.
+
+    This reads the data (a device synchronisation on GPU), so it runs only
+    while ``chainer.config.type_check`` is ``True`` (Chainer's default).
+    A training loop that validated its dataset once may switch it off.
+
+    Args:
+        x (chainer.Variable or array): Values to check.
+        name (str): Name of the argument, used in the message.
+        where (str): What is checking, used in the message.
+        unit_interval (bool): Also require ``0 <= x <= 1``, as a Bernoulli
+            likelihood does.
+
+    Raises:
+        ValueError: ``x`` holds NaN or inf, or leaves ``[0, 1]``.
+    """
+    if not chainer.config.type_check:
+        return
+    array = x.array if isinstance(x, chainer.Variable) else x
+    xp = backend.get_array_module(array)
+    if not bool(xp.isfinite(array).all()):
+        raise ValueError(
+            '{}: {} contains NaN or inf; clean the data (for instance '
+            'numpy.nan_to_num) before training'.format(where, name))
+    if unit_interval and array.size:
+        low, high = float(array.min()), float(array.max())
+        if low < 0 or high > 1:
+            raise ValueError(
+                '{}: {} must lie in [0, 1] for a Bernoulli likelihood, found '
+                'values in [{:g}, {:g}]; rescale it (images: divide by '
+                '255)'.format(where, name, low, high))
