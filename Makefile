@@ -27,7 +27,7 @@ $(STAMP): setup.py requirements/constraints.txt
 	@touch $@
 
 demo: $(STAMP)
-	$(VENV)/bin/python examples/four_points/train_vae.py --out $(DEMO_OUT)
+	$(VENV)/bin/python examples/mnist/train_vae.py --epoch 3 --eval-k 500 --eval-size 1000 --out $(DEMO_OUT)
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest tests -m 'not slow'

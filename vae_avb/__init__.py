@@ -1,9 +1,11 @@
 """vae_avb: VAE and Adversarial Variational Bayes in Chainer."""
 
 from vae_avb import datasets  # NOQA
+from vae_avb import evaluation  # NOQA
 from vae_avb import functions  # NOQA
 from vae_avb import initializers  # NOQA
 from vae_avb import links  # NOQA
 from vae_avb import losses  # NOQA
+from vae_avb import visualization  # NOQA
 
 __version__ = '0.1.0'

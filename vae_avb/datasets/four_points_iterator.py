@@ -18,7 +18,7 @@ class FourPointsIterator(chainer.dataset.Iterator):
         batch_size (int): Points per batch.
         seed (int or None): Seed of the iterator's own random state.
         epoch_size (int): Examples per nominal epoch.
-        with_index (bool): Return ``(points, indices)`` instead of points.
+        with_index (bool): Make every example a ``(point, index)`` pair.
     """
 
     def __init__(self, batch_size, seed=None, epoch_size=4096,
@@ -42,8 +42,12 @@ class FourPointsIterator(chainer.dataset.Iterator):
         epoch = self.iteration * self.batch_size // self.epoch_size
         self.is_new_epoch = epoch > self.epoch
         self.epoch = epoch
-        batch = self.points[indices]
-        return (batch, indices) if self.with_index else batch
+        points = self.points[indices]
+        # A list of examples, as every Chainer iterator returns, so that
+        # the usual converters (concat_examples) apply.
+        if self.with_index:
+            return list(zip(points, indices))
+        return list(points)
 
     @property
     def epoch_detail(self):

@@ -1,0 +1,178 @@
+#!/usr/bin/env python
+"""Trains a VAE on MNIST (Kingma & Welling 2013) with Chainer's Trainer.
+
+Defaults follow Chainer's own VAE example (784-500-20 tanh, Adam 1e-3,
+batch 100, 100 epochs, grey-level data). At the end the script writes
+figures and ``metrics.json`` (nats per test example) to ``--out``.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy
+
+import chainer
+from chainer import training
+from chainer.training import extensions
+
+from vae_avb.datasets import get_mnist
+from vae_avb.datasets.mnist import BINARIZATIONS
+from vae_avb.evaluation import importance_weighted_log_likelihood
+from vae_avb.evaluation import mean_report
+from vae_avb.links import VAE
+from vae_avb.losses import ELBOLoss
+from vae_avb.utils.activation import ACTIVATIONS
+from vae_avb.visualization import save_image_grid
+
+# The images Chainer's example shows, so figures can be compared.
+TRAIN_INDICES = [1, 3, 5, 10, 2, 0, 13, 15, 17]
+TEST_INDICES = [3, 2, 1, 18, 4, 8, 11, 17, 61]
+
+
+def positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            'must be a positive integer, got {}'.format(text))
+    return value
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--device', '-d', default='-1',
+                        help='@numpy or -1 for the CPU, 0 or @cupy:0 for a '
+                        'GPU')
+    parser.add_argument('--epoch', '-e', type=positive_int, default=100)
+    parser.add_argument('--batch-size', '-b', type=positive_int, default=100)
+    parser.add_argument('--dim-z', '-z', type=positive_int, default=20)
+    parser.add_argument('--dim-h', type=positive_int, default=500)
+    parser.add_argument('--n-layers', type=positive_int, default=1,
+                        help='hidden layers in encoder and decoder')
+    parser.add_argument('--activation', choices=sorted(ACTIVATIONS),
+                        default='tanh')
+    parser.add_argument('--beta', type=float, default=1.0,
+                        help='KL weight (the seeds\' C)')
+    parser.add_argument('--k', type=positive_int, default=1,
+                        help='samples of z per example in training')
+    parser.add_argument('--lr', type=float, default=1e-3)
+    parser.add_argument('--binarize', choices=BINARIZATIONS, default='none')
+    parser.add_argument('--eval-k', type=positive_int, default=5000,
+                        help='importance samples for the test '
+                        'log-likelihood')
+    parser.add_argument('--eval-size', type=positive_int, default=None,
+                        help='test examples used for the log-likelihood '
+                        '(default: all)')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--out', '-o', default='results/mnist_vae')
+    parser.add_argument('--resume', '-r', default='',
+                        help='snapshot to resume from')
+    parser.add_argument('--test', action='store_true',
+                        help='tiny data and one epoch, to check the script')
+    args = parser.parse_args(argv)
+    try:
+        args.device = chainer.get_device(args.device)
+    except Exception as e:
+        parser.error('unknown --device {!r} ({}); use -1 or @numpy for the '
+                     'CPU, 0 or @cupy:0 for a GPU'.format(args.device, e))
+    if args.test:
+        args.epoch = 1
+        args.eval_k = min(args.eval_k, 10)
+    return args
+
+
+def load_data(args):
+    train, test = get_mnist(binarize=args.binarize, seed=args.seed)
+    if args.test:
+        train, test = train[:600], test[:100]
+    return train, test
+
+
+def save_figures(vae, train, test, out):
+    device = vae.device
+    with chainer.no_backprop_mode(), chainer.using_config('train', False):
+        for name, data, indices in (('train', train, TRAIN_INDICES),
+                                    ('test', test, TEST_INDICES)):
+            x = numpy.stack([data[i] for i in indices if i < len(data)])
+            save_image_grid(x, os.path.join(out, name + '.png'),
+                            title='{} images'.format(name))
+            save_image_grid(vae.reconstruct(device.send(x)),
+                            os.path.join(out, name + '_reconstructed.png'),
+                            title='{} reconstructions'.format(name))
+        save_image_grid(vae.sample(9), os.path.join(out, 'sampled.png'),
+                        title='samples, z ~ N(0, I)')
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    numpy.random.seed(args.seed)
+    device = args.device
+    device.use()
+    if device.xp is not numpy:
+        device.xp.random.seed(args.seed)
+    train, test = load_data(args)
+
+    vae = VAE.mlp(784, args.dim_z, args.dim_h, args.n_layers,
+                  args.activation)
+    loss = ELBOLoss(vae, beta=args.beta, k=args.k)
+    loss.to_device(device)
+    optimizer = chainer.optimizers.Adam(args.lr)
+    optimizer.setup(loss)
+
+    train_iter = chainer.iterators.SerialIterator(train, args.batch_size)
+    test_iter = chainer.iterators.SerialIterator(
+        test, args.batch_size, repeat=False, shuffle=False)
+    updater = training.updaters.StandardUpdater(
+        train_iter, optimizer, device=device)
+    trainer = training.Trainer(updater, (args.epoch, 'epoch'), out=args.out)
+    trainer.extend(extensions.Evaluator(test_iter, loss, device=device))
+    trainer.extend(extensions.snapshot(
+        filename='snapshot_epoch_{.updater.epoch}'), trigger=(1, 'epoch'))
+    trainer.extend(extensions.LogReport())
+    trainer.extend(extensions.PlotReport(
+        ['main/loss', 'validation/main/loss'], 'epoch',
+        file_name='loss.png'))
+    trainer.extend(extensions.PrintReport(
+        ['epoch', 'main/loss', 'validation/main/loss',
+         'main/reconstruction', 'main/kl', 'elapsed_time']))
+    trainer.extend(extensions.ProgressBar(update_interval=10))
+    if args.resume:
+        chainer.serializers.load_npz(args.resume, trainer)
+
+    start = time.time()
+    trainer.run()
+    train_seconds = time.time() - start
+    n_trained = args.epoch * len(train)
+
+    summary = mean_report(loss, test, args.batch_size)
+    eval_x = test[:args.eval_size] if args.eval_size else test
+    log_likelihood = importance_weighted_log_likelihood(
+        vae, eval_x, k=args.eval_k)
+    metrics = {
+        'test_elbo': -float(summary['reconstruction'])
+        - float(summary['kl']),
+        'test_log_likelihood': float(log_likelihood.mean()),
+        'test_reconstruction': float(summary['reconstruction']),
+        'test_kl': float(summary['kl']),
+        'eval_k': args.eval_k,
+        'eval_size': len(eval_x),
+        'epochs': args.epoch,
+        'train_seconds': train_seconds,
+        'samples_per_second': n_trained / train_seconds,
+        'dim_z': args.dim_z,
+        'binarize': args.binarize,
+        'device': str(device),
+    }
+    save_figures(vae, train, test, args.out)
+    with open(os.path.join(args.out, 'metrics.json'), 'w') as f:
+        json.dump(metrics, f, indent=2)
+    for key, value in metrics.items():
+        print('{:>20}: {}'.format(key, value))
+    print('figures and metrics.json written to {}'.format(
+        os.path.abspath(args.out)))
+    return metrics
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])

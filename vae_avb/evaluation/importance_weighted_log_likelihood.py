@@ -1,0 +1,74 @@
+
+import numpy
+
+import chainer
+from chainer import backend
+
+from vae_avb.evaluation.log_weights import log_likelihood_terms
+from vae_avb.evaluation.log_weights import log_normal
+from vae_avb.utils import check_values
+
+
+def _logmeanexp(a, axis):
+    xp = backend.get_array_module(a)
+    top = a.max(axis=axis)
+    return top + xp.log(xp.exp(a - xp.expand_dims(top, axis)).mean(axis=axis))
+
+
+def importance_weighted_log_likelihood(vae, x, k=5000, batch_size=100,
+                                       max_rows=50000):
+    """Importance-sampled estimate of ``log p(x)`` for each example.
+
+    The bound of Burda et al. 2015 (IWAE), Eq. (8), with the encoder as the
+    proposal::
+
+        log p(x) ~ log (1/k) sum_i p(x|z_i) p(z) / q(z_i|x),  z_i ~ q(z|x)
+
+    It is a lower bound in expectation that tightens as ``k`` grows and
+    equals the ELBO in expectation at ``k = 1``. Draws use the global
+    random state of the array module.
+
+    Args:
+        vae (vae_avb.links.VAE): The model.
+        x (array): Data ``(N, D)`` in ``[0, 1]``, on the model's device or
+            on the host (copied batch by batch).
+        k (int): Importance samples per example (the IWAE paper uses 5000).
+        batch_size (int): Examples encoded at once.
+        max_rows (int): Largest number of decoder rows in one pass; the
+            ``k`` samples are split into chunks to respect it.
+
+    Returns:
+        numpy.ndarray: ``log p(x)`` estimates, shape ``(N,)``, float64, in
+        nats.
+    """
+    if k < 1 or batch_size < 1 or max_rows < 1:
+        raise ValueError(
+            'importance_weighted_log_likelihood: k, batch_size and max_rows '
+            'must be positive, got {}, {}, {}'.format(k, batch_size,
+                                                      max_rows))
+    check_values(x, 'x', 'importance_weighted_log_likelihood',
+                 unit_interval=True)
+    device = vae.device
+    results = []
+    for start in range(0, len(x), batch_size):
+        batch = device.send(x[start:start + batch_size])
+        results.append(backend.CpuDevice().send(
+            _batch_estimate(vae, batch, k, max_rows)))
+    return numpy.concatenate(results)
+
+
+def _batch_estimate(vae, x, k, max_rows):
+    xp = backend.get_array_module(x)
+    with chainer.no_backprop_mode(), chainer.using_config('train', False):
+        mu, ln_var = vae.encode(x)
+    mu = mu.array.astype(xp.float64)
+    ln_var = ln_var.array.astype(xp.float64)
+    chunk = max(1, max_rows // len(x))
+    log_weights = []
+    for done in range(0, k, chunk):
+        eps = xp.random.standard_normal((min(chunk, k - done),) + mu.shape)
+        z = mu + xp.exp(0.5 * ln_var) * eps
+        log_q = log_normal(z, mu, ln_var)
+        log_weights.append(
+            log_likelihood_terms(vae.decoder, x, z) - log_q)
+    return _logmeanexp(xp.concatenate(log_weights), axis=0)

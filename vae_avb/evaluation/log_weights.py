@@ -1,0 +1,36 @@
+import math
+
+import chainer
+from chainer import backend
+
+from vae_avb.functions import bernoulli_nll
+
+
+def log_normal(z, mean=0., ln_var=0.):
+    """Log density of a diagonal Gaussian, summed over the last axis."""
+    xp = backend.get_array_module(z)
+    return -0.5 * (((z - mean) ** 2) * xp.exp(-ln_var) + ln_var
+                   + math.log(2 * math.pi)).sum(axis=-1)
+
+
+def log_likelihood_terms(decoder, x, z):
+    """``log p(x|z) + log p(z)`` for ``z`` of shape ``(S, B, n_latent)``.
+
+    Every one of the ``S`` codes of example ``b`` is scored against
+    ``x[b]``; the decoder sees one batch of ``S * B`` rows.
+
+    Returns:
+        array: Shape ``(S, B)``, float64.
+    """
+    xp = backend.get_array_module(z)
+    n_samples, batch_size, n_latent = z.shape
+    flat = z.reshape(n_samples * batch_size, n_latent)
+    with chainer.no_backprop_mode(), \
+            chainer.using_config('train', False), \
+            chainer.using_config('type_check', False):
+        logits = decoder(flat.astype(decoder.mlp[0].W.dtype, copy=False))
+        x_rows = xp.broadcast_to(x, (n_samples,) + x.shape).reshape(
+            n_samples * batch_size, -1)
+        log_px = -bernoulli_nll(x_rows, logits, reduce='no').array
+    log_px = log_px.astype(xp.float64).reshape(n_samples, batch_size)
+    return log_px + log_normal(z.astype(xp.float64))

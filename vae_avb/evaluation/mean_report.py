@@ -1,0 +1,36 @@
+import chainer
+from chainer import reporter as reporter_module
+
+
+def mean_report(loss, x, batch_size=100):
+    """Runs a loss calculator over a dataset and averages what it reports.
+
+    The loss is called on consecutive batches, without backprop and with
+    ``train`` off; every value it passes to :func:`chainer.report` is
+    averaged over examples (batches weighted by their size).
+
+    Args:
+        loss (chainer.Chain): A loss calculator such as
+            :class:`vae_avb.losses.ELBOLoss`.
+        x (array): Data ``(N, D)``, on the host or the loss's device.
+        batch_size (int): Examples per call.
+
+    Returns:
+        dict: Reported name (``'loss'``, ``'reconstruction'``, ...) to
+        float mean.
+    """
+    reporter = chainer.Reporter()
+    reporter.add_observer('main', loss)
+    totals = {}
+    for start in range(0, len(x), batch_size):
+        batch = loss.device.send(x[start:start + batch_size])
+        observation = {}
+        with reporter, reporter_module.report_scope(observation), \
+                chainer.no_backprop_mode(), \
+                chainer.using_config('train', False):
+            loss(batch)
+        for key, value in observation.items():
+            name = key[len('main/'):]
+            totals[name] = totals.get(name, 0.) + float(
+                chainer.as_array(value)) * len(batch)
+    return {name: total / len(x) for name, total in totals.items()}
