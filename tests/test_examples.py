@@ -11,7 +11,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Every example script with the metrics its --test run must write.
 EXAMPLES = {
     'examples/mnist/train_vae.py': ['test_elbo', 'test_log_likelihood'],
+    'examples/four_points/train.py': ['elbo', 'log_likelihood'],
 }
+# Scripts that drive other examples: run with --test, checked apart.
+DRIVERS = ['examples/four_points/reproduce.py']
 
 
 def load_example(path):
@@ -26,7 +29,8 @@ def test_every_example_is_listed():
     found = {os.path.relpath(p, ROOT) for p in glob.glob(
         os.path.join(ROOT, 'examples', '**', '*.py'), recursive=True)
         if os.path.basename(p).startswith(('train', 'plot', 'reproduce'))}
-    assert found == set(EXAMPLES), 'add new examples to EXAMPLES'
+    assert found == set(EXAMPLES) | set(DRIVERS), \
+        'add new examples to EXAMPLES or DRIVERS'
 
 
 @pytest.mark.parametrize('path', sorted(EXAMPLES))
@@ -38,3 +42,24 @@ def test_example_runs_with_test_flag(path, tmp_path):
     assert written == metrics
     for key in EXAMPLES[path]:
         assert metrics[key] < 0  # log-likelihoods and ELBOs, in nats
+
+
+@pytest.mark.parametrize('method', ['vae', 'avb'])
+def test_four_points_methods(method, tmp_path):
+    module = load_example('examples/four_points/train.py')
+    metrics = module.main(['--test', '--method', method, '--out',
+                           str(tmp_path)])
+    assert metrics['method'] == method
+    assert metrics['elbo_is_estimate'] == (method == 'avb')
+    assert os.path.getsize(os.path.join(str(tmp_path), 'latent.png')) > 0
+
+
+def test_four_points_reproduce_writes_table(tmp_path):
+    module = load_example('examples/four_points/reproduce.py')
+    results = module.main(['--test', '--seeds', '0', '1', '--out',
+                           str(tmp_path)])
+    assert [len(results[m]) for m in ('vae', 'avb')] == [2, 2]
+    with open(os.path.join(str(tmp_path), 'table1.md')) as f:
+        table = f.read()
+    assert '| log-likelihood | -1.568 |' in table
+    assert os.path.getsize(os.path.join(str(tmp_path), 'figure6.png')) > 0

@@ -6,6 +6,7 @@ from vae_avb import functions  # NOQA
 from vae_avb import initializers  # NOQA
 from vae_avb import links  # NOQA
 from vae_avb import losses  # NOQA
+from vae_avb import training  # NOQA
 from vae_avb import visualization  # NOQA
 
 __version__ = '0.1.0'

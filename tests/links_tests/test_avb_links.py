@@ -59,14 +59,16 @@ def test_adversary_shape(dtype, prior_term):
 
 
 def test_adversary_is_tower_inner_product():
-    adversary = Adversary(4, 2, 16, 1, 'relu', center_x=False)
     x = points(3)
     z = numpy.random.normal(size=(3, 2)).astype(numpy.float32)
-    gx = numpy.maximum(0, x @ adversary.x_tower[0].W.array.T
-                       + adversary.x_tower[0].b.array)
-    hz = numpy.maximum(0, z @ adversary.z_tower[0].W.array.T
-                       + adversary.z_tower[0].b.array)
-    expected = (gx * hz).sum(axis=1) / 16
+    adversary = Adversary(4, 2, 16, 2, 'relu', center_x=False)
+
+    def tower(chain, h):
+        h = numpy.maximum(0, h @ chain[0].W.array.T + chain[0].b.array)
+        return h @ chain[1].W.array.T + chain[1].b.array
+
+    expected = (tower(adversary.x_tower, x)
+                * tower(adversary.z_tower, z)).sum(axis=1) / 16
     numpy.testing.assert_allclose(adversary(x, z).array, expected,
                                   rtol=1e-5, atol=1e-7)
 
@@ -98,3 +100,12 @@ def test_adversary_rows_must_match():
     adversary = Adversary(4, 2, 16)
     with pytest.raises(ValueError, match='rows'):
         adversary(points(4), numpy.zeros((3, 2), numpy.float32))
+
+
+def test_adversary_can_be_negative():
+    # T* = log q - log p is negative wherever the prior outweighs the
+    # posterior; ReLU-activated towers (seed 004) would force T >= 0.
+    adversary = Adversary(4, 2, 32)
+    t = adversary(points(400), numpy.random.normal(
+        size=(400, 2)).astype(numpy.float32)).array
+    assert (t < 0).any() and (t > 0).any()

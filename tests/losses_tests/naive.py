@@ -24,8 +24,8 @@ def bernoulli_nll(x, logits):
 def adversary(adv, x, z, activation='relu'):
     if adv.center_x:
         x = 2 * x - 1
-    t = (mlp(adv.x_tower, x, activation, True)
-         * mlp(adv.z_tower, z, activation, True)).sum(axis=1) / adv.n_hidden
+    t = (mlp(adv.x_tower, x, activation)
+         * mlp(adv.z_tower, z, activation)).sum(axis=1) / adv.n_hidden
     if adv.prior_term:
         t = t + 0.5 * (z ** 2).sum(axis=1)
     return t

@@ -55,7 +55,7 @@ def test_avb_loss_gradient(nets):
     x = numpy.random.uniform(0.1, 0.9, (3, 4))
     eps = numpy.random.standard_normal((3, 3))
     loss = AVBLoss(encoder, decoder, adversary)
-    params = [p for _, p in sorted(loss.namedparams())]
+    params = [p for net in nets for _, p in sorted(net.namedparams())]
     gradient_check.check_backward(
         lambda x: loss(x, eps), x, None, params=params,
         dtype=numpy.float64, eps=1e-6, atol=1e-6, rtol=1e-5)
@@ -81,6 +81,7 @@ def test_adversary_loss_gradient_reaches_adversary_only(nets):
     z_prior = numpy.random.standard_normal((4, 2))
     loss = AdversaryLoss(encoder, adversary)
     loss.cleargrads()
+    encoder.cleargrads()
     loss(x, eps, z_prior).backward()
     assert all(p.grad is None for p in encoder.params())
     assert all(p.grad is not None for p in adversary.params())
@@ -141,3 +142,12 @@ def test_adversary_loss_draws_prior_when_not_given(nets):
     numpy.random.seed(1)
     z_prior = numpy.random.standard_normal((4, 2))
     numpy.testing.assert_allclose(value, loss(x, eps, z_prior).array)
+
+
+def test_losses_own_only_their_networks(nets):
+    encoder, decoder, adversary = nets
+    owned = {id(p) for p in AVBLoss(encoder, decoder, adversary).params()}
+    assert owned == {id(p) for net in (encoder, decoder) for p in
+                     net.params()}
+    owned = {id(p) for p in AdversaryLoss(encoder, adversary).params()}
+    assert owned == {id(p) for p in adversary.params()}

@@ -13,7 +13,11 @@ class Adversary(chainer.Chain):
     (label 1) from pairs ``(x, z ~ p(z))`` (label 0); at its optimum
     ``T*(x, z) = log q(z|x) - log p(z)``. As in seed 004, ``T`` is the
     inner product of an x tower ``g`` and a z tower ``h`` (each ``n_layers``
-    activated layers of width ``n_hidden``), divided by ``n_hidden``.
+    layers of width ``n_hidden``), divided by ``n_hidden``. Unlike seed
+    004, the last layer of each tower is linear, as in the authors' MNIST
+    adversary: with activated ReLU outputs both towers are non-negative,
+    so ``T >= 0`` everywhere and the adversary cannot represent
+    ``log q - log p`` where it is negative (most of the prior's mass).
     ``prior_term`` adds ``0.5 * ||z||^2``, which is ``-log p(z)`` up to a
     constant: the authors add it so that ``T`` only has to learn
     ``log q(z|x)`` plus a constant.
@@ -42,9 +46,9 @@ class Adversary(chainer.Chain):
         self.prior_term = prior_term
         with self.init_scope():
             self.x_tower = MLP(n_in, n_hidden, n_hidden, n_layers - 1,
-                               activation, activate_output=True)
+                               activation)
             self.z_tower = MLP(n_latent, n_hidden, n_hidden, n_layers - 1,
-                               activation, activate_output=True)
+                               activation)
 
     def forward(self, x, z):
         """Scores pairs.

@@ -18,6 +18,9 @@ class AdversaryLoss(chainer.Chain):
     graph: this step trains the adversary only. Both kinds of pairs go
     through the adversary in one batch of ``2B`` rows.
 
+    The chain owns the adversary and only uses the encoder (not a child
+    link), so an optimizer set up on it updates the adversary alone.
+
     Reports ``loss`` and ``accuracy`` (share of pairs on the right side of
     0) through :func:`chainer.report`.
 
@@ -29,8 +32,9 @@ class AdversaryLoss(chainer.Chain):
     def __init__(self, encoder, adversary):
         super(AdversaryLoss, self).__init__()
         with self.init_scope():
-            self.encoder = encoder
             self.adversary = adversary
+        # Outside init_scope: used, not owned.
+        self.encoder = encoder
 
     def forward(self, x, eps=None, z_prior=None):
         """Computes the loss on a batch ``x`` of shape ``(B, D)``.

@@ -18,8 +18,13 @@ class AVBLoss(chainer.Chain):
     terms are per example (the reconstruction summed over data dimensions,
     ``T`` one scalar per pair) and averaged over the batch; mixing a
     per-dimension mean with a per-example ``T`` is the known pitfall that
-    breaks training. Gradients flow through ``T`` into the encoder; the
-    adversary's own parameters must be left to its optimizer.
+    breaks training. Gradients flow through ``T`` into the encoder.
+
+    The chain owns the encoder and the decoder but only *uses* the
+    adversary (it is not a child link), so an optimizer set up on this
+    loss updates exactly the encoder and decoder parameters, and
+    :class:`AdversaryLoss` owns the adversary. Move both losses to the
+    device.
 
     Reports ``loss``, ``reconstruction`` and ``kl`` (the estimate
     ``E[T]``) through :func:`chainer.report`.
@@ -35,7 +40,8 @@ class AVBLoss(chainer.Chain):
         with self.init_scope():
             self.encoder = encoder
             self.decoder = decoder
-            self.adversary = adversary
+        # Outside init_scope: used, not owned (see above).
+        self.adversary = adversary
 
     def forward(self, x, eps=None):
         """Computes the loss on a batch ``x`` of shape ``(B, D)``.

@@ -1,0 +1,49 @@
+import math
+
+import numpy
+
+
+def _normal_cdf(t):
+    return 0.5 * (1 + numpy.vectorize(math.erf)(t / math.sqrt(2)))
+
+
+def aggregate_posterior_kl(z, n_bins=50, limit=4.0):
+    """``KL(q(z) || p(z))`` of the aggregate posterior, from samples.
+
+    ``q(z) = E_x q(z|x)`` has no closed form for AVB, so both laws are
+    discretised on the same grid of ``n_bins ** d`` square cells over
+    ``[-limit, limit]^d`` plus one cell for everything outside: ``q`` by
+    the histogram of the samples, ``p = N(0, I)`` by its exact cell masses
+    (products of normal CDF differences). The KL of the discretised laws
+    is returned. Discretisation can only lower a KL; the plug-in
+    histogram raises it by about ``(cells used - 1) / (2 N)``. With
+    ``N = 10^6`` samples and the default grid both effects are a few
+    thousandths of a nat for smooth laws that stay inside the grid; mass
+    outside it is lumped into one cell, which lowers the estimate (by
+    0.012 nats for ``N((1.5, 1), I)``, whose KL is 1.625).
+
+    Args:
+        z (numpy.ndarray): Samples ``(N, d)`` with ``d`` 1 or 2, drawn from
+            ``q(z)`` (for four points, equally many from each point).
+        n_bins (int): Cells per axis.
+        limit (float): Half-width of the grid.
+
+    Returns:
+        float: The KL in nats.
+    """
+    z = numpy.asarray(z, dtype=numpy.float64)
+    if z.ndim != 2 or z.shape[1] not in (1, 2):
+        raise ValueError(
+            'aggregate_posterior_kl: z must be (N, 1) or (N, 2), got '
+            'shape {}'.format(z.shape))
+    edges = numpy.linspace(-limit, limit, n_bins + 1)
+    axis_mass = numpy.diff(_normal_cdf(edges))
+    inside = numpy.all(numpy.abs(z) < limit, axis=1)
+    counts, _ = numpy.histogramdd(z[inside], bins=[edges] * z.shape[1])
+    p = axis_mass
+    for _ in range(z.shape[1] - 1):
+        p = numpy.multiply.outer(p, axis_mass)
+    q = numpy.append(counts.ravel(), (~inside).sum()) / len(z)
+    p = numpy.append(p.ravel(), 1 - p.sum())
+    used = q > 0
+    return float((q[used] * numpy.log(q[used] / p[used])).sum())

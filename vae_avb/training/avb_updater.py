@@ -1,0 +1,57 @@
+from chainer.dataset import convert
+from chainer import training
+
+
+class AVBUpdater(training.updaters.StandardUpdater):
+
+    """Alternating updates of Adversarial Variational Bayes.
+
+    Mescheder et al. 2017, Algorithm 1: each iteration takes one batch
+    ``x``, makes ``n_adversary_steps`` steps on the adversary objective
+    (Eq. 3.3), then one step on the encoder/decoder objective (Eq. 3.7).
+    Every step draws fresh encoder noise and fresh prior samples (seed 004
+    drew them once and reused them, which biases both objectives).
+
+    Each network has one optimizer and is chosen by object: the
+    ``'main'`` optimizer is set up on an :class:`~vae_avb.losses.AVBLoss`,
+    which owns the encoder and decoder; the ``'adversary'`` optimizer on an
+    :class:`~vae_avb.losses.AdversaryLoss`, which owns the adversary. The
+    Trainer reports their values as ``main/...`` and ``adversary/...``.
+
+    Args:
+        iterator: Iterator over data examples (``'main'``).
+        optimizers (dict): ``{'main': ..., 'adversary': ...}``.
+        n_adversary_steps (int): Adversary steps per iteration.
+        converter: Batch converter, as for ``StandardUpdater``.
+        device: Device the batches are sent to.
+    """
+
+    def __init__(self, iterator, optimizers, n_adversary_steps=1,
+                 converter=convert.concat_examples, device=None):
+        if not isinstance(optimizers, dict) or \
+                set(optimizers) != {'main', 'adversary'}:
+            raise ValueError(
+                "AVBUpdater: optimizers must be a dict with the keys 'main' "
+                "(set up on an AVBLoss) and 'adversary' (on an "
+                "AdversaryLoss)")
+        if int(n_adversary_steps) != n_adversary_steps or \
+                n_adversary_steps < 1:
+            raise ValueError(
+                'AVBUpdater: n_adversary_steps must be a positive integer, '
+                'got {!r}'.format(n_adversary_steps))
+        super(AVBUpdater, self).__init__(
+            iterator, optimizers, converter=converter, device=device)
+        self.n_adversary_steps = int(n_adversary_steps)
+
+    def update_core(self):
+        iterator = self.get_iterator('main')
+        x = convert._call_converter(
+            self.converter, iterator.next(), self.input_device)
+        adversary = self.get_optimizer('adversary')
+        for _ in range(self.n_adversary_steps):
+            adversary.update(adversary.target, x)
+        main = self.get_optimizer('main')
+        main.update(main.target, x)
+        if iterator.is_new_epoch:
+            adversary.new_epoch(auto=True)
+            main.new_epoch(auto=True)
