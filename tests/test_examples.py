@@ -51,6 +51,9 @@ def test_four_points_methods(method, tmp_path):
                            str(tmp_path)])
     assert metrics['method'] == method
     assert metrics['elbo_is_estimate'] == (method == 'avb')
+    # Table 1's reconstruction error is the ELBO's reconstruction term.
+    assert metrics['elbo'] == pytest.approx(
+        -metrics['reconstruction_error'] - metrics['kl'], rel=1e-5)
     assert os.path.getsize(os.path.join(str(tmp_path), 'latent.png')) > 0
 
 

@@ -73,7 +73,7 @@ def run_all(args):
     running = []
     for method, seed, out in runs:
         while len(running) >= max(1, args.jobs):
-            wait_first(running)
+            wait_any(running)
         os.makedirs(out, exist_ok=True)
         command = [sys.executable, TRAIN, '--method', method, '--seed',
                    str(seed), '--out', out, '--device', args.device]
@@ -83,7 +83,7 @@ def run_all(args):
             command + (['--test'] if args.test else []), env=env,
             stdout=log, stderr=subprocess.STDOUT), log, out))
     while running:
-        wait_first(running)
+        wait_any(running)
     results = {'vae': [], 'avb': []}
     for method, seed, out in runs:
         with open(os.path.join(out, 'metrics.json')) as f:
@@ -91,10 +91,13 @@ def run_all(args):
     return results
 
 
-def wait_first(running):
-    """Waits for the oldest run; stops with its log if it failed."""
-    process, log, out = running.pop(0)
-    process.wait()
+def wait_any(running):
+    """Waits for a run to end; stops with its log if it failed."""
+    while not any(process.poll() is not None for process, _, _ in running):
+        time.sleep(0.2)
+    entry = next(e for e in running if e[0].poll() is not None)
+    running.remove(entry)
+    process, log, out = entry
     log.close()
     if process.returncode != 0:
         with open(log.name) as f:
