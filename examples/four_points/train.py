@@ -7,7 +7,6 @@ reconstruction error, ELBO, aggregate-posterior KL), the latent figure
 ``latent.png`` and the latent samples ``latent.npz`` to ``--out``.
 """
 import argparse
-import json
 import os
 import sys
 import time
@@ -33,6 +32,12 @@ from vae_avb.losses import AVBLoss
 from vae_avb.losses import ELBOLoss
 from vae_avb.training import AVBUpdater
 from vae_avb.training import StepSizeDecay
+from vae_avb.utils.cli import add_device_argument
+from vae_avb.utils.cli import positive_float
+from vae_avb.utils.cli import positive_int
+from vae_avb.utils.cli import resolve_device
+from vae_avb.utils.cli import seed_and_use
+from vae_avb.utils.cli import write_metrics
 from vae_avb.visualization import plot_latent_samples
 
 # Per-method defaults, chosen to converge in about two minutes on two CPU
@@ -43,28 +48,14 @@ DEFAULTS = {
 }
 
 
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(
-            'must be a positive integer, got {}'.format(text))
-    return value
 
 
-def positive_float(text):
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(
-            'must be a positive number, got {}'.format(text))
-    return value
 
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--method', choices=['vae', 'avb'], default='avb')
-    parser.add_argument('--device', '-d', default='-1',
-                        help='@numpy or -1 for the CPU, 0 or @cupy:0 for a '
-                        'GPU')
+    add_device_argument(parser)
     parser.add_argument('--iteration', '-i', type=positive_int,
                         help='training iterations (vae: 5000, avb: 10000)')
     parser.add_argument('--batch-size', '-b', type=positive_int, default=256)
@@ -94,11 +85,7 @@ def parse_args(argv):
     parser.add_argument('--test', action='store_true',
                         help='a few iterations, to check the script')
     args = parser.parse_args(argv)
-    try:
-        args.device = chainer.get_device(args.device)
-    except Exception as e:
-        parser.error('unknown --device {!r} ({}); use -1 or @numpy for the '
-                     'CPU, 0 or @cupy:0 for a GPU'.format(args.device, e))
+    args.device = resolve_device(parser, args.device)
     for key, value in DEFAULTS[args.method].items():
         if getattr(args, key) is None:
             setattr(args, key, value)
@@ -181,10 +168,7 @@ def evaluate(args, encoder, decoder, loss):
 
 def main(argv=None):
     args = parse_args(argv)
-    numpy.random.seed(args.seed)
-    args.device.use()
-    if args.device.xp is not numpy:
-        args.device.xp.random.seed(args.seed)
+    seed_and_use(args.device, args.seed)
     encoder, decoder, loss, updater, optimizers = build(args)
 
     trainer = training.Trainer(updater, (args.iteration, 'iteration'),
@@ -230,12 +214,7 @@ def main(argv=None):
             args.method.upper(), metrics['log_likelihood']),
           z[shown], labels[shown])],
         os.path.join(args.out, 'latent.png'))
-    with open(os.path.join(args.out, 'metrics.json'), 'w') as f:
-        json.dump(metrics, f, indent=2)
-    for key, value in metrics.items():
-        print('{:>26}: {}'.format(key, value))
-    print('figure and metrics.json written to {}'.format(
-        os.path.abspath(args.out)))
+    write_metrics(metrics, args.out)
     return metrics
 
 

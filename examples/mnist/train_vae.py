@@ -6,7 +6,6 @@ batch 100, 100 epochs, grey-level data). At the end the script writes
 figures and ``metrics.json`` (nats per test example) to ``--out``.
 """
 import argparse
-import json
 import os
 import sys
 import time
@@ -24,6 +23,11 @@ from vae_avb.evaluation import mean_report
 from vae_avb.links import VAE
 from vae_avb.losses import ELBOLoss
 from vae_avb.utils.activation import ACTIVATIONS
+from vae_avb.utils.cli import add_device_argument
+from vae_avb.utils.cli import positive_int
+from vae_avb.utils.cli import resolve_device
+from vae_avb.utils.cli import seed_and_use
+from vae_avb.utils.cli import write_metrics
 from vae_avb.visualization import save_image_grid
 
 # The images Chainer's example shows, so figures can be compared.
@@ -31,19 +35,11 @@ TRAIN_INDICES = [1, 3, 5, 10, 2, 0, 13, 15, 17]
 TEST_INDICES = [3, 2, 1, 18, 4, 8, 11, 17, 61]
 
 
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(
-            'must be a positive integer, got {}'.format(text))
-    return value
 
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--device', '-d', default='-1',
-                        help='@numpy or -1 for the CPU, 0 or @cupy:0 for a '
-                        'GPU')
+    add_device_argument(parser)
     parser.add_argument('--epoch', '-e', type=positive_int, default=100)
     parser.add_argument('--batch-size', '-b', type=positive_int, default=100)
     parser.add_argument('--dim-z', '-z', type=positive_int, default=20)
@@ -71,11 +67,7 @@ def parse_args(argv):
     parser.add_argument('--test', action='store_true',
                         help='tiny data and one epoch, to check the script')
     args = parser.parse_args(argv)
-    try:
-        args.device = chainer.get_device(args.device)
-    except Exception as e:
-        parser.error('unknown --device {!r} ({}); use -1 or @numpy for the '
-                     'CPU, 0 or @cupy:0 for a GPU'.format(args.device, e))
+    args.device = resolve_device(parser, args.device)
     if args.test:
         args.epoch = 1
         args.eval_k = min(args.eval_k, 10)
@@ -106,11 +98,8 @@ def save_figures(vae, train, test, out):
 
 def main(argv=None):
     args = parse_args(argv)
-    numpy.random.seed(args.seed)
     device = args.device
-    device.use()
-    if device.xp is not numpy:
-        device.xp.random.seed(args.seed)
+    seed_and_use(device, args.seed)
     train, test = load_data(args)
 
     vae = VAE.mlp(784, args.dim_z, args.dim_h, args.n_layers,
@@ -165,12 +154,7 @@ def main(argv=None):
         'device': str(device),
     }
     save_figures(vae, train, test, args.out)
-    with open(os.path.join(args.out, 'metrics.json'), 'w') as f:
-        json.dump(metrics, f, indent=2)
-    for key, value in metrics.items():
-        print('{:>20}: {}'.format(key, value))
-    print('figures and metrics.json written to {}'.format(
-        os.path.abspath(args.out)))
+    write_metrics(metrics, args.out)
     return metrics
 
 
