@@ -14,7 +14,7 @@ EXAMPLES = {
     'examples/four_points/train.py': ['elbo', 'log_likelihood'],
 }
 # Scripts that drive other examples: run with --test, checked apart.
-DRIVERS = ['examples/four_points/reproduce.py']
+DRIVERS = ['examples/four_points/reproduce.py', 'examples/mnist/plot_vae.py']
 
 
 def load_example(path):
@@ -66,3 +66,23 @@ def test_four_points_reproduce_writes_table(tmp_path):
         table = f.read()
     assert '| log-likelihood | -1.568 |' in table
     assert os.path.getsize(os.path.join(str(tmp_path), 'figure6.png')) > 0
+
+
+MNIST_FIGURES = ['train.png', 'train_reconstructed.png', 'test.png',
+                 'test_reconstructed.png', 'sampled.png', 'interpolation.gif',
+                 'interpolation.png', 'all_digits.gif', 'loss.png']
+
+
+@pytest.mark.parametrize('dim_z', [2, 3])
+def test_mnist_figures_and_plot_script(dim_z, tmp_path):
+    out = str(tmp_path / 'train')
+    load_example('examples/mnist/train_vae.py').main(
+        ['--test', '--dim-z', str(dim_z), '--out', out])
+    extra = ['latent.png', 'manifold.png'] if dim_z == 2 else []
+    for name in MNIST_FIGURES + extra:
+        assert os.path.getsize(os.path.join(out, name)) > 0, name
+    replot = str(tmp_path / 'replot')
+    written = load_example('examples/mnist/plot_vae.py').main(
+        ['--snapshot', out, '--out', replot, '--test'])
+    names = sorted(os.path.basename(p) for p in written)
+    assert names == sorted(set(MNIST_FIGURES) - {'loss.png'} | set(extra))

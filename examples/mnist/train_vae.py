@@ -6,6 +6,7 @@ batch 100, 100 epochs, grey-level data). At the end the script writes
 figures and ``metrics.json`` (nats per test example) to ``--out``.
 """
 import argparse
+import json
 import os
 import sys
 import time
@@ -17,6 +18,7 @@ from chainer import training
 from chainer.training import extensions
 
 from vae_avb.datasets import get_mnist
+from vae_avb.datasets import load_mnist_uint8
 from vae_avb.datasets.mnist import BINARIZATIONS
 from vae_avb.evaluation import importance_weighted_log_likelihood
 from vae_avb.evaluation import mean_report
@@ -28,14 +30,9 @@ from vae_avb.utils.cli import positive_int
 from vae_avb.utils.cli import resolve_device
 from vae_avb.utils.cli import seed_and_use
 from vae_avb.utils.cli import write_metrics
-from vae_avb.visualization import save_image_grid
 
-# The images Chainer's example shows, so figures can be compared.
-TRAIN_INDICES = [1, 3, 5, 10, 2, 0, 13, 15, 17]
-TEST_INDICES = [3, 2, 1, 18, 4, 8, 11, 17, 61]
-
-
-
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from figures import make_figures  # NOQA: E402
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -73,34 +70,32 @@ def parse_args(argv):
         args.eval_k = min(args.eval_k, 10)
     return args
 
+# What plot_vae.py needs to rebuild the model.
+MODEL_KEYS = ('dim_z', 'dim_h', 'n_layers', 'activation', 'binarize', 'seed')
+
 
 def load_data(args):
+    """Training images, test images and test labels."""
     train, test = get_mnist(binarize=args.binarize, seed=args.seed)
+    test_labels = load_mnist_uint8()[0]['test'][1]
     if args.test:
-        train, test = train[:600], test[:100]
-    return train, test
+        train, test, test_labels = train[:600], test[:100], test_labels[:100]
+    return train, test, test_labels
 
 
-def save_figures(vae, train, test, out):
-    device = vae.device
-    with chainer.no_backprop_mode(), chainer.using_config('train', False):
-        for name, data, indices in (('train', train, TRAIN_INDICES),
-                                    ('test', test, TEST_INDICES)):
-            x = numpy.stack([data[i] for i in indices if i < len(data)])
-            save_image_grid(x, os.path.join(out, name + '.png'),
-                            title='{} images'.format(name))
-            save_image_grid(vae.reconstruct(device.send(x)),
-                            os.path.join(out, name + '_reconstructed.png'),
-                            title='{} reconstructions'.format(name))
-        save_image_grid(vae.sample(9), os.path.join(out, 'sampled.png'),
-                        title='samples, z ~ N(0, I)')
+def save_model(vae, args):
+    """Writes the weights and the sizes that ``plot_vae.py`` rebuilds."""
+    chainer.serializers.save_npz(os.path.join(args.out, 'model.npz'), vae)
+    config = {key: getattr(args, key) for key in MODEL_KEYS}
+    with open(os.path.join(args.out, 'model.json'), 'w') as f:
+        json.dump(config, f, indent=2)
 
 
 def main(argv=None):
     args = parse_args(argv)
     device = args.device
     seed_and_use(device, args.seed)
-    train, test = load_data(args)
+    train, test, test_labels = load_data(args)
 
     vae = VAE.mlp(784, args.dim_z, args.dim_h, args.n_layers,
                   args.activation)
@@ -153,7 +148,8 @@ def main(argv=None):
         'binarize': args.binarize,
         'device': str(device),
     }
-    save_figures(vae, train, test, args.out)
+    save_model(vae, args)
+    make_figures(vae, train, test, test_labels, args.out)
     write_metrics(metrics, args.out)
     return metrics
 
