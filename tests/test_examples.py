@@ -86,3 +86,19 @@ def test_mnist_figures_and_plot_script(dim_z, tmp_path):
         ['--snapshot', out, '--out', replot, '--test'])
     names = sorted(os.path.basename(p) for p in written)
     assert names == sorted(set(MNIST_FIGURES) - {'loss.png'} | set(extra))
+
+
+def test_diverging_run_stops_with_one_line(tmp_path):
+    import subprocess
+    import sys
+    out = tmp_path / 'out'
+    run = subprocess.run(
+        [sys.executable, os.path.join(ROOT, 'examples/mnist/train_vae.py'),
+         '--test', '--lr', '1e9', '--out', str(out)],
+        capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1
+    last = run.stderr.strip().splitlines()[-1]
+    assert last.startswith('error: iteration ')
+    assert 'main/' in last and ('nan' in last or 'inf' in last)
+    assert 'Traceback' not in run.stderr
+    assert not (out / 'metrics.json').exists()

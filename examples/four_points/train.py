@@ -31,6 +31,8 @@ from vae_avb.losses import AdversaryLoss
 from vae_avb.losses import AVBLoss
 from vae_avb.losses import ELBOLoss
 from vae_avb.training import AVBUpdater
+from vae_avb.training import FiniteGuard
+from vae_avb.training import NonFiniteLossError
 from vae_avb.training import StepSizeDecay
 from vae_avb.utils.cli import add_device_argument
 from vae_avb.utils.cli import positive_float
@@ -178,6 +180,7 @@ def main(argv=None):
     if decay_start < args.iteration:
         trainer.extend(StepSizeDecay(optimizers, decay_start, args.iteration,
                                      args.decay_ratio))
+    trainer.extend(FiniteGuard())
     trainer.extend(extensions.LogReport(trigger=report_every))
     keys = ['iteration', 'main/loss', 'main/reconstruction', 'main/kl']
     if args.method == 'avb':
@@ -195,7 +198,7 @@ def main(argv=None):
     # The toy data are generated, hence valid: skip Chainer's per-call
     # type checks and our value checks while training.
     with chainer.using_config('type_check', False):
-        trainer.run()
+        trainer.run(show_loop_exception_msg=False)
     train_seconds = time.time() - start
 
     metrics, z, labels = evaluate(args, encoder, decoder, loss)
@@ -219,4 +222,7 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main(sys.argv[1:])
+    try:
+        main(sys.argv[1:])
+    except NonFiniteLossError as e:
+        sys.exit('error: {}'.format(e))

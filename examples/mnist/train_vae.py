@@ -11,8 +11,6 @@ import os
 import sys
 import time
 
-import numpy
-
 import chainer
 from chainer import training
 from chainer.training import extensions
@@ -24,6 +22,8 @@ from vae_avb.evaluation import importance_weighted_log_likelihood
 from vae_avb.evaluation import mean_report
 from vae_avb.links import VAE
 from vae_avb.losses import ELBOLoss
+from vae_avb.training import FiniteGuard
+from vae_avb.training import NonFiniteLossError
 from vae_avb.utils.activation import ACTIVATIONS
 from vae_avb.utils.cli import add_device_argument
 from vae_avb.utils.cli import positive_int
@@ -113,6 +113,7 @@ def main(argv=None):
     trainer.extend(extensions.Evaluator(test_iter, loss, device=device))
     trainer.extend(extensions.snapshot(
         filename='snapshot_epoch_{.updater.epoch}'), trigger=(1, 'epoch'))
+    trainer.extend(FiniteGuard())
     trainer.extend(extensions.LogReport())
     trainer.extend(extensions.PlotReport(
         ['main/loss', 'validation/main/loss'], 'epoch',
@@ -125,7 +126,7 @@ def main(argv=None):
         chainer.serializers.load_npz(args.resume, trainer)
 
     start = time.time()
-    trainer.run()
+    trainer.run(show_loop_exception_msg=False)
     train_seconds = time.time() - start
     n_trained = args.epoch * len(train)
 
@@ -155,4 +156,7 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main(sys.argv[1:])
+    try:
+        main(sys.argv[1:])
+    except NonFiniteLossError as e:
+        sys.exit('error: {}'.format(e))
