@@ -42,6 +42,12 @@ def interpolate(z_start, z_end, n_frames):
     return (1 - t) * z_start + t * z_end
 
 
+def first_index(labels, digit):
+    """Index of the first image of ``digit`` (the last image if none)."""
+    found = numpy.flatnonzero(labels == digit)
+    return found[0] if len(found) else len(labels) - 1
+
+
 def make_figures(vae, train, test, test_labels, out, n_frames=30):
     """Writes every figure; returns the list of files written."""
     written = []
@@ -62,8 +68,8 @@ def make_figures(vae, train, test, test_labels, out, n_frames=30):
     mu = encode_means(vae, test)
     digits = [d for d in range(10) if (test_labels == d).any()]
     # Seed 001: from the first test '0' to the first test '7'.
-    start, end = (numpy.flatnonzero(test_labels == d)[0] if d in digits
-                  else i for i, d in enumerate((0, 7)))
+    start = first_index(test_labels, 0)
+    end = first_index(test_labels, 7)
     path = interpolate(mu[start], mu[end], n_frames)
     frames = decode(vae, path)
     written.append(save_gif([f.reshape(28, 28) for f in frames],
