@@ -10,6 +10,8 @@ import numpy
 import chainer
 
 from vae_avb.visualization import plot_latent_samples
+from vae_avb.visualization.output import prepare_path
+from vae_avb.visualization.output import pyplot
 from vae_avb.visualization import plot_manifold
 from vae_avb.visualization import save_gif
 from vae_avb.visualization import save_image_grid
@@ -100,8 +102,5 @@ def make_figures(vae, train, test, test_labels, out, n_frames=30):
 
 
 def _save_mosaic(mosaic, path):
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    plt.imsave(path, mosaic, cmap='gray', vmin=0, vmax=1)
+    pyplot().imsave(prepare_path(path), mosaic, cmap='gray', vmin=0, vmax=1)
     return path

@@ -1,6 +1,7 @@
-import os
-
 import numpy
+
+from vae_avb.visualization.output import pyplot
+from vae_avb.visualization.output import save_figure
 
 
 def plot_latent_samples(panels, path, limit=3.0, centers=False,
@@ -22,9 +23,7 @@ def plot_latent_samples(panels, path, limit=3.0, centers=False,
     Returns:
         str: ``path``.
     """
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, axes = plt.subplots(1, len(panels), squeeze=False,
                              figsize=(4.2 * len(panels), 4.2))
@@ -49,9 +48,4 @@ def plot_latent_samples(panels, path, limit=3.0, centers=False,
         ax.legend(markerscale=6 / max(point_size, 0.1), fontsize=8,
                   loc='upper right')
     fig.tight_layout()
-    folder = os.path.dirname(path)
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=100)

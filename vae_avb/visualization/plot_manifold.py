@@ -1,9 +1,9 @@
-import os
-
 import numpy
 
 import chainer
 
+from vae_avb.visualization.output import pyplot
+from vae_avb.visualization.output import save_figure
 from vae_avb.visualization.tile_images import tile_images
 
 
@@ -28,9 +28,7 @@ def plot_manifold(decoder, path, n_grid=25, limit=2.0, z_path=None,
     Returns:
         str: ``path``.
     """
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     if decoder.n_latent != 2:
         raise ValueError(
@@ -53,9 +51,4 @@ def plot_manifold(decoder, path, n_grid=25, limit=2.0, z_path=None,
         ax.set_ylim(-limit, limit)
     ax.set_xlabel('z1')
     ax.set_ylabel('z2')
-    folder = os.path.dirname(path)
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-    fig.savefig(path, dpi=100, bbox_inches='tight')
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=100, bbox_inches='tight')

@@ -1,6 +1,6 @@
-import os
-
 import numpy
+
+from vae_avb.visualization.output import prepare_path
 
 
 def save_gif(frames, path, frame_ms=80, scale=2):
@@ -22,9 +22,6 @@ def save_gif(frames, path, frame_ms=80, scale=2):
         pixels = numpy.clip(numpy.asarray(frame), 0, 1) * 255
         pixels = numpy.kron(pixels, numpy.ones((scale, scale)))
         images.append(Image.fromarray(pixels.astype(numpy.uint8), 'L'))
-    folder = os.path.dirname(path)
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-    images[0].save(path, save_all=True, append_images=images[1:],
-                   duration=frame_ms, loop=0)
+    images[0].save(prepare_path(path), save_all=True,
+                   append_images=images[1:], duration=frame_ms, loop=0)
     return path

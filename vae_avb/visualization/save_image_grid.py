@@ -1,9 +1,10 @@
-import os
-
 import numpy
 
 import chainer
 from chainer import backend
+
+from vae_avb.visualization.output import pyplot
+from vae_avb.visualization.output import save_figure
 
 
 def save_image_grid(images, path, n_cols=None, image_shape=(28, 28),
@@ -21,9 +22,7 @@ def save_image_grid(images, path, n_cols=None, image_shape=(28, 28),
     Returns:
         str: ``path``.
     """
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     images = backend.CpuDevice().send(chainer.as_array(images))
     n = len(images)
@@ -37,9 +36,4 @@ def save_image_grid(images, path, n_cols=None, image_shape=(28, 28),
         ax.imshow(image.reshape(image_shape), cmap='gray', vmin=0, vmax=1)
     if title:
         fig.suptitle(title)
-    folder = os.path.dirname(path)
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
