@@ -1,3 +1,4 @@
+import math
 
 import numpy
 
@@ -6,13 +7,8 @@ from chainer import backend
 
 from vae_avb.evaluation.log_weights import log_likelihood_terms
 from vae_avb.evaluation.log_weights import log_normal
+from vae_avb.evaluation.log_weights import logsumexp
 from vae_avb.utils import check_values
-
-
-def _logmeanexp(a, axis):
-    xp = backend.get_array_module(a)
-    top = a.max(axis=axis)
-    return top + xp.log(xp.exp(a - xp.expand_dims(top, axis)).mean(axis=axis))
 
 
 def importance_weighted_log_likelihood(vae, x, k=5000, batch_size=100,
@@ -71,4 +67,4 @@ def _batch_estimate(vae, x, k, max_rows):
         log_q = log_normal(z, mu, ln_var)
         log_weights.append(
             log_likelihood_terms(vae.decoder, x, z) - log_q)
-    return _logmeanexp(xp.concatenate(log_weights), axis=0)
+    return logsumexp(xp.concatenate(log_weights)) - math.log(k)

@@ -13,6 +13,13 @@ def log_normal(z, mean=0., ln_var=0.):
                    + math.log(2 * math.pi)).sum(axis=-1)
 
 
+def logsumexp(a, axis=0):
+    """``log sum exp(a)`` along ``axis``, shifted by the maximum."""
+    xp = backend.get_array_module(a)
+    top = a.max(axis=axis)
+    return top + xp.log(xp.exp(a - xp.expand_dims(top, axis)).sum(axis=axis))
+
+
 def log_likelihood_terms(decoder, x, z):
     """``log p(x|z) + log p(z)`` for ``z`` of shape ``(S, B, n_latent)``.
 

@@ -5,6 +5,7 @@ import numpy
 from chainer import backend
 
 from vae_avb.evaluation.log_weights import log_likelihood_terms
+from vae_avb.evaluation.log_weights import logsumexp
 
 
 def latent_grid(n_latent, n_points=200, limit=5.0):
@@ -58,8 +59,6 @@ def quadrature_log_likelihood(decoder, x, n_points=200, limit=5.0,
             z = device.send(z_all[begin:begin + chunk])
             z = xp.broadcast_to(z[:, None, :], (len(z), len(batch), z.shape[1]))
             parts.append(log_likelihood_terms(decoder, batch, z))
-        terms = xp.concatenate(parts)
-        top = terms.max(axis=0)
-        log_sum = top + xp.log(xp.exp(terms - top).sum(axis=0))
+        log_sum = logsumexp(xp.concatenate(parts))
         results.append(backend.CpuDevice().send(log_sum + math.log(volume)))
     return numpy.concatenate(results)
