@@ -32,12 +32,12 @@ from vae_avb.losses import AVBLoss
 from vae_avb.losses import ELBOLoss
 from vae_avb.training import AVBUpdater
 from vae_avb.training import FiniteGuard
-from vae_avb.training import NonFiniteLossError
 from vae_avb.training import StepSizeDecay
 from vae_avb.utils.cli import add_device_argument
 from vae_avb.utils.cli import positive_float
 from vae_avb.utils.cli import positive_int
 from vae_avb.utils.cli import resolve_device
+from vae_avb.utils.cli import run_main
 from vae_avb.utils.cli import seed_and_use
 from vae_avb.utils.cli import write_metrics
 from vae_avb.visualization import plot_latent_samples
@@ -222,7 +222,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    try:
-        main(sys.argv[1:])
-    except NonFiniteLossError as e:
-        sys.exit('error: {}'.format(e))
+    run_main(main, sys.argv[1:])

@@ -2,10 +2,13 @@
 import argparse
 import json
 import os
+import sys
 
 import numpy
 
 import chainer
+
+from vae_avb.training import NonFiniteLossError
 
 
 def positive_int(text):
@@ -58,3 +61,11 @@ def write_metrics(metrics, out):
         print('{}: {}'.format(key.rjust(width), value))
     print('figures and metrics.json written to {}'.format(
         os.path.abspath(out)))
+
+
+def run_main(main, argv):
+    """Runs an example's ``main``; a diverged run exits 1 with one line."""
+    try:
+        return main(argv)
+    except NonFiniteLossError as e:
+        sys.exit('error: {}'.format(e))
