@@ -55,10 +55,24 @@ def test_avb_loss_gradient(nets):
     x = numpy.random.uniform(0.1, 0.9, (3, 4))
     eps = numpy.random.standard_normal((3, 3))
     loss = AVBLoss(encoder, decoder, adversary)
-    params = [p for net in nets for _, p in sorted(net.namedparams())]
+    # The adversary is only used: its parameters get no gradient.
+    params = [p for net in (encoder, decoder)
+              for _, p in sorted(net.namedparams())]
     gradient_check.check_backward(
         lambda x: loss(x, eps), x, None, params=params,
         dtype=numpy.float64, eps=1e-6, atol=1e-6, rtol=1e-5)
+
+
+@pytest.mark.parametrize('fused', [True, False])
+def test_avb_loss_leaves_the_adversary_without_gradient(nets, fused):
+    encoder, decoder, adversary = nets
+    loss = AVBLoss(encoder, decoder, adversary, fused=fused)
+    for net in nets:
+        net.cleargrads()
+    loss(numpy.eye(4), numpy.random.standard_normal((4, 3))).backward()
+    assert all(p.grad is None for p in adversary.params())
+    assert all(p.grad is not None
+               for net in (encoder, decoder) for p in net.params())
 
 
 def test_adversary_loss_matches_naive_reference(nets):

@@ -6,3 +6,5 @@ from vae_avb.datasets.mnist import get_mnist  # NOQA
 from vae_avb.datasets.mnist_source import chainer_cache_dir  # NOQA
 from vae_avb.datasets.mnist_source import load_mnist_uint8  # NOQA
 from vae_avb.datasets.mnist_source import MNISTNotFoundError  # NOQA
+from vae_avb.datasets.array_iterator import ArrayIterator  # NOQA
+from vae_avb.datasets.array_iterator import send_array  # NOQA

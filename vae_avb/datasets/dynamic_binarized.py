@@ -2,6 +2,8 @@ import numpy
 
 import chainer
 
+from vae_avb.utils.random_state import serialize_random_state
+
 
 class DynamicBinarized(chainer.dataset.DatasetMixin):
 
@@ -34,3 +36,21 @@ class DynamicBinarized(chainer.dataset.DatasetMixin):
         if self.labels is None:
             return binary
         return binary, self.labels[i]
+
+    def take_batch(self, indices):
+        """Returns the images at ``indices`` as one binarised array.
+
+        The draws are the ones ``get_example`` would make for the same
+        indices in turn; used by :class:`~vae_avb.datasets.ArrayIterator`.
+        """
+        if self.labels is not None:
+            raise ValueError(
+                'DynamicBinarized.take_batch returns images only; build the '
+                'dataset without labels to iterate it with ArrayIterator')
+        images = self.images[indices]
+        draw = self.random_state.random_sample(images.shape)
+        return (draw < images).astype(images.dtype)
+
+    def serialize(self, serializer):
+        """Saves or restores the random state of the binarisation."""
+        serialize_random_state(serializer['random_state'], self.random_state)

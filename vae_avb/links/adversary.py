@@ -1,6 +1,7 @@
 import chainer
 import chainer.functions as F
 
+from vae_avb.functions.row_inner_product import row_inner_product
 from vae_avb.links.mlp import MLP
 from vae_avb.utils import check_batch
 
@@ -30,10 +31,12 @@ class Adversary(chainer.Chain):
         activation (str or callable): Activation (seed 004: relu).
         center_x (bool): Feed ``2x - 1`` to the x tower (seed 004).
         prior_term (bool): Add ``0.5 * ||z||^2`` to the output.
+        fused (bool): Fused tower nodes (see :class:`~vae_avb.links.MLP`).
     """
 
     def __init__(self, n_in, n_latent, n_hidden=512, n_layers=3,
-                 activation='relu', center_x=True, prior_term=False):
+                 activation='relu', center_x=True, prior_term=False,
+                 fused=True):
         super(Adversary, self).__init__()
         if n_layers < 1:
             raise ValueError(
@@ -44,18 +47,22 @@ class Adversary(chainer.Chain):
         self.n_hidden = n_hidden
         self.center_x = center_x
         self.prior_term = prior_term
+        self.fused = fused
         with self.init_scope():
             self.x_tower = MLP(n_in, n_hidden, n_hidden, n_layers - 1,
-                               activation)
+                               activation, fused=fused)
             self.z_tower = MLP(n_latent, n_hidden, n_hidden, n_layers - 1,
-                               activation)
+                               activation, fused=fused)
 
-    def forward(self, x, z):
+    def forward(self, x, z, frozen=False):
         """Scores pairs.
 
         Args:
             x (chainer.Variable or array): Shape ``(B, n_in)``.
             z (chainer.Variable or array): Shape ``(B, n_latent)``.
+            frozen (bool): Treat the adversary's parameters as constants
+                (gradients reach ``x`` and ``z`` only), as the encoder's
+                step of AVB uses it.
 
         Returns:
             chainer.Variable: Logits ``T(x, z)`` of shape ``(B,)``.
@@ -69,7 +76,12 @@ class Adversary(chainer.Chain):
                 'x'.format(x.shape[0], z.shape[0]))
         if self.center_x:
             x = 2 * x - 1
-        t = F.sum(self.x_tower(x) * self.z_tower(z), axis=1) / self.n_hidden
+        g = self.x_tower(x, frozen)
+        h = self.z_tower(z, frozen)
+        if self.fused:
+            t = row_inner_product(g, h, 1.0 / self.n_hidden)
+        else:
+            t = F.sum(g * h, axis=1) / self.n_hidden
         if self.prior_term:
             t = t + 0.5 * F.sum(z * z, axis=1)
         return t

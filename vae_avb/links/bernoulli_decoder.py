@@ -20,15 +20,17 @@ class BernoulliDecoder(chainer.Chain):
         n_hidden (int): Width of the hidden layers.
         n_layers (int): Number of hidden layers.
         activation (str or callable): Hidden activation.
+        fused (bool): Fused MLP node (see :class:`~vae_avb.links.MLP`).
     """
 
     def __init__(self, n_latent=20, n_out=784, n_hidden=500, n_layers=1,
-                 activation='tanh'):
+                 activation='tanh', fused=True):
         super(BernoulliDecoder, self).__init__()
         self.n_latent = n_latent
         self.n_out = n_out
         with self.init_scope():
-            self.mlp = MLP(n_latent, n_hidden, n_out, n_layers, activation)
+            self.mlp = MLP(n_latent, n_hidden, n_out, n_layers, activation,
+                           fused=fused)
 
     def forward(self, z, sigmoid=False):
         """Decodes latent codes.

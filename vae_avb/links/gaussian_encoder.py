@@ -2,6 +2,7 @@ import chainer
 import chainer.functions as F
 import chainer.links as L
 
+from vae_avb.functions.dense_stack import dense_stack
 from vae_avb.initializers import Xavier
 from vae_avb.links.mlp import MLP
 from vae_avb.utils import check_batch
@@ -26,10 +27,12 @@ class GaussianEncoder(chainer.Chain):
         n_hidden (int): Width of the hidden layers.
         n_layers (int): Number of hidden layers (seed 001 uses 2).
         activation (str or callable): Hidden activation.
+        fused (bool): Run body and head as one fused node when the
+            activation allows it (see :class:`~vae_avb.links.MLP`).
     """
 
     def __init__(self, n_in=784, n_latent=20, n_hidden=500, n_layers=1,
-                 activation='tanh'):
+                 activation='tanh', fused=True):
         super(GaussianEncoder, self).__init__()
         if n_layers < 1:
             raise ValueError(
@@ -39,7 +42,7 @@ class GaussianEncoder(chainer.Chain):
         self.n_latent = n_latent
         with self.init_scope():
             self.body = MLP(n_in, n_hidden, n_hidden, n_layers - 1,
-                            activation, activate_output=True)
+                            activation, activate_output=True, fused=fused)
             self.head = L.Linear(n_hidden, 2 * n_latent,
                                  initialW=Xavier(n_hidden, n_latent))
 
@@ -53,6 +56,18 @@ class GaussianEncoder(chainer.Chain):
             tuple: ``(mu, ln_var)``, each a :class:`chainer.Variable` of
             shape ``(B, n_latent)``; ``ln_var`` is the log variance.
         """
-        check_batch(x, self.n_in, 'x', 'GaussianEncoder', self.head.W.dtype)
-        mu, ln_var = F.split_axis(self.head(self.body(x)), 2, axis=1)
+        mu, ln_var = F.split_axis(self.forward_packed(x), 2, axis=1)
         return mu, ln_var
+
+    def forward_packed(self, x):
+        """Returns ``(mu, ln_var)`` side by side, shape ``(B, 2 n_latent)``.
+
+        The head's output before the split, which
+        :func:`~vae_avb.functions.gaussian_sample_kl` takes directly.
+        """
+        check_batch(x, self.n_in, 'x', 'GaussianEncoder', self.head.W.dtype)
+        if self.body.fused_activation is not None:
+            # Body and head as one fused node.
+            return dense_stack(x, list(self.body) + [self.head],
+                               self.body.fused_activation)
+        return self.head(self.body(x))

@@ -1,6 +1,9 @@
 import chainer
+import chainer.functions as F
 import chainer.links as L
 
+from vae_avb.functions.dense_stack import dense_stack
+from vae_avb.functions.dense_stack import FUSED_ACTIVATIONS
 from vae_avb.initializers import Xavier
 from vae_avb.utils import get_activation
 
@@ -24,10 +27,16 @@ class MLP(chainer.ChainList):
             ``'softplus'`` or a function.
         activate_output (bool): Apply the activation to the output too.
         initialW: Weight initializer; default :class:`~vae_avb.initializers.Xavier`.
+        fused (bool): With ``'tanh'``, ``'relu'`` or ``'sigmoid'``, run
+            the whole stack as one function node
+            (:func:`~vae_avb.functions.dense_stack`): the same operations,
+            a quarter of the framework overhead, first-order gradients
+            only. ``False`` composes :func:`~chainer.functions.linear` and
+            the activation layer by layer.
     """
 
     def __init__(self, n_in, n_hidden, n_out, n_layers=1, activation='tanh',
-                 activate_output=False, initialW=None):
+                 activate_output=False, initialW=None, fused=True):
         for name, size in (('n_in', n_in), ('n_hidden', n_hidden),
                            ('n_out', n_out)):
             if int(size) != size or size < 1:
@@ -40,6 +49,10 @@ class MLP(chainer.ChainList):
                 '{!r}'.format(n_layers))
         super(MLP, self).__init__()
         self.activation = get_activation(activation)
+        # The name of the activation when the fused node can run it.
+        self.fused_activation = (
+            activation if fused and isinstance(activation, str)
+            and activation in FUSED_ACTIVATIONS else None)
         self.activate_output = activate_output
         self.n_in = n_in
         self.n_out = n_out
@@ -48,16 +61,24 @@ class MLP(chainer.ChainList):
             self.append(L.Linear(
                 size_in, size_out, initialW=initialW or Xavier()))
 
-    def forward(self, x):
+    def forward(self, x, frozen=False):
         """Applies the layers to ``x`` of shape ``(B, n_in)``.
+
+        With ``frozen=True`` the weights enter as constants: gradients reach
+        ``x`` but no parameter (a network that is only *used* by a loss,
+        such as the adversary in the encoder's AVB step).
 
         Returns:
             chainer.Variable: Shape ``(B, n_out)``.
         """
+        if self.fused_activation is not None:
+            return dense_stack(x, list(self), self.fused_activation,
+                               self.activate_output, frozen)
         h = x
         last = len(self) - 1
         for i, layer in enumerate(self):
-            h = layer(h)
+            h = F.linear(h, layer.W.array, layer.b.array) if frozen \
+                else layer(h)
             if i < last or self.activate_output:
                 h = self.activation(h)
         return h

@@ -23,10 +23,11 @@ class NoiseEncoder(chainer.Chain):
         n_layers (int): Number of hidden layers (seed 004: 3).
         activation (str or callable): Hidden activation (seed 004: relu).
         center_x (bool): Feed ``2x - 1`` instead of ``x``.
+        fused (bool): Fused MLP node (see :class:`~vae_avb.links.MLP`).
     """
 
     def __init__(self, n_in, n_latent, n_noise=None, n_hidden=512,
-                 n_layers=3, activation='relu', center_x=True):
+                 n_layers=3, activation='relu', center_x=True, fused=True):
         super(NoiseEncoder, self).__init__()
         self.n_in = n_in
         self.n_latent = n_latent
@@ -34,7 +35,7 @@ class NoiseEncoder(chainer.Chain):
         self.center_x = center_x
         with self.init_scope():
             self.mlp = MLP(n_in + self.n_noise, n_hidden, n_latent, n_layers,
-                           activation)
+                           activation, fused=fused)
 
     def sample_noise(self, batch_size):
         """Draws ``eps ~ N(0, I)`` of shape ``(batch_size, n_noise)``."""
@@ -60,4 +61,8 @@ class NoiseEncoder(chainer.Chain):
         check_batch(eps, self.n_noise, 'eps', 'NoiseEncoder', dtype)
         if self.center_x:
             x = 2 * x - 1
-        return self.mlp(F.concat((x, eps), axis=1))
+        if isinstance(x, chainer.Variable) or \
+                isinstance(eps, chainer.Variable):
+            return self.mlp(F.concat((x, eps), axis=1))
+        # Data and noise are constants: join them without a graph node.
+        return self.mlp(self.xp.concatenate((x, eps), axis=1))

@@ -31,11 +31,17 @@ class VAE(chainer.Chain):
 
     @classmethod
     def mlp(cls, n_in=784, n_latent=20, n_hidden=500, n_layers=1,
-            activation='tanh'):
-        """Builds an MLP VAE; defaults are Chainer's example (784-500-20)."""
+            activation='tanh', fused=True):
+        """Builds an MLP VAE; defaults are Chainer's example (784-500-20).
+
+        ``fused=False`` builds the layer-by-layer reference networks (see
+        :class:`~vae_avb.links.MLP`).
+        """
         return cls(
-            GaussianEncoder(n_in, n_latent, n_hidden, n_layers, activation),
-            BernoulliDecoder(n_latent, n_in, n_hidden, n_layers, activation))
+            GaussianEncoder(n_in, n_latent, n_hidden, n_layers, activation,
+                            fused),
+            BernoulliDecoder(n_latent, n_in, n_hidden, n_layers, activation,
+                             fused))
 
     def encode(self, x):
         """Returns ``(mu, ln_var)`` of ``q(z|x)``, each ``(B, n_latent)``."""

@@ -2,6 +2,8 @@ import chainer
 import chainer.functions as F
 
 from vae_avb.functions import bernoulli_nll
+from vae_avb.functions import bernoulli_nll_mean
+from vae_avb.utils.check import check_values
 
 
 class AVBLoss(chainer.Chain):
@@ -33,10 +35,14 @@ class AVBLoss(chainer.Chain):
         encoder (vae_avb.links.NoiseEncoder): ``z = f(x, eps)``.
         decoder (vae_avb.links.BernoulliDecoder): ``z -> logits``.
         adversary (vae_avb.links.Adversary): ``T(x, z)``.
+        fused (bool): Reconstruction term as one fused node
+            (:func:`~vae_avb.functions.bernoulli_nll_mean`); ``False``
+            composes Chainer's :func:`~chainer.functions.bernoulli_nll`.
     """
 
-    def __init__(self, encoder, decoder, adversary):
+    def __init__(self, encoder, decoder, adversary, fused=True):
         super(AVBLoss, self).__init__()
+        self.fused = fused
         with self.init_scope():
             self.encoder = encoder
             self.decoder = decoder
@@ -55,8 +61,15 @@ class AVBLoss(chainer.Chain):
             chainer.Variable: The scalar loss, in nats per example.
         """
         z = self.encoder(x, eps)
-        reconstruction = bernoulli_nll(x, self.decoder(z))
-        kl = F.mean(self.adversary(x, z))
+        logits = self.decoder(z)
+        if self.fused:
+            check_values(x, 'x', 'AVBLoss', unit_interval=True)
+            reconstruction = bernoulli_nll_mean(x, logits)
+        else:
+            reconstruction = bernoulli_nll(x, logits)
+        # The adversary's parameters are constants here: this step trains
+        # the encoder and decoder only.
+        kl = F.mean(self.adversary(x, z, frozen=True))
         loss = reconstruction + kl
         chainer.report({'loss': loss, 'reconstruction': reconstruction,
                         'kl': kl}, self)

@@ -2,7 +2,10 @@ import chainer
 import chainer.functions as F
 
 from vae_avb.functions import bernoulli_nll
+from vae_avb.functions import bernoulli_nll_mean
 from vae_avb.functions import gaussian_kl_divergence
+from vae_avb.functions import gaussian_sample_kl
+from vae_avb.utils.check import check_values
 
 
 class ELBOLoss(chainer.Chain):
@@ -20,6 +23,17 @@ class ELBOLoss(chainer.Chain):
     example. ``beta = 1`` gives the true negative ELBO; the seeds call
     ``beta`` ``C``.
 
+    With ``fused=True`` (the default) the sampling with the KL, and the
+    reconstruction term, are each one function node with an analytic
+    gradient (:func:`~vae_avb.functions.gaussian_sample_kl`,
+    :func:`~vae_avb.functions.bernoulli_nll_mean`): the same values (to
+    float rounding) and the same random draws as ``fused=False``, which
+    composes Chainer's :func:`~chainer.functions.gaussian`,
+    :func:`~chainer.functions.bernoulli_nll` and
+    :func:`~chainer.functions.gaussian_kl_divergence` term by term, in
+    about half the time per step. The fused path supports first-order
+    gradients only.
+
     Reports ``loss``, ``reconstruction`` (the first term) and ``kl`` (the
     KL, without ``beta``) through :func:`chainer.report`.
 
@@ -27,9 +41,10 @@ class ELBOLoss(chainer.Chain):
         vae (vae_avb.links.VAE): The model.
         beta (float): Weight of the KL term (>= 0).
         k (int): Number of samples of ``z`` per example (>= 1).
+        fused (bool): Use the fused function nodes (see above).
     """
 
-    def __init__(self, vae, beta=1.0, k=1):
+    def __init__(self, vae, beta=1.0, k=1, fused=True):
         super(ELBOLoss, self).__init__()
         if k < 1 or int(k) != k:
             raise ValueError(
@@ -39,6 +54,7 @@ class ELBOLoss(chainer.Chain):
                 'ELBOLoss: beta must be >= 0, got {!r}'.format(beta))
         self.beta = beta
         self.k = int(k)
+        self.fused = fused
         with self.init_scope():
             self.vae = vae
 
@@ -55,6 +71,15 @@ class ELBOLoss(chainer.Chain):
         Returns:
             chainer.Variable: The scalar loss, in nats per example.
         """
+        if self.fused:
+            z, kl = gaussian_sample_kl(
+                self.vae.encoder.forward_packed(x), None, eps, self.k)
+            check_values(x, 'x', 'ELBOLoss', unit_interval=True)
+            if self.k > 1:
+                x = F.tile(x, (self.k, 1))
+            reconstruction = bernoulli_nll_mean(
+                x, self.vae.decode(z, sigmoid=False))
+            return self._report(reconstruction, kl)
         mu, ln_var = self.vae.encode(x)
         kl = gaussian_kl_divergence(mu, ln_var)
         if self.k > 1:
@@ -64,7 +89,11 @@ class ELBOLoss(chainer.Chain):
             x = F.tile(x, (self.k, 1))
         z = F.gaussian(mu, ln_var, eps=eps)
         reconstruction = bernoulli_nll(x, self.vae.decode(z, sigmoid=False))
-        loss = reconstruction + self.beta * kl
+        return self._report(reconstruction, kl)
+
+    def _report(self, reconstruction, kl):
+        # beta = 1 adds the KL as it is: one node fewer.
+        loss = reconstruction + (kl if self.beta == 1 else self.beta * kl)
         chainer.report({'loss': loss, 'reconstruction': reconstruction,
                         'kl': kl}, self)
         return loss
