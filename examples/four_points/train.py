@@ -19,6 +19,7 @@ from chainer.training import extensions
 
 from vae_avb.datasets import FourPointsIterator
 from vae_avb.datasets import get_four_points
+from vae_avb.datasets import send_array
 from vae_avb.evaluation import aggregate_posterior_kl
 from vae_avb.evaluation import mean_report
 from vae_avb.evaluation import quadrature_log_likelihood
@@ -30,6 +31,7 @@ from vae_avb.links import VAE
 from vae_avb.losses import AdversaryLoss
 from vae_avb.losses import AVBLoss
 from vae_avb.losses import ELBOLoss
+from vae_avb.optimizers import Adam
 from vae_avb.training import AVBUpdater
 from vae_avb.training import FiniteGuard
 from vae_avb.training import StepSizeDecay
@@ -100,16 +102,17 @@ def parse_args(argv):
 def build(args):
     """Returns the networks, the loss, the updater and its optimizers."""
     decoder = BernoulliDecoder(2, 4, args.n_hidden, 3, 'tanh')
-    iterator = FourPointsIterator(args.batch_size, seed=args.seed)
+    iterator = FourPointsIterator(args.batch_size, seed=args.seed,
+                                  as_array=True)
     if args.method == 'vae':
         encoder = GaussianEncoder(4, 2, args.n_hidden, 3, 'relu')
         loss = ELBOLoss(VAE(encoder, decoder))
         loss.to_device(args.device)
-        optimizer = chainer.optimizers.Adam(args.lr, beta1=0.5)
+        optimizer = Adam(args.lr, beta1=0.5)
         optimizer.setup(loss)
         set_step_size(decoder, args.decoder_lr)
         updater = training.updaters.StandardUpdater(
-            iterator, optimizer, device=args.device)
+            iterator, optimizer, converter=send_array, device=args.device)
         return encoder, decoder, loss, updater, [optimizer]
     encoder = NoiseEncoder(4, 2, args.n_noise, args.n_hidden, 3, 'relu')
     # No 0.5 ||z||^2 term: the toy's posteriors are wide wedges of the
@@ -123,11 +126,11 @@ def build(args):
                              ('adversary', adversary_loss,
                               args.adversary_lr)):
         target.to_device(args.device)
-        optimizers[name] = chainer.optimizers.Adam(lr, beta1=0.5)
+        optimizers[name] = Adam(lr, beta1=0.5)
         optimizers[name].setup(target)
     set_step_size(decoder, args.decoder_lr)
     updater = AVBUpdater(iterator, optimizers, args.adversary_steps,
-                         device=args.device)
+                         converter=send_array, device=args.device)
     return encoder, decoder, loss, updater, list(optimizers.values())
 
 

@@ -1,0 +1,209 @@
+"""Plain Chainer pipelines that the benchmark compares vae_avb against.
+
+``chainer_example_vae`` follows Chainer's own VAE example (examples/vae,
+v7.8.1): an encoder returning a ``chainer.distributions.Normal``, a decoder
+returning a ``Bernoulli``, a ``Prior`` link, the ``AvgELBOLoss`` built from
+``log_prob`` and ``chainer.kl_divergence``, ``SerialIterator``,
+``StandardUpdater`` and Chainer's ``Adam``, at Chainer's default settings
+(type checks on). ``plain_avb`` is a straightforward Chainer
+implementation of the AVB updates (Algorithm 1) with ``L.Linear`` layers
+and Chainer's functions.
+"""
+import numpy
+
+import chainer
+import chainer.distributions as D
+import chainer.functions as F
+import chainer.links as L
+from chainer import training
+
+
+class ExampleEncoder(chainer.Chain):
+
+    def __init__(self, n_in, n_latent, n_h):
+        super(ExampleEncoder, self).__init__()
+        with self.init_scope():
+            self.linear = L.Linear(n_in, n_h)
+            self.mu = L.Linear(n_h, n_latent)
+            self.ln_sigma = L.Linear(n_h, n_latent)
+
+    def forward(self, x):
+        h = F.tanh(self.linear(x))
+        return D.Normal(loc=self.mu(h), log_scale=self.ln_sigma(h))
+
+
+class ExampleDecoder(chainer.Chain):
+
+    def __init__(self, n_in, n_latent, n_h):
+        super(ExampleDecoder, self).__init__()
+        with self.init_scope():
+            self.linear = L.Linear(n_latent, n_h)
+            self.output = L.Linear(n_h, n_in)
+
+    def forward(self, z, inference=False):
+        n_batch_axes = 1 if inference else 2
+        h = F.tanh(self.linear(z, n_batch_axes=n_batch_axes))
+        return D.Bernoulli(logit=self.output(h, n_batch_axes=n_batch_axes))
+
+
+class ExamplePrior(chainer.Link):
+
+    def __init__(self, n_latent):
+        super(ExamplePrior, self).__init__()
+        self.loc = numpy.zeros(n_latent, numpy.float32)
+        self.scale = numpy.ones(n_latent, numpy.float32)
+        self.register_persistent('loc')
+        self.register_persistent('scale')
+
+    def forward(self):
+        return D.Normal(self.loc, scale=self.scale)
+
+
+class ExampleAvgELBOLoss(chainer.Chain):
+
+    def __init__(self, encoder, decoder, prior, beta=1.0, k=1):
+        super(ExampleAvgELBOLoss, self).__init__()
+        self.beta = beta
+        self.k = k
+        with self.init_scope():
+            self.encoder = encoder
+            self.decoder = decoder
+            self.prior = prior
+
+    def forward(self, x):
+        q_z = self.encoder(x)
+        z = q_z.sample(self.k)
+        p_x = self.decoder(z)
+        p_z = self.prior()
+        reconstr = F.mean(F.sum(p_x.log_prob(
+            F.broadcast_to(x[None, :], (self.k,) + x.shape)), axis=-1))
+        kl_penalty = F.mean(F.sum(chainer.kl_divergence(q_z, p_z), axis=-1))
+        loss = -(reconstr - self.beta * kl_penalty)
+        chainer.report({'loss': loss, 'reconstr': reconstr,
+                        'kl_penalty': kl_penalty}, self)
+        return loss
+
+
+def chainer_example_vae(train, batch_size, n_latent=20, n_h=500,
+                        device=None):
+    """The example's updater: model, SerialIterator, Adam(1e-3)."""
+    n_in = train.shape[1]
+    loss = ExampleAvgELBOLoss(ExampleEncoder(n_in, n_latent, n_h),
+                              ExampleDecoder(n_in, n_latent, n_h),
+                              ExamplePrior(n_latent))
+    loss.to_device(device)
+    optimizer = chainer.optimizers.Adam(1e-3)
+    optimizer.setup(loss)
+    iterator = chainer.iterators.SerialIterator(train, batch_size)
+    return training.updaters.StandardUpdater(
+        iterator, optimizer, device=device)
+
+
+class PlainMLP(chainer.ChainList):
+
+    def __init__(self, sizes, activation):
+        super(PlainMLP, self).__init__(
+            *[L.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:])])
+        self.activation = activation
+
+    def forward(self, h):
+        for i, layer in enumerate(self):
+            h = layer(h)
+            if i < len(self) - 1:
+                h = self.activation(h)
+        return h
+
+
+class PlainAVB(chainer.Chain):
+
+    """Encoder z(x, eps), decoder and adversary T = <g(x), h(z)> / n."""
+
+    def __init__(self, n_in, n_latent, n_noise, n_h, n_layers, n_adv,
+                 encoder_activation, decoder_activation):
+        super(PlainAVB, self).__init__()
+        self.n_noise = n_noise
+        self.n_adv = n_adv
+        with self.init_scope():
+            self.encoder = PlainMLP(
+                [n_in + n_noise] + [n_h] * n_layers + [n_latent],
+                encoder_activation)
+            self.decoder = PlainMLP(
+                [n_latent] + [n_h] * n_layers + [n_in], decoder_activation)
+        adversary = chainer.Chain()
+        with adversary.init_scope():
+            adversary.x_tower = PlainMLP([n_in, n_adv, n_adv], F.relu)
+            adversary.z_tower = PlainMLP([n_latent, n_adv, n_adv], F.relu)
+        self.adversary = adversary  # owned by its own optimizer
+
+    def encode(self, x):
+        eps = self.xp.random.standard_normal(
+            (len(x), self.n_noise)).astype(x.dtype)
+        return self.encoder(F.concat((2 * x - 1, eps), axis=1))
+
+    def t(self, x, z):
+        adv = self.adversary
+        return F.sum(adv.x_tower(2 * x - 1) * adv.z_tower(z),
+                     axis=1) / self.n_adv
+
+
+class PlainAVBUpdater(training.updaters.StandardUpdater):
+
+    """Algorithm 1 with Chainer's functions: adversary steps, then one
+    encoder/decoder step, on the same batch."""
+
+    def __init__(self, iterator, model, optimizers, n_adversary_steps,
+                 device=None):
+        super(PlainAVBUpdater, self).__init__(iterator, optimizers,
+                                              device=device)
+        self.model = model
+        self.n_adversary_steps = n_adversary_steps
+
+    def adversary_loss(self, x):
+        model = self.model
+        with chainer.no_backprop_mode():
+            z_q = model.encode(x).array
+        z_p = model.xp.random.standard_normal(z_q.shape).astype(z_q.dtype)
+        logits = model.t(F.concat((x, x), axis=0),
+                         F.concat((z_q, z_p), axis=0))
+        labels = model.xp.concatenate(
+            (model.xp.ones(len(x), numpy.int32),
+             model.xp.zeros(len(x), numpy.int32)))
+        loss = 2 * F.sigmoid_cross_entropy(logits, labels)
+        chainer.report({'loss': loss}, model.adversary)
+        return loss
+
+    def main_loss(self, x):
+        model = self.model
+        z = model.encode(x)
+        reconstruction = F.bernoulli_nll(x, model.decoder(z)) / len(x)
+        loss = reconstruction + F.mean(model.t(x, z))
+        chainer.report({'loss': loss}, model)
+        return loss
+
+    def update_core(self):
+        batch = self.get_iterator('main').next()
+        x = self.converter(batch, self.device)
+        adversary = self.get_optimizer('adversary')
+        for _ in range(self.n_adversary_steps):
+            adversary.update(self.adversary_loss, x)
+        self.get_optimizer('main').update(self.main_loss, x)
+
+
+def plain_avb(train, batch_size, config, device=None):
+    """A straightforward Chainer AVB updater for ``config`` (a dict)."""
+    model = PlainAVB(train.shape[1], config['n_latent'], config['n_noise'],
+                     config['n_hidden'], config['n_layers'],
+                     config['n_adversary_hidden'],
+                     getattr(F, config['encoder_activation']),
+                     getattr(F, config['decoder_activation']))
+    model.to_device(device)
+    model.adversary.to_device(device)
+    optimizers = {
+        'main': chainer.optimizers.Adam(config['lr'], beta1=0.5),
+        'adversary': chainer.optimizers.Adam(config['adversary_lr'],
+                                             beta1=0.5)}
+    optimizers['main'].setup(model)
+    optimizers['adversary'].setup(model.adversary)
+    iterator = chainer.iterators.SerialIterator(train, batch_size)
+    return PlainAVBUpdater(iterator, model, optimizers,
+                           config['adversary_steps'], device=device)
