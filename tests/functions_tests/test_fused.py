@@ -1,0 +1,166 @@
+"""The fused nodes against Chainer's compositions and numeric gradients."""
+import numpy
+import pytest
+
+import chainer
+import chainer.functions as F
+import chainer.links as L
+from chainer import gradient_check
+
+from vae_avb.functions import bernoulli_nll
+from vae_avb.functions import bernoulli_nll_mean
+from vae_avb.functions import dense_stack
+from vae_avb.functions import gaussian_kl_divergence
+from vae_avb.functions import gaussian_sample_kl
+from vae_avb.functions import row_inner_product
+from vae_avb.links import MLP
+
+CHECK = dict(dtype=numpy.float64, eps=1e-6, atol=1e-6, rtol=1e-5)
+
+
+def test_bernoulli_nll_mean_equals_bernoulli_nll():
+    x = numpy.random.uniform(0, 1, (6, 9))
+    logits = numpy.random.normal(scale=4, size=(6, 9))
+    numpy.testing.assert_allclose(bernoulli_nll_mean(x, logits).array,
+                                  bernoulli_nll(x, logits).array, rtol=1e-12)
+
+
+def test_bernoulli_nll_mean_is_stable_for_large_logits():
+    x = numpy.array([[1., 0.]], numpy.float32)
+    logits = numpy.array([[200., -200.]], numpy.float32)
+    value = bernoulli_nll_mean(x, logits).array
+    assert numpy.isfinite(value) and abs(value) < 1e-6
+
+
+def test_bernoulli_nll_mean_gradient():
+    x = numpy.random.uniform(0.1, 0.9, (4, 5))
+    logits = numpy.random.normal(size=(4, 5))
+    gradient_check.check_backward(bernoulli_nll_mean, (x, logits), None,
+                                  **CHECK)
+
+
+@pytest.mark.parametrize('k', [1, 3])
+@pytest.mark.parametrize('packed', [False, True])
+def test_gaussian_sample_kl_equals_chainer_composition(k, packed):
+    mu = numpy.random.normal(size=(5, 3))
+    ln_var = numpy.random.normal(size=(5, 3))
+    eps = numpy.random.standard_normal((k * 5, 3))
+    if packed:
+        z, kl = gaussian_sample_kl(numpy.hstack((mu, ln_var)), None, eps)
+    else:
+        z, kl = gaussian_sample_kl(mu, ln_var, eps)
+    expected_z = F.gaussian(numpy.tile(mu, (k, 1)), numpy.tile(ln_var, (k, 1)),
+                            eps=eps).array
+    numpy.testing.assert_allclose(z.array, expected_z, rtol=1e-12)
+    numpy.testing.assert_allclose(
+        kl.array, gaussian_kl_divergence(mu, ln_var).array, rtol=1e-12)
+
+
+@pytest.mark.parametrize('packed', [False, True])
+def test_gaussian_sample_kl_gradient(packed):
+    mu = numpy.random.normal(size=(4, 2))
+    ln_var = numpy.random.normal(size=(4, 2))
+    eps = numpy.random.standard_normal((8, 2))
+    weights = numpy.random.normal(size=(8, 2))
+
+    # Both outputs feed the checked value: z through a weighted sum.
+    def f(*inputs):
+        if packed:
+            z, kl = gaussian_sample_kl(inputs[0], None, eps)
+        else:
+            z, kl = gaussian_sample_kl(inputs[0], inputs[1], eps)
+        return F.sum(z * weights) + 1.7 * kl
+
+    inputs = (numpy.hstack((mu, ln_var)),) if packed else (mu, ln_var)
+    gradient_check.check_backward(f, inputs, None, **CHECK)
+
+
+def test_gaussian_sample_kl_draws_like_chainer_gaussian():
+    mu = numpy.zeros((4, 3), numpy.float32)
+    ln_var = numpy.zeros((4, 3), numpy.float32)
+    numpy.random.seed(3)
+    z, _ = gaussian_sample_kl(mu, ln_var)
+    numpy.random.seed(3)
+    expected = F.gaussian(mu, ln_var).array
+    numpy.testing.assert_array_equal(z.array, expected)
+
+
+def test_gaussian_sample_kl_rejects_wrong_noise_shape():
+    with pytest.raises(ValueError, match='eps has shape'):
+        gaussian_sample_kl(numpy.zeros((4, 3)), numpy.zeros((4, 3)),
+                           numpy.zeros((4, 2)))
+
+
+def layers_float64(sizes):
+    layers = [L.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:])]
+    for layer in layers:
+        layer.W.array = numpy.random.normal(
+            scale=0.7, size=layer.W.shape)
+        layer.b.array = numpy.random.normal(size=layer.b.shape)
+    return layers
+
+
+@pytest.mark.parametrize('activation', ['tanh', 'relu', 'sigmoid'])
+@pytest.mark.parametrize('activate_output', [False, True])
+def test_dense_stack_equals_layer_by_layer(activation, activate_output):
+    fused = MLP(5, 7, 3, 2, activation, activate_output)
+    plain = MLP(5, 7, 3, 2, activation, activate_output, fused=False)
+    plain.copyparams(fused)
+    x = numpy.random.normal(size=(6, 5)).astype(numpy.float32)
+    outputs = []
+    for mlp in (fused, plain):
+        mlp.cleargrads()
+        xv = chainer.Variable(x.copy())
+        y = mlp(xv)
+        F.sum(y * numpy.arange(3, dtype=numpy.float32)).backward()
+        outputs.append([y.array, xv.grad] + [p.grad for p in mlp.params()])
+    for a, b in zip(*outputs):
+        numpy.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+# relu is checked against the composition above: its kink defeats
+# numeric differentiation.
+@pytest.mark.parametrize('activation', ['tanh', 'sigmoid'])
+@pytest.mark.parametrize('activate_output', [False, True])
+def test_dense_stack_gradient(activation, activate_output):
+    layers = layers_float64([4, 6, 5, 3])
+    x = numpy.random.normal(size=(7, 4))
+    params = [p for layer in layers for p in (layer.W, layer.b)]
+    gy = numpy.random.normal(size=(7, 3))
+    gradient_check.check_backward(
+        lambda x: dense_stack(x, layers, activation, activate_output),
+        x, gy, params=params, **CHECK)
+
+
+def test_dense_stack_frozen_gives_no_parameter_gradient():
+    layers = layers_float64([3, 4, 2])
+    for layer in layers:
+        layer.cleargrads()
+    x = chainer.Variable(numpy.random.normal(size=(5, 3)))
+    F.sum(dense_stack(x, layers, 'tanh', frozen=True)).backward()
+    assert x.grad is not None
+    assert all(layer.W.grad is None and layer.b.grad is None
+               for layer in layers)
+
+
+def test_dense_stack_refuses_unknown_activation():
+    with pytest.raises(ValueError, match='activation must be one of'):
+        dense_stack(numpy.zeros((1, 3)), layers_float64([3, 2]), 'elu')
+
+
+def test_row_inner_product():
+    a = numpy.random.normal(size=(5, 4))
+    b = numpy.random.normal(size=(5, 4))
+    numpy.testing.assert_allclose(row_inner_product(a, b, 0.25).array,
+                                  (a * b).sum(axis=1) * 0.25, rtol=1e-12)
+    gradient_check.check_backward(
+        lambda a, b: row_inner_product(a, b, 0.25), (a, b),
+        numpy.random.normal(size=5), **CHECK)
+
+
+def test_fused_nodes_refuse_double_backprop():
+    x = chainer.Variable(numpy.random.uniform(0, 1, (2, 3)))
+    logits = chainer.Variable(numpy.random.normal(size=(2, 3)))
+    loss = bernoulli_nll_mean(x, logits)
+    with pytest.raises(NotImplementedError, match='first-order'):
+        loss.backward(enable_double_backprop=True)
