@@ -21,6 +21,7 @@ Cases:
 Usage: python benchmarks/benchmark.py [--device @numpy] [--rounds 5]
 """
 import argparse
+import functools
 import json
 import os
 import platform
@@ -157,7 +158,9 @@ def synchronize(device):
         device.device.synchronize()
 
 
+@functools.lru_cache(maxsize=None)
 def mnist_array():
+    """MNIST training images, loaded once per process for both paths."""
     train, _ = get_mnist()
     return train
 

@@ -28,12 +28,12 @@ from vae_avb.losses import ELBOLoss
 from vae_avb.optimizers import Adam
 from vae_avb.training import FiniteGuard
 from vae_avb.utils.activation import ACTIVATIONS
+from vae_avb.utils.check import check_values
 from vae_avb.utils.cli import add_device_argument
 from vae_avb.utils.cli import positive_int
 from vae_avb.utils.cli import resolve_device
 from vae_avb.utils.cli import run_main
 from vae_avb.utils.cli import seed_and_use
-from vae_avb.utils.check import check_values
 from vae_avb.utils.cli import write_metrics
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

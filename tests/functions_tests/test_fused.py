@@ -164,3 +164,11 @@ def test_fused_nodes_refuse_double_backprop():
     loss = bernoulli_nll_mean(x, logits)
     with pytest.raises(NotImplementedError, match='first-order'):
         loss.backward(enable_double_backprop=True)
+
+
+def test_bernoulli_nll_mean_checks_the_data_like_bernoulli_nll():
+    logits = numpy.zeros((1, 2))
+    with pytest.raises(ValueError, match=r'must lie in \[0, 1\]'):
+        bernoulli_nll_mean(numpy.array([[0.5, 2.]]), logits)
+    with pytest.raises(ValueError, match='NaN or inf'):
+        bernoulli_nll_mean(numpy.array([[0.5, numpy.nan]]), logits)

@@ -3,6 +3,7 @@ from chainer import backend
 from chainer import function_node
 
 from vae_avb.functions.first_order import check_first_order
+from vae_avb.utils.check import check_values
 
 
 class BernoulliNLLMean(function_node.FunctionNode):
@@ -61,9 +62,15 @@ def bernoulli_nll_mean(x, logits):
 
     Returns:
         chainer.Variable: A scalar.
+
+    Raises:
+        ValueError: As :func:`~vae_avb.functions.bernoulli_nll`: shapes
+            differ, or ``x`` holds NaN or values outside ``[0, 1]``
+            (checked while ``chainer.config.type_check`` is on).
     """
     if x.shape != logits.shape or len(x.shape) != 2:
         raise ValueError(
             'bernoulli_nll_mean: x has shape {} and logits {}; both must be '
             '(batch, features)'.format(tuple(x.shape), tuple(logits.shape)))
+    check_values(x, 'x', 'bernoulli_nll_mean', unit_interval=True)
     return BernoulliNLLMean().apply((x, logits))[0]

@@ -3,7 +3,6 @@ import chainer.functions as F
 
 from vae_avb.functions import bernoulli_nll
 from vae_avb.functions import bernoulli_nll_mean
-from vae_avb.utils.check import check_values
 
 
 class AVBLoss(chainer.Chain):
@@ -63,7 +62,6 @@ class AVBLoss(chainer.Chain):
         z = self.encoder(x, eps)
         logits = self.decoder(z)
         if self.fused:
-            check_values(x, 'x', 'AVBLoss', unit_interval=True)
             reconstruction = bernoulli_nll_mean(x, logits)
         else:
             reconstruction = bernoulli_nll(x, logits)

@@ -5,7 +5,6 @@ from vae_avb.functions import bernoulli_nll
 from vae_avb.functions import bernoulli_nll_mean
 from vae_avb.functions import gaussian_kl_divergence
 from vae_avb.functions import gaussian_sample_kl
-from vae_avb.utils.check import check_values
 
 
 class ELBOLoss(chainer.Chain):
@@ -74,7 +73,6 @@ class ELBOLoss(chainer.Chain):
         if self.fused:
             z, kl = gaussian_sample_kl(
                 self.vae.encoder.forward_packed(x), None, eps, self.k)
-            check_values(x, 'x', 'ELBOLoss', unit_interval=True)
             if self.k > 1:
                 x = F.tile(x, (self.k, 1))
             reconstruction = bernoulli_nll_mean(
