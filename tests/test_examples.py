@@ -98,7 +98,7 @@ def test_diverging_run_stops_with_one_line(tmp_path):
         capture_output=True, text=True, timeout=300)
     assert run.returncode == 1
     last = run.stderr.strip().splitlines()[-1]
-    assert last.startswith('error: iteration ')
+    assert last.startswith('train_vae.py: error: iteration ')
     assert 'main/' in last and ('nan' in last or 'inf' in last)
     assert 'Traceback' not in run.stderr
     assert not (out / 'metrics.json').exists()

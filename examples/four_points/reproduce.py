@@ -77,7 +77,10 @@ def run_all(args):
         os.makedirs(out, exist_ok=True)
         command = [sys.executable, TRAIN, '--method', method, '--seed',
                    str(seed), '--out', out, '--device', args.device]
-        log = open(os.path.join(out, 'train.log'), 'w')
+        if args.resume:
+            command += ['--resume', 'auto']
+        log = open(os.path.join(out, 'train.log'), 'a' if args.resume
+                   else 'w')
         print('started: ' + ' '.join(command[1:]), flush=True)
         running.append((subprocess.Popen(
             command + (['--test'] if args.test else []), env=env,
@@ -112,6 +115,10 @@ def main(argv=None):
     parser.add_argument('--jobs', '-j', type=int, default=2,
                         help='runs at a time (default: 2, one per core)')
     parser.add_argument('--out', '-o', default='results/four_points')
+    parser.add_argument('--resume', action='store_true',
+                        help='continue the runs already in --out from their '
+                        'newest snapshots (finished runs are only '
+                        're-evaluated)')
     parser.add_argument('--test', action='store_true',
                         help='a few iterations, to check the script')
     args = parser.parse_args(argv)

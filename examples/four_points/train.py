@@ -6,10 +6,8 @@ Table 1). Writes ``metrics.json`` (log-likelihood by quadrature,
 reconstruction error, ELBO, aggregate-posterior KL), the latent figure
 ``latent.png`` and the latent samples ``latent.npz`` to ``--out``.
 """
-import argparse
 import os
 import sys
-import time
 
 import numpy
 
@@ -34,11 +32,17 @@ from vae_avb.losses import ELBOLoss
 from vae_avb.optimizers import Adam
 from vae_avb.training import AVBUpdater
 from vae_avb.training import FiniteGuard
+from vae_avb.training import SkipNonFiniteUpdater
+from vae_avb.training import Snapshots
 from vae_avb.training import StepSizeDecay
 from vae_avb.utils.cli import add_device_argument
+from vae_avb.utils.cli import add_snapshot_arguments
+from vae_avb.utils.cli import ArgumentParser
 from vae_avb.utils.cli import positive_float
 from vae_avb.utils.cli import positive_int
+from vae_avb.utils.cli import prepare_out
 from vae_avb.utils.cli import resolve_device
+from vae_avb.utils.cli import resume
 from vae_avb.utils.cli import run_main
 from vae_avb.utils.cli import seed_and_use
 from vae_avb.utils.cli import write_metrics
@@ -52,12 +56,8 @@ DEFAULTS = {
 }
 
 
-
-
-
-
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--method', choices=['vae', 'avb'], default='avb')
     add_device_argument(parser)
     parser.add_argument('--iteration', '-i', type=positive_int,
@@ -84,17 +84,19 @@ def parse_args(argv):
                         help='posterior samples per point for the metrics')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', '-o', default='results/four_points')
-    parser.add_argument('--resume', '-r', default='',
-                        help='snapshot to resume from')
+    add_snapshot_arguments(parser, (1000, 'iteration'))
     parser.add_argument('--test', action='store_true',
-                        help='a few iterations, to check the script')
+                        help='50 iterations (unless --iteration is given) '
+                        'and a quick evaluation, to check the script')
     args = parser.parse_args(argv)
     args.device = resolve_device(parser, args.device)
+    iteration_given = args.iteration is not None
     for key, value in DEFAULTS[args.method].items():
         if getattr(args, key) is None:
             setattr(args, key, value)
     if args.test:
-        args.iteration = 50
+        if not iteration_given:
+            args.iteration = 50
         args.eval_samples = 500
     return args
 
@@ -111,7 +113,9 @@ def build(args):
         optimizer = Adam(args.lr, beta1=0.5)
         optimizer.setup(loss)
         set_step_size(decoder, args.decoder_lr)
-        updater = training.updaters.StandardUpdater(
+        updater_class = SkipNonFiniteUpdater if args.skip_nonfinite \
+            else training.updaters.StandardUpdater
+        updater = updater_class(
             iterator, optimizer, converter=send_array, device=args.device)
         return encoder, decoder, loss, updater, [optimizer]
     encoder = NoiseEncoder(4, 2, args.n_noise, args.n_hidden, 3, 'relu')
@@ -130,7 +134,8 @@ def build(args):
         optimizers[name].setup(target)
     set_step_size(decoder, args.decoder_lr)
     updater = AVBUpdater(iterator, optimizers, args.adversary_steps,
-                         converter=send_array, device=args.device)
+                         converter=send_array, device=args.device,
+                         skip_nonfinite=args.skip_nonfinite)
     return encoder, decoder, loss, updater, list(optimizers.values())
 
 
@@ -173,6 +178,7 @@ def evaluate(args, encoder, decoder, loss):
 
 def main(argv=None):
     args = parse_args(argv)
+    prepare_out(args.out)
     seed_and_use(args.device, args.seed)
     encoder, decoder, loss, updater, optimizers = build(args)
 
@@ -189,20 +195,19 @@ def main(argv=None):
     if args.method == 'avb':
         keys += ['adversary/loss', 'adversary/accuracy']
     trainer.extend(extensions.PrintReport(keys + ['elapsed_time']))
-    trainer.extend(extensions.snapshot(
-        filename='snapshot_iter_{.updater.iteration}', n_retains=1),
-        trigger=report_every)
-    if args.resume:
-        chainer.serializers.load_npz(args.resume, trainer)
+    trainer.extend(Snapshots(args.snapshot_every,
+                             (args.iteration, 'iteration'),
+                             args.keep_snapshots))
+    resume(trainer, args.resume)
 
     print('training {} for {} iterations, batch {}'.format(
         args.method.upper(), args.iteration, args.batch_size))
-    start = time.time()
     # The toy data are generated, hence valid: skip Chainer's per-call
     # type checks and our value checks while training.
     with chainer.using_config('type_check', False):
         trainer.run(show_loop_exception_msg=False)
-    train_seconds = time.time() - start
+    # Includes the time before a resume, up to the snapshot resumed.
+    train_seconds = trainer.elapsed_time
 
     metrics, z, labels = evaluate(args, encoder, decoder, loss)
     metrics.update({

@@ -5,25 +5,26 @@ Reads ``model.npz`` and ``model.json`` from ``--snapshot`` (a training
 ``--out`` folder) and writes the figures to ``--out`` (default: the same
 folder), without training.
 """
-import argparse
 import json
 import os
 import sys
 
-import chainer
-
-from vae_avb.datasets import get_mnist
-from vae_avb.datasets import load_mnist_uint8
 from vae_avb.links import VAE
+from vae_avb.training import load_snapshot
+from vae_avb.training import SnapshotError
 from vae_avb.utils.cli import add_device_argument
+from vae_avb.utils.cli import ArgumentParser
 from vae_avb.utils.cli import resolve_device
+from vae_avb.utils.cli import run_main
+from vae_avb.utils.cli import UsageError
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from data import load_data  # NOQA: E402
 from figures import make_figures  # NOQA: E402
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--snapshot', '-s', required=True,
                         help='folder written by train_vae.py')
     parser.add_argument('--out', '-o', help='default: --snapshot')
@@ -40,15 +41,14 @@ def main(argv=None):
         config = json.load(f)
     vae = VAE.mlp(784, config['dim_z'], config['dim_h'], config['n_layers'],
                   config['activation'])
-    chainer.serializers.load_npz(os.path.join(args.snapshot, 'model.npz'),
-                                 vae)
+    try:
+        load_snapshot(os.path.join(args.snapshot, 'model.npz'), vae)
+    except SnapshotError as e:
+        raise UsageError(str(e))
     vae.to_device(device)
     device.use()
-    train, test = get_mnist(binarize=config['binarize'],
-                            seed=config['seed'])
-    labels = load_mnist_uint8()[0]['test'][1]
-    if args.test:
-        test, labels = test[:100], labels[:100]
+    train, test, labels = load_data(config['binarize'], config['seed'],
+                                    config.get('data'), args.test)
     out = args.out or args.snapshot
     written = make_figures(vae, train, test, labels, out)
     print('\n'.join(['figures written:'] + written))
@@ -56,4 +56,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main(sys.argv[1:])
+    run_main(main, sys.argv[1:])

@@ -5,11 +5,9 @@ Defaults follow Chainer's own VAE example (784-500-20 tanh, Adam 1e-3,
 batch 100, 100 epochs, grey-level data). At the end the script writes
 figures and ``metrics.json`` (nats per test example) to ``--out``.
 """
-import argparse
 import json
 import os
 import sys
-import time
 
 import chainer
 from chainer import training
@@ -17,8 +15,6 @@ from chainer.training import extensions
 
 from vae_avb.datasets import ArrayIterator
 from vae_avb.datasets import DynamicBinarized
-from vae_avb.datasets import get_mnist
-from vae_avb.datasets import load_mnist_uint8
 from vae_avb.datasets import send_array
 from vae_avb.datasets.mnist import BINARIZATIONS
 from vae_avb.evaluation import importance_weighted_log_likelihood
@@ -27,22 +23,31 @@ from vae_avb.links import VAE
 from vae_avb.losses import ELBOLoss
 from vae_avb.optimizers import Adam
 from vae_avb.training import FiniteGuard
+from vae_avb.training import SkipNonFiniteUpdater
+from vae_avb.training import Snapshots
 from vae_avb.utils.activation import ACTIVATIONS
-from vae_avb.utils.check import check_values
 from vae_avb.utils.cli import add_device_argument
+from vae_avb.utils.cli import add_snapshot_arguments
+from vae_avb.utils.cli import ArgumentParser
+from vae_avb.utils.cli import positive_float
 from vae_avb.utils.cli import positive_int
+from vae_avb.utils.cli import prepare_out
 from vae_avb.utils.cli import resolve_device
+from vae_avb.utils.cli import resume
 from vae_avb.utils.cli import run_main
 from vae_avb.utils.cli import seed_and_use
 from vae_avb.utils.cli import write_metrics
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from data import load_data  # NOQA: E402
 from figures import make_figures  # NOQA: E402
 
+
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = ArgumentParser(description=__doc__.split('\n')[0])
     add_device_argument(parser)
-    parser.add_argument('--epoch', '-e', type=positive_int, default=100)
+    parser.add_argument('--epoch', '-e', type=positive_int,
+                        help='epochs (default: 100; 1 with --test)')
     parser.add_argument('--batch-size', '-b', type=positive_int, default=100)
     parser.add_argument('--dim-z', '-z', type=positive_int, default=20)
     parser.add_argument('--dim-h', type=positive_int, default=500)
@@ -54,8 +59,11 @@ def parse_args(argv):
                         help='KL weight (the seeds\' C)')
     parser.add_argument('--k', type=positive_int, default=1,
                         help='samples of z per example in training')
-    parser.add_argument('--lr', type=float, default=1e-3)
+    parser.add_argument('--lr', type=positive_float, default=1e-3)
     parser.add_argument('--binarize', choices=BINARIZATIONS, default='none')
+    parser.add_argument('--data', help='train on an .npz file with train '
+                        'and test arrays of 28x28 images in [0, 1] (and '
+                        'optional test_labels) instead of MNIST')
     parser.add_argument('--eval-k', type=positive_int, default=5000,
                         help='importance samples for the test '
                         'log-likelihood')
@@ -64,8 +72,7 @@ def parse_args(argv):
                         '(default: all)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', '-o', default='results/mnist_vae')
-    parser.add_argument('--resume', '-r', default='',
-                        help='snapshot to resume from')
+    add_snapshot_arguments(parser, (1, 'epoch'))
     parser.add_argument('--plain', action='store_true',
                         help='train on the reference path (Chainer\'s '
                         'SerialIterator, Adam and functions, type checks '
@@ -74,28 +81,15 @@ def parse_args(argv):
                         help='tiny data and one epoch, to check the script')
     args = parser.parse_args(argv)
     args.device = resolve_device(parser, args.device)
+    if args.epoch is None:
+        args.epoch = 1 if args.test else 100
     if args.test:
-        args.epoch = 1
         args.eval_k = min(args.eval_k, 10)
     return args
 
 # What plot_vae.py needs to rebuild the model.
-MODEL_KEYS = ('dim_z', 'dim_h', 'n_layers', 'activation', 'binarize', 'seed')
-
-
-def load_data(args):
-    """Training images, test images and test labels."""
-    train, test = get_mnist(binarize=args.binarize, seed=args.seed)
-    test_labels = load_mnist_uint8()[0]['test'][1]
-    if args.test:
-        train = DynamicBinarized(train.images[:600], seed=args.seed) \
-            if isinstance(train, DynamicBinarized) else train[:600]
-        test, test_labels = test[:100], test_labels[:100]
-    for name, data in (('training', train), ('test', test)):
-        images = data.images if isinstance(data, DynamicBinarized) else data
-        check_values(images, '{} images'.format(name), 'train_vae.py',
-                     unit_interval=True)
-    return train, test, test_labels
+MODEL_KEYS = ('dim_z', 'dim_h', 'n_layers', 'activation', 'binarize', 'seed',
+              'data')
 
 
 def save_model(vae, args):
@@ -109,8 +103,12 @@ def save_model(vae, args):
 def main(argv=None):
     args = parse_args(argv)
     device = args.device
+    # Everything that can be wrong with the input is found before the
+    # first file is written (README, Runs that survive).
+    train, test, test_labels = load_data(args.binarize, args.seed,
+                                         args.data, args.test)
+    prepare_out(args.out)
     seed_and_use(device, args.seed)
-    train, test, test_labels = load_data(args)
 
     fused = not args.plain
     vae = VAE.mlp(784, args.dim_z, args.dim_h, args.n_layers,
@@ -134,13 +132,15 @@ def main(argv=None):
                                   repeat=False, shuffle=False)
         converter = send_array
     optimizer.setup(loss)
-    updater = training.updaters.StandardUpdater(
+    updater_class = SkipNonFiniteUpdater if args.skip_nonfinite \
+        else training.updaters.StandardUpdater
+    updater = updater_class(
         train_iter, optimizer, converter=converter, device=device)
     trainer = training.Trainer(updater, (args.epoch, 'epoch'), out=args.out)
     trainer.extend(extensions.Evaluator(test_iter, loss, converter=converter,
                                         device=device))
-    trainer.extend(extensions.snapshot(
-        filename='snapshot_epoch_{.updater.epoch}'), trigger=(1, 'epoch'))
+    trainer.extend(Snapshots(args.snapshot_every, (args.epoch, 'epoch'),
+                             args.keep_snapshots))
     trainer.extend(FiniteGuard())
     trainer.extend(extensions.LogReport())
     trainer.extend(extensions.PlotReport(
@@ -150,15 +150,14 @@ def main(argv=None):
         ['epoch', 'main/loss', 'validation/main/loss',
          'main/reconstruction', 'main/kl', 'elapsed_time']))
     trainer.extend(extensions.ProgressBar(update_interval=10))
-    if args.resume:
-        chainer.serializers.load_npz(args.resume, trainer)
+    resume(trainer, args.resume)
 
-    start = time.time()
     # The fast path checked the data once (load_data); Chainer's per-call
     # type checks and our per-batch value checks are then skipped.
     with chainer.using_config('type_check', args.plain):
         trainer.run(show_loop_exception_msg=False)
-    train_seconds = time.time() - start
+    # Includes the time before a resume, up to the snapshot resumed.
+    train_seconds = trainer.elapsed_time
     n_trained = args.epoch * len(train)
 
     summary = mean_report(loss, test, args.batch_size)

@@ -2,3 +2,11 @@ from vae_avb.training.avb_updater import AVBUpdater  # NOQA
 from vae_avb.training.step_size_decay import StepSizeDecay  # NOQA
 from vae_avb.training.finite_guard import FiniteGuard  # NOQA
 from vae_avb.training.finite_guard import NonFiniteLossError  # NOQA
+from vae_avb.training.skip_nonfinite import SkipNonFiniteUpdater  # NOQA
+from vae_avb.training.skip_nonfinite import update_unless_nonfinite  # NOQA
+from vae_avb.training.snapshots import CorruptSnapshotError  # NOQA
+from vae_avb.training.snapshots import load_latest_snapshot  # NOQA
+from vae_avb.training.snapshots import load_snapshot  # NOQA
+from vae_avb.training.snapshots import save_atomic  # NOQA
+from vae_avb.training.snapshots import SnapshotError  # NOQA
+from vae_avb.training.snapshots import Snapshots  # NOQA

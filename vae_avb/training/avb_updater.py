@@ -1,6 +1,9 @@
 from chainer.dataset import convert
 from chainer import training
 
+from vae_avb.training.skip_nonfinite import report_skip
+from vae_avb.training.skip_nonfinite import update_unless_nonfinite
+
 
 class AVBUpdater(training.updaters.StandardUpdater):
 
@@ -24,10 +27,15 @@ class AVBUpdater(training.updaters.StandardUpdater):
         n_adversary_steps (int): Adversary steps per iteration.
         converter: Batch converter, as for ``StandardUpdater``.
         device: Device the batches are sent to.
+        skip_nonfinite (bool): Skip a step whose loss or reported values
+            are NaN or inf instead of applying it (see
+            :class:`~vae_avb.training.SkipNonFiniteUpdater`); the other
+            steps of the iteration still run.
     """
 
     def __init__(self, iterator, optimizers, n_adversary_steps=1,
-                 converter=convert.concat_examples, device=None):
+                 converter=convert.concat_examples, device=None,
+                 skip_nonfinite=False):
         if not isinstance(optimizers, dict) or \
                 set(optimizers) != {'main', 'adversary'}:
             raise ValueError(
@@ -42,6 +50,15 @@ class AVBUpdater(training.updaters.StandardUpdater):
         super(AVBUpdater, self).__init__(
             iterator, optimizers, converter=converter, device=device)
         self.n_adversary_steps = int(n_adversary_steps)
+        self.skip_nonfinite = skip_nonfinite
+        self.skipped = 0
+
+    def _step(self, optimizer, x):
+        if self.skip_nonfinite:
+            report_skip(self, update_unless_nonfinite(
+                optimizer, optimizer.target, x))
+        else:
+            optimizer.update(optimizer.target, x)
 
     def update_core(self):
         iterator = self.get_iterator('main')
@@ -49,9 +66,9 @@ class AVBUpdater(training.updaters.StandardUpdater):
             self.converter, iterator.next(), self.input_device)
         adversary = self.get_optimizer('adversary')
         for _ in range(self.n_adversary_steps):
-            adversary.update(adversary.target, x)
+            self._step(adversary, x)
         main = self.get_optimizer('main')
-        main.update(main.target, x)
+        self._step(main, x)
         if iterator.is_new_epoch:
             adversary.new_epoch(auto=True)
             main.new_epoch(auto=True)

@@ -1,0 +1,211 @@
+"""Atomic snapshots, keep-last-N, safe loading, global random state."""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import numpy
+import pytest
+
+import chainer
+from chainer import training
+
+from vae_avb.datasets import FourPointsIterator
+from vae_avb.datasets import send_array
+from vae_avb.links import VAE
+from vae_avb.losses import ELBOLoss
+from vae_avb.optimizers import Adam
+from vae_avb.training import CorruptSnapshotError
+from vae_avb.training import load_latest_snapshot
+from vae_avb.training import load_snapshot
+from vae_avb.training import save_atomic
+from vae_avb.training import SnapshotError
+from vae_avb.training import Snapshots
+from vae_avb.training.snapshots import list_snapshots
+from vae_avb.training.snapshots import remove_stale_temporaries
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+
+
+def model(n_hidden=8):
+    return VAE.mlp(4, 2, n_hidden)
+
+
+def trainer_for(out, stop=12, interval=(4, 'iteration'), keep=3, seed=0):
+    numpy.random.seed(seed)
+    loss = ELBOLoss(model())
+    optimizer = Adam(1e-2)
+    optimizer.setup(loss)
+    updater = training.updaters.StandardUpdater(
+        FourPointsIterator(16, seed=seed, as_array=True), optimizer,
+        converter=send_array)
+    trainer = training.Trainer(updater, (stop, 'iteration'), str(out))
+    trainer.extend(Snapshots(interval, (stop, 'iteration'), keep))
+    return trainer
+
+
+def arrays(path):
+    """A snapshot's entries, without the wall-clock ones."""
+    with numpy.load(path, allow_pickle=False) as f:
+        return {key: f[key] for key in f.files
+                if 'elapsed_time' not in key and 'LogReport' not in key}
+
+
+def test_round_trip_and_readable_by_chainer(tmp_path):
+    source, target = model(), model()
+    path = str(tmp_path / 'm.npz')
+    save_atomic(path, source)
+    load_snapshot(path, target)
+    for (name, a), (_, b) in zip(sorted(source.namedparams()),
+                                 sorted(target.namedparams())):
+        numpy.testing.assert_array_equal(a.array, b.array, err_msg=name)
+    other = model()
+    chainer.serializers.load_npz(path, other)  # Chainer's own format.
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(path).st_mode & 0o777 == 0o666 & ~umask
+    assert os.listdir(str(tmp_path)) == ['m.npz']
+
+
+def test_refuses_to_pickle(tmp_path):
+    class Holder(chainer.Link):
+        def serialize(self, serializer):
+            serializer('thing', numpy.array([{}], dtype=object))
+
+    with pytest.raises(TypeError, match='pickling'):
+        save_atomic(str(tmp_path / 'x.npz'), Holder())
+    assert os.listdir(str(tmp_path)) == []
+
+
+def test_loading_never_unpickles(tmp_path):
+    path = str(tmp_path / 'evil.npz')
+    entries = chainer.serializers.npz.serialize(model())
+    first = sorted(entries)[0]
+    entries[first] = numpy.array([object()], dtype=object)
+    numpy.savez(path, **entries)
+    with pytest.raises(CorruptSnapshotError, match='pickled'):
+        load_snapshot(path, model())
+
+
+def test_errors_name_the_problem(tmp_path):
+    with pytest.raises(SnapshotError, match='does not exist'):
+        load_snapshot(str(tmp_path / 'none.npz'), model())
+    torn = tmp_path / 'torn.npz'
+    save_atomic(str(torn), model())
+    torn.write_bytes(torn.read_bytes()[:300])
+    with pytest.raises(CorruptSnapshotError, match='corrupt'):
+        load_snapshot(str(torn), model())
+    good = str(tmp_path / 'good.npz')
+    save_atomic(good, model(8))
+    with pytest.raises(SnapshotError, match='does not match') as info:
+        load_snapshot(good, model(5))
+    assert not isinstance(info.value, CorruptSnapshotError)
+    assert '\n' not in str(info.value)
+
+
+def test_keeps_the_newest_by_iteration_not_by_name(tmp_path):
+    # snapshot_iter_10 sorts before snapshot_iter_9 by name, and files
+    # written within the clock's resolution tie on mtime.
+    trainer = trainer_for(tmp_path, stop=12, interval=(1, 'iteration'),
+                          keep=2)
+    trainer.run()
+    assert [i for i, _ in list_snapshots(str(tmp_path))] == [11, 12]
+
+
+def test_interval_in_epochs_and_at_the_end(tmp_path):
+    trainer = trainer_for(tmp_path, stop=10, interval=(4, 'iteration'),
+                          keep=10)
+    trainer.run()
+    assert [i for i, _ in list_snapshots(str(tmp_path))] == [4, 8, 10]
+
+    class Fake(object):
+        pass
+
+    fake = Fake()
+    fake.updater = Fake()
+    snapshots = Snapshots((2, 'epoch'), (5, 'epoch'))
+    due = []
+    for epoch in range(1, 6):
+        fake.updater.is_new_epoch, fake.updater.epoch = True, epoch
+        due.append(snapshots.due(fake))
+    fake.updater.is_new_epoch = False
+    assert due == [False, True, False, True, True]
+    assert not snapshots.due(fake)
+
+
+@pytest.mark.parametrize('bad', [(0, 'iteration'), (3, 'minute'), (2,)])
+def test_bad_interval(bad):
+    with pytest.raises(ValueError, match='interval'):
+        Snapshots(bad)
+    with pytest.raises(ValueError, match='keep'):
+        Snapshots((1, 'epoch'), keep=0)
+
+
+def test_resume_is_bit_identical_including_global_noise(tmp_path):
+    # The VAE's noise comes from NumPy's global generator; the snapshot
+    # carries it, so the resumed run draws what the straight run drew.
+    straight = trainer_for(tmp_path / 'a', stop=12, keep=10)
+    straight.run()
+    first = trainer_for(tmp_path / 'b', stop=8, keep=10)
+    first.run()
+    numpy.random.seed(12345)  # A new process would not share the state.
+    resumed = trainer_for(tmp_path / 'b', stop=12, keep=10, seed=7)
+    load_snapshot(str(tmp_path / 'b' / 'snapshot_iter_8.npz'), resumed)
+    resumed.run()
+    want = arrays(str(tmp_path / 'a' / 'snapshot_iter_12.npz'))
+    got = arrays(str(tmp_path / 'b' / 'snapshot_iter_12.npz'))
+    assert sorted(want) == sorted(got)
+    assert any('numpy_random' in key for key in want)
+    for key in want:
+        numpy.testing.assert_array_equal(got[key], want[key], err_msg=key)
+
+
+def test_latest_valid_skips_torn_files(tmp_path, capsys):
+    trainer = trainer_for(tmp_path, stop=8, keep=10)
+    trainer.run()
+    newest = tmp_path / 'snapshot_iter_8.npz'
+    newest.write_bytes(newest.read_bytes()[:1000])
+    fresh = trainer_for(tmp_path / 'other', stop=8)
+    path = load_latest_snapshot(str(tmp_path), fresh)
+    assert path == str(tmp_path / 'snapshot_iter_4.npz')
+    assert fresh.updater.iteration == 4
+    assert 'skipped' in capsys.readouterr().err
+
+
+KILLED_WRITER = textwrap.dedent('''
+    import os, signal, sys
+    import numpy
+    from vae_avb.links import VAE
+    from vae_avb.training import save_atomic
+    import vae_avb.training.snapshots as snapshots
+
+    path = sys.argv[1]
+    save_atomic(path, VAE.mlp(4, 2, 8))   # The good, previous snapshot.
+    real_savez = numpy.savez
+
+    def savez_then_die(f, **arrays):
+        # Write part of the new file, then die as kill -9 would.
+        real_savez(f, **dict(list(arrays.items())[:2]))
+        f.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    snapshots.numpy.savez = savez_then_die
+    numpy.random.seed(1)
+    save_atomic(path, VAE.mlp(4, 2, 8))
+''')
+
+
+def test_kill_during_a_write_leaves_the_previous_snapshot(tmp_path):
+    path = str(tmp_path / 'snapshot_iter_5.npz')
+    result = subprocess.run([sys.executable, '-c', KILLED_WRITER, path],
+                            cwd=ROOT, stderr=subprocess.PIPE)
+    assert result.returncode == -signal.SIGKILL, result.stderr
+    names = sorted(os.listdir(str(tmp_path)))
+    assert names[-1] == 'snapshot_iter_5.npz' and len(names) == 2
+    assert names[0].endswith('.tmp')  # The torn temporary, not the file.
+    restored = model()
+    load_snapshot(path, restored)  # Reads back whole.
+    remove_stale_temporaries(str(tmp_path))
+    assert os.listdir(str(tmp_path)) == ['snapshot_iter_5.npz']

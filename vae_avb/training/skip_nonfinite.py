@@ -1,0 +1,95 @@
+import math
+import sys
+
+import chainer
+from chainer.dataset import convert
+from chainer import training
+
+
+def update_unless_nonfinite(optimizer, lossfun, *args):
+    """One ``optimizer.update(lossfun, *args)``, skipped if the loss is not finite.
+
+    The loss is computed first, with the values it reports held back; if
+    the loss and every reported value are finite, they are reported and
+    the optimizer makes its usual step from that loss (the same
+    operations as ``optimizer.update(lossfun, *args)``, so a run without
+    bad batches is bit-identical to one without this guard). Otherwise
+    nothing is reported and no parameter, optimizer state or step count
+    changes.
+
+    Returns:
+        str or None: ``None`` if the step was made, else the name of the
+        first non-finite quantity (``'main/kl'``, ``'adversary/loss'``,
+        ...).
+    """
+    reporter = chainer.get_current_reporter()
+    held = {}
+    with reporter.scope(held):
+        loss = lossfun(*args)
+    bad = _first_nonfinite(held)
+    if bad is None and not _finite(loss):
+        bad = 'loss'
+    if bad is not None:
+        return bad
+    reporter.observation.update(held)
+    optimizer.update(lambda: loss)
+    return None
+
+
+def _finite(value):
+    return math.isfinite(float(chainer.as_array(value).sum()))
+
+
+def _first_nonfinite(observation):
+    for key in sorted(observation):
+        if not _finite(observation[key]):
+            return key
+    return None
+
+
+class SkipNonFiniteUpdater(training.updaters.StandardUpdater):
+
+    """A ``StandardUpdater`` that skips batches whose loss is NaN or inf.
+
+    Off by default in the examples (``--skip-nonfinite``): a NaN usually
+    means the step size is too large or the data are broken, which
+    :class:`~vae_avb.training.FiniteGuard` reports. With this updater a
+    rare bad batch is dropped instead: one line on stderr names the
+    iteration and the quantity, the parameters and optimizer state are
+    left as they were, and :attr:`skipped` counts the batches dropped.
+
+    Takes the arguments of ``StandardUpdater``.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super(SkipNonFiniteUpdater, self).__init__(*args, **kwargs)
+        self.skipped = 0
+
+    def update_core(self):
+        iterator = self._iterators['main']
+        in_arrays = convert._call_converter(
+            self.converter, iterator.next(), self.input_device)
+        optimizer = self._optimizers['main']
+        loss_func = self.loss_func or optimizer.target
+        if not isinstance(in_arrays, tuple):
+            in_arrays = (in_arrays,)
+        report_skip(self, update_unless_nonfinite(
+            optimizer, loss_func, *in_arrays))
+        if self.auto_new_epoch and iterator.is_new_epoch:
+            optimizer.new_epoch(auto=True)
+
+
+
+def report_skip(updater, bad):
+    """Counts and prints a skipped step of ``updater``, if ``bad`` names one.
+
+    The count (``updater.skipped``) is per process, not saved in snapshots,
+    so a run that stopped on a NaN can be resumed with skipping switched on.
+    """
+    if bad is None:
+        return
+    updater.skipped += 1
+    print('iteration {}: {} is not finite; batch skipped ({} so far, '
+          '--skip-nonfinite)'.format(updater.iteration + 1, bad,
+                                     updater.skipped),
+          file=sys.stderr, flush=True)

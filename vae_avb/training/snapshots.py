@@ -1,0 +1,270 @@
+"""Kill-safe trainer snapshots: atomic writes, keep-last-N, exact resume.
+
+Chainer's ``extensions.snapshot`` moves a finished file into place, but it
+does not flush it to disk, orders snapshots by modification time (ties
+between snapshots written within the clock's resolution are broken by
+name, so ``_10`` sorts before ``_9``), loads with ``allow_pickle=True``
+and leaves NumPy's global random state out, so a resumed run draws
+different noise. :class:`Snapshots` keeps Chainer's serialization
+(``npz.serialize`` of the whole trainer, read back with Chainer's
+``NpzDeserializer``) and changes only how files are written, found and
+read.
+"""
+import errno
+import os
+import re
+import sys
+import tempfile
+import zipfile
+
+import numpy
+
+from chainer.serializers import npz
+from chainer import training
+
+from vae_avb.utils.random_state import serialize_random_state
+
+SNAPSHOT_NAME = 'snapshot_iter_{}.npz'
+_SNAPSHOT_RE = re.compile(r'^snapshot_iter_(\d+)\.npz$')
+_TEMP_PREFIX = '.snapshot_iter_'
+_TEMP_SUFFIX = '.tmp'
+
+
+class SnapshotError(ValueError):
+    """A snapshot is missing, unreadable or does not fit the model."""
+
+
+class CorruptSnapshotError(SnapshotError):
+    """A snapshot file is torn, truncated or not a snapshot at all."""
+
+
+def save_atomic(path, obj):
+    """Writes ``obj``'s serialization to ``path`` so that a kill never tears it.
+
+    The arrays go to a temporary file in the same folder, which is flushed
+    and synced to disk, then renamed over ``path`` (a rename within one
+    file system is atomic), and the folder is synced so the rename
+    survives a power cut. A kill at any moment leaves ``path`` either
+    absent or as it was, or complete.
+
+    Args:
+        path (str): Destination ``.npz`` file.
+        obj: Object with a ``serialize`` method (a Trainer, a Link, ...).
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    arrays = npz.serialize(obj)
+    for key, value in arrays.items():
+        if numpy.asarray(value).dtype.hasobject:
+            raise TypeError(
+                'snapshot entry {} holds Python objects, which would need '
+                'pickling; serialize it as arrays or numbers'.format(key))
+    fd, temp = tempfile.mkstemp(
+        dir=folder, prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX)
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            numpy.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        # mkstemp creates the file readable by its owner only; give it
+        # the permissions any other file written here would get.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)
+        os.replace(temp, path)
+    except BaseException:
+        if os.path.exists(temp):
+            os.remove(temp)
+        raise
+    _fsync_folder(folder)
+
+
+def _fsync_folder(folder):
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # Some file systems refuse to sync a folder.
+        pass
+    finally:
+        os.close(fd)
+
+
+def load_snapshot(path, obj):
+    """Loads a snapshot written by :func:`save_atomic` (or Chainer) into ``obj``.
+
+    Arrays are read with ``allow_pickle=False``: a file cannot make the
+    loader run code. Errors become one-line :class:`SnapshotError` messages
+    naming the file, the problem and the fix.
+
+    Raises:
+        SnapshotError: ``path`` is missing, or does not match ``obj`` (an
+            entry is missing or has another shape: the model was built
+            with other sizes).
+        CorruptSnapshotError: ``path`` is torn or is not a snapshot.
+    """
+    if not os.path.isfile(path):
+        raise SnapshotError(
+            'snapshot {} does not exist; give an existing file or --resume '
+            'auto to pick the newest one in --out'.format(path))
+    try:
+        with numpy.load(path, allow_pickle=False) as f:
+            npz.NpzDeserializer(f).load(obj)
+    except (zipfile.BadZipFile, EOFError, OSError) as e:
+        raise CorruptSnapshotError(
+            'snapshot {} is corrupt or not a snapshot ({}); resume from an '
+            'older one or start afresh'.format(path, _one_line(e)))
+    except KeyError as e:
+        raise SnapshotError(
+            'snapshot {} does not match this model: it has no entry {}; '
+            'resume with the script and flags that wrote it'.format(
+                path, _one_line(e)))
+    except ValueError as e:
+        if 'pickle' in str(e):
+            raise CorruptSnapshotError(
+                'snapshot {} holds pickled objects, which are not loaded '
+                '(they could run code); use a snapshot written by '
+                'vae_avb'.format(path))
+        raise SnapshotError(
+            'snapshot {} does not match this model ({}); resume with the '
+            'flags that wrote it (for instance the same --dim-z)'.format(
+                path, _one_line(e)))
+
+
+def _one_line(error):
+    text = str(error).strip().strip('\'"')
+    return ' '.join(text.split()) or type(error).__name__
+
+
+def list_snapshots(folder):
+    """``(iteration, path)`` of the snapshots in ``folder``, oldest first."""
+    if not os.path.isdir(folder):
+        return []
+    found = []
+    for name in os.listdir(folder):
+        match = _SNAPSHOT_RE.match(name)
+        if match:
+            found.append((int(match.group(1)), os.path.join(folder, name)))
+    return sorted(found)
+
+
+def load_latest_snapshot(folder, obj, log=None):
+    """Loads the newest snapshot in ``folder`` that reads back; returns its path.
+
+    Torn or unreadable files are reported on ``log`` (default: stderr)
+    and skipped in favour
+    of the next older one. A snapshot that reads but does not match
+    ``obj`` stops the search (:class:`SnapshotError`): an older one was
+    written by the same run and would not match either.
+
+    Returns:
+        str or None: The path loaded, ``None`` if ``folder`` holds none.
+    """
+    for _, path in reversed(list_snapshots(folder)):
+        try:
+            load_snapshot(path, obj)
+        except CorruptSnapshotError as e:
+            print('warning: skipped: {}'.format(e), file=log or sys.stderr)
+            continue
+        return path
+    return None
+
+
+def remove_stale_temporaries(folder):
+    """Removes temporary files left by snapshot writes that were killed."""
+    if not os.path.isdir(folder):
+        return
+    for name in os.listdir(folder):
+        if name.startswith(_TEMP_PREFIX) and name.endswith(_TEMP_SUFFIX):
+            try:
+                os.remove(os.path.join(folder, name))
+            except OSError as e:
+                if e.errno != errno.ENOENT:
+                    raise
+
+
+class Snapshots(training.Extension):
+
+    """Writes trainer snapshots atomically, keeping the newest ``keep``.
+
+    Every ``interval`` (``(n, 'iteration')`` or ``(n, 'epoch')``) and at
+    the last iteration of training, the whole trainer (models, optimizer
+    states, iterator positions and random states, extension states) is
+    written to ``<out>/snapshot_iter_<iteration>.npz`` with
+    :func:`save_atomic`; then all but the newest ``keep`` are deleted, so
+    a kill between the two steps leaves one more file, never one less.
+
+    The extension also saves NumPy's global random state (the encoder
+    noise, the prior samples and ``F.gaussian`` draw from it), which
+    makes a resumed run on the CPU bit-identical to one that was never
+    interrupted. (CuPy's generator state cannot be saved; on a GPU a
+    resumed run continues with fresh noise.)
+
+    Args:
+        interval (tuple): ``(n, 'iteration')`` or ``(n, 'epoch')``.
+        stop (tuple): The trainer's stop trigger as ``(n, unit)``; a
+            snapshot is also written when it is reached.
+        keep (int): Snapshots kept, at least 1.
+    """
+
+    priority = -100  # After every other extension, as Chainer's snapshot.
+    trigger = 1, 'iteration'
+
+    def __init__(self, interval, stop=None, keep=3):
+        for name, value in (('interval', interval), ('stop', stop)):
+            if value is not None and (
+                    len(value) != 2 or value[1] not in ('iteration', 'epoch')
+                    or int(value[0]) != value[0] or value[0] < 1):
+                raise ValueError(
+                    'Snapshots: {} must be (n, "iteration") or (n, "epoch") '
+                    'with n >= 1, got {!r}'.format(name, value))
+        if int(keep) != keep or keep < 1:
+            raise ValueError(
+                'Snapshots: keep must be an integer >= 1, got {!r}'.format(
+                    keep))
+        self.interval = interval
+        self.stop = stop
+        self.keep = int(keep)
+
+    def initialize(self, trainer):
+        remove_stale_temporaries(trainer.out)
+
+    @staticmethod
+    def _reached(trainer, point):
+        n, unit = point
+        updater = trainer.updater
+        if unit == 'iteration':
+            return updater.iteration % n == 0
+        return updater.is_new_epoch and updater.epoch % n == 0
+
+    def due(self, trainer):
+        """Whether a snapshot is written at the current iteration."""
+        if self._reached(trainer, self.interval):
+            return True
+        if self.stop is None:
+            return False
+        n, unit = self.stop
+        updater = trainer.updater
+        if unit == 'iteration':
+            return updater.iteration == n
+        return updater.is_new_epoch and updater.epoch == n
+
+    def __call__(self, trainer):
+        if self.due(trainer):
+            self.write(trainer)
+
+    def write(self, trainer):
+        """Writes a snapshot now and prunes the old ones; returns its path."""
+        if not os.path.isdir(trainer.out):
+            os.makedirs(trainer.out)
+        path = os.path.join(trainer.out, SNAPSHOT_NAME.format(
+            trainer.updater.iteration))
+        save_atomic(path, trainer)
+        for _, old in list_snapshots(trainer.out)[:-self.keep]:
+            os.remove(old)
+        return path
+
+    def serialize(self, serializer):
+        # The module's get_state/set_state act on the global generator.
+        serialize_random_state(serializer['numpy_random'], numpy.random)
