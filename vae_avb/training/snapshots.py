@@ -121,6 +121,12 @@ def load_snapshot(path, obj):
             'resume with the script and flags that wrote it'.format(
                 path, _one_line(e)))
     except ValueError as e:
+        if 'Cannot load file containing pickled data' in str(e):
+            # Neither a zip nor an .npy: NumPy would fall back to pickle.
+            raise CorruptSnapshotError(
+                'snapshot {} is corrupt or not a snapshot (not an .npz '
+                'file); resume from an older one or start afresh'.format(
+                    path))
         if 'pickle' in str(e):
             raise CorruptSnapshotError(
                 'snapshot {} holds pickled objects, which are not loaded '
