@@ -52,7 +52,7 @@ from vae_avb.visualization import plot_latent_samples
 # cores (examples/four_points/README.md explains them).
 DEFAULTS = {
     'vae': {'iteration': 5000, 'lr': 1e-3, 'decoder_lr': 1e-3},
-    'avb': {'iteration': 10000, 'lr': 1.5e-4, 'decoder_lr': 1e-3},
+    'avb': {'iteration': 14000, 'lr': 1.5e-4, 'decoder_lr': 1e-3},
 }
 
 
@@ -61,7 +61,7 @@ def parse_args(argv):
     parser.add_argument('--method', choices=['vae', 'avb'], default='avb')
     add_device_argument(parser)
     parser.add_argument('--iteration', '-i', type=positive_int,
-                        help='training iterations (vae: 5000, avb: 10000)')
+                        help='training iterations (vae: 5000, avb: 14000)')
     parser.add_argument('--batch-size', '-b', type=positive_int, default=256)
     parser.add_argument('--lr', type=positive_float,
                         help='Adam step size of encoder and decoder '
