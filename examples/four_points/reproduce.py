@@ -7,7 +7,6 @@ BLAS thread), then writes ``figure6.png`` (latent codes, VAE left, AVB
 right, first seed) and ``table1.md`` (paper | ours, mean and spread over
 seeds, with the wall times) to ``--out``.
 """
-import argparse
 import json
 import os
 import subprocess
@@ -16,6 +15,8 @@ import time
 
 import numpy
 
+from vae_avb.utils.cli import add_device_argument
+from vae_avb.utils.cli import ArgumentParser
 from vae_avb.visualization import plot_latent_samples
 
 TRAIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'train.py')
@@ -109,9 +110,9 @@ def wait_any(running):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    parser.add_argument('--device', '-d', default='-1')
+    add_device_argument(parser)  # Checked by each train.py run.
     parser.add_argument('--jobs', '-j', type=int, default=2,
                         help='runs at a time (default: 2, one per core)')
     parser.add_argument('--out', '-o', default='results/four_points')

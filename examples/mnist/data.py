@@ -15,6 +15,7 @@ from vae_avb.datasets import get_mnist
 from vae_avb.datasets import load_mnist_uint8
 from vae_avb.datasets import MNISTNotFoundError
 from vae_avb.utils.check import check_values
+from vae_avb.utils.check import one_line
 from vae_avb.utils.cli import UsageError
 
 N_FEATURES = 784  # 28 x 28 images: the network and the figures need it.
@@ -45,7 +46,9 @@ def load_data(binarize, seed, data=None, test=False):
             raise UsageError(str(e))
     else:
         train, test_x, test_labels = _read_file(data)
-        _check(train, test_x, data)
+    # Files are checked before they are binarized, MNIST after.
+    _check(train, test_x, data)
+    if data is not None:
         # As get_mnist: train and test draw from seed and seed + 1, and
         # the test set of a dynamic binarization is drawn once.
         if binarize == 'dynamic':
@@ -59,7 +62,6 @@ def load_data(binarize, seed, data=None, test=False):
         train = DynamicBinarized(train.images[:600], seed=seed) \
             if isinstance(train, DynamicBinarized) else train[:600]
         test_x, test_labels = test_x[:100], test_labels[:100]
-    _check(train, test_x, data)
     return train, test_x, test_labels
 
 
@@ -85,7 +87,7 @@ def _read_file(path):
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
         raise UsageError('--data {} is not a readable .npz file without '
                          'pickled objects ({}); write it with numpy.savez'
-                         .format(path, ' '.join(str(e).split())))
+                         .format(path, one_line(e)))
     for key in ('train', 'test'):
         if key not in arrays:
             raise UsageError('--data {} has no {!r} array (it has {}); save '

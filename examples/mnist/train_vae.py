@@ -78,7 +78,8 @@ def parse_args(argv):
                         'SerialIterator, Adam and functions, type checks '
                         'on) instead of the fast path')
     parser.add_argument('--test', action='store_true',
-                        help='tiny data and one epoch, to check the script')
+                        help='tiny data and one epoch (unless --epoch is '
+                        'given), to check the script')
     args = parser.parse_args(argv)
     args.device = resolve_device(parser, args.device)
     if args.epoch is None:

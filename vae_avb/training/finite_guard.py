@@ -8,6 +8,22 @@ class NonFiniteLossError(FloatingPointError):
     """Raised by :class:`FiniteGuard` when a reported value is NaN or inf."""
 
 
+def first_nonfinite(observation, keys=None):
+    """The first ``(key, value)`` of ``observation`` that is NaN or inf.
+
+    Looks at ``keys`` (default: every key, sorted); an array counts by its
+    sum. Returns ``None`` when every value is finite.
+    """
+    for key in sorted(observation) if keys is None else keys:
+        if key not in observation:
+            continue
+        array = chainer.as_array(observation[key])
+        value = float(array.sum() if hasattr(array, 'sum') else array)
+        if not math.isfinite(value):
+            return key, value
+    return None
+
+
 class FiniteGuard(training.Extension):
 
     """Stops training at the first NaN or inf among the reported values.
@@ -33,15 +49,10 @@ class FiniteGuard(training.Extension):
         self.keys = keys
 
     def __call__(self, trainer):
-        observation = trainer.observation
-        keys = self.keys if self.keys is not None else sorted(observation)
-        for key in keys:
-            if key not in observation:
-                continue
-            value = float(chainer.as_array(observation[key]))
-            if not math.isfinite(value):
-                raise NonFiniteLossError(
-                    'iteration {}: {} is {}; training stopped, snapshots '
-                    'already in {} are kept (lower the step size or check '
-                    'the data, then --resume from one)'.format(
-                        trainer.updater.iteration, key, value, trainer.out))
+        bad = first_nonfinite(trainer.observation, self.keys)
+        if bad is not None:
+            raise NonFiniteLossError(
+                'iteration {}: {} is {}; training stopped, snapshots '
+                'already in {} are kept (lower the step size or check '
+                'the data, then --resume from one)'.format(
+                    trainer.updater.iteration, bad[0], bad[1], trainer.out))

@@ -1,9 +1,10 @@
-import math
 import sys
 
 import chainer
 from chainer.dataset import convert
 from chainer import training
+
+from vae_avb.training.finite_guard import first_nonfinite
 
 
 def update_unless_nonfinite(optimizer, lossfun, *args):
@@ -26,24 +27,11 @@ def update_unless_nonfinite(optimizer, lossfun, *args):
     held = {}
     with reporter.scope(held):
         loss = lossfun(*args)
-    bad = _first_nonfinite(held)
-    if bad is None and not _finite(loss):
-        bad = 'loss'
+    bad = first_nonfinite(held) or first_nonfinite({'loss': loss})
     if bad is not None:
-        return bad
+        return bad[0]
     reporter.observation.update(held)
     optimizer.update(lambda: loss)
-    return None
-
-
-def _finite(value):
-    return math.isfinite(float(chainer.as_array(value).sum()))
-
-
-def _first_nonfinite(observation):
-    for key in sorted(observation):
-        if not _finite(observation[key]):
-            return key
     return None
 
 
@@ -77,7 +65,6 @@ class SkipNonFiniteUpdater(training.updaters.StandardUpdater):
             optimizer, loss_func, *in_arrays))
         if self.auto_new_epoch and iterator.is_new_epoch:
             optimizer.new_epoch(auto=True)
-
 
 
 def report_skip(updater, bad):

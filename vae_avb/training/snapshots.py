@@ -22,6 +22,7 @@ import numpy
 from chainer.serializers import npz
 from chainer import training
 
+from vae_avb.utils.check import one_line
 from vae_avb.utils.random_state import serialize_random_state
 
 SNAPSHOT_NAME = 'snapshot_iter_{}.npz'
@@ -114,12 +115,12 @@ def load_snapshot(path, obj):
     except (zipfile.BadZipFile, EOFError, OSError) as e:
         raise CorruptSnapshotError(
             'snapshot {} is corrupt or not a snapshot ({}); resume from an '
-            'older one or start afresh'.format(path, _one_line(e)))
+            'older one or start afresh'.format(path, one_line(e)))
     except KeyError as e:
         raise SnapshotError(
             'snapshot {} does not match this model: it has no entry {}; '
             'resume with the script and flags that wrote it'.format(
-                path, _one_line(e)))
+                path, one_line(e)))
     except ValueError as e:
         if 'Cannot load file containing pickled data' in str(e):
             # Neither a zip nor an .npy: NumPy would fall back to pickle.
@@ -135,12 +136,7 @@ def load_snapshot(path, obj):
         raise SnapshotError(
             'snapshot {} does not match this model ({}); resume with the '
             'flags that wrote it (for instance the same --dim-z)'.format(
-                path, _one_line(e)))
-
-
-def _one_line(error):
-    text = str(error).strip().strip('\'"')
-    return ' '.join(text.split()) or type(error).__name__
+                path, one_line(e)))
 
 
 def list_snapshots(folder):
@@ -262,8 +258,7 @@ class Snapshots(training.Extension):
 
     def write(self, trainer):
         """Writes a snapshot now and prunes the old ones; returns its path."""
-        if not os.path.isdir(trainer.out):
-            os.makedirs(trainer.out)
+        os.makedirs(trainer.out, exist_ok=True)
         path = os.path.join(trainer.out, SNAPSHOT_NAME.format(
             trainer.updater.iteration))
         save_atomic(path, trainer)

@@ -4,6 +4,12 @@ import chainer
 from chainer import backend
 
 
+def one_line(error):
+    """``error``'s message on one line, for a one-line error report."""
+    text = str(error).strip().strip('\'"')
+    return ' '.join(text.split()) or type(error).__name__
+
+
 def check_batch(x, n_features, name='x', where='input', dtype=None):
     """Checks that ``x`` is a float batch of shape ``(B, n_features)``.
 

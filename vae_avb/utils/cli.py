@@ -15,6 +15,7 @@ from vae_avb.training import load_snapshot
 from vae_avb.training import NonFiniteLossError
 from vae_avb.training import SnapshotError
 from vae_avb.training.snapshots import list_snapshots
+from vae_avb.utils.check import one_line
 
 
 class UsageError(Exception):
@@ -175,8 +176,7 @@ def resolve_device(parser, spec):
         device = chainer.get_device(spec)
     except Exception as e:
         parser.error('unknown --device {!r} ({}); use -1 or @numpy for the '
-                     'CPU, 0 or @cupy:0 for a GPU'.format(
-                         spec, ' '.join(str(e).split())))
+                     'CPU, 0 or @cupy:0 for a GPU'.format(spec, one_line(e)))
     if device.xp is not numpy:
         try:
             device.use()
@@ -184,7 +184,7 @@ def resolve_device(parser, spec):
         except Exception as e:
             parser.error('--device {}: the GPU cannot be used ({}); check '
                          'the GPU id and driver, or use --device -1 for the '
-                         'CPU'.format(spec, ' '.join(str(e).split())))
+                         'CPU'.format(spec, one_line(e)))
     return device
 
 
