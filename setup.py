@@ -19,6 +19,8 @@ setup(
         'numpy>=1.17,<2',
         'setuptools<74',
         'matplotlib>=3.3',
+        # One compiled loop for Adam's CPU step (vae_avb.optimizers).
+        'numba>=0.56',
     ],
     extras_require={
         'cuda': ['cupy-cuda12x'],
