@@ -10,9 +10,11 @@ from chainer import gradient_check
 from vae_avb.functions import bernoulli_nll
 from vae_avb.functions import bernoulli_nll_mean
 from vae_avb.functions import dense_stack
+from vae_avb.functions import dense_stack_array
 from vae_avb.functions import gaussian_kl_divergence
 from vae_avb.functions import gaussian_sample_kl
 from vae_avb.functions import row_inner_product
+from vae_avb.functions import two_class_logistic_loss
 from vae_avb.links import MLP
 
 CHECK = dict(dtype=numpy.float64, eps=1e-6, atol=1e-6, rtol=1e-5)
@@ -156,6 +158,74 @@ def test_row_inner_product():
     gradient_check.check_backward(
         lambda a, b: row_inner_product(a, b, 0.25), (a, b),
         numpy.random.normal(size=5), **CHECK)
+
+
+@pytest.mark.parametrize('k', [2, 3])
+def test_row_inner_product_with_groups_sharing_a(k):
+    # b holds k groups of rows, each paired with a: what the composition
+    # computes on tile(a, (k, 1)).
+    a = numpy.random.normal(size=(5, 4))
+    b = numpy.random.normal(size=(k * 5, 4))
+    numpy.testing.assert_allclose(
+        row_inner_product(a, b, 0.5).array,
+        (numpy.tile(a, (k, 1)) * b).sum(axis=1) * 0.5, rtol=1e-12)
+    gradient_check.check_backward(
+        lambda a, b: row_inner_product(a, b, 0.5), (a, b),
+        numpy.random.normal(size=k * 5), **CHECK)
+
+
+@pytest.mark.parametrize('shapes', [((5, 4), (7, 4)), ((5, 4), (10, 3)),
+                                    ((5,), (5,))])
+def test_row_inner_product_refuses_mismatched_shapes(shapes):
+    a, b = (numpy.zeros(shape) for shape in shapes)
+    with pytest.raises(ValueError, match=r'\(k \* batch, n\)'):
+        row_inner_product(a, b)
+
+
+@pytest.mark.parametrize('n_positive', [1, 4, 6])
+def test_two_class_logistic_loss_equals_sigmoid_cross_entropy(n_positive):
+    logits = numpy.random.normal(scale=3, size=7)
+    # Naive: -mean log sigmoid(t) over the positives, -mean log(1 -
+    # sigmoid(t)) over the negatives.
+    sigmoid = 1 / (1 + numpy.exp(-logits))
+    naive = (-numpy.log(sigmoid[:n_positive]).mean()
+             - numpy.log(1 - sigmoid[n_positive:]).mean())
+    value = two_class_logistic_loss(logits, n_positive).array
+    numpy.testing.assert_allclose(value, naive, rtol=1e-12)
+    gradient_check.check_backward(
+        lambda t: two_class_logistic_loss(t, n_positive), (logits,), None,
+        **CHECK)
+
+
+def test_two_class_logistic_loss_is_twice_sigmoid_cross_entropy():
+    logits = numpy.random.normal(size=8).astype(numpy.float32)
+    labels = numpy.repeat(numpy.array([1, 0], numpy.int32), 4)
+    numpy.testing.assert_allclose(
+        two_class_logistic_loss(logits, 4).array,
+        2 * F.sigmoid_cross_entropy(logits, labels).array, rtol=1e-6)
+
+
+def test_two_class_logistic_loss_is_stable_for_large_logits():
+    logits = numpy.array([200., -200., -300., 300.], numpy.float32)
+    assert float(two_class_logistic_loss(logits[:2], 1).array) < 1e-30
+    assert float(two_class_logistic_loss(logits[2:], 1).array) == \
+        pytest.approx(600)
+
+
+@pytest.mark.parametrize('n_positive', [0, 3])
+def test_two_class_logistic_loss_needs_both_classes(n_positive):
+    with pytest.raises(ValueError, match='both classes'):
+        two_class_logistic_loss(numpy.zeros(3), n_positive)
+
+
+@pytest.mark.parametrize('activation,activate_output',
+                         [('tanh', False), ('relu', True)])
+def test_dense_stack_array_equals_dense_stack(activation, activate_output):
+    layers = layers_float64([6, 5, 4, 3])
+    x = numpy.random.normal(size=(7, 6))
+    expected = dense_stack(x, layers, activation, activate_output).array
+    numpy.testing.assert_array_equal(
+        dense_stack_array(x, layers, activation, activate_output), expected)
 
 
 def test_fused_nodes_refuse_double_backprop():

@@ -109,3 +109,51 @@ def test_adversary_can_be_negative():
     t = adversary(points(400), numpy.random.normal(
         size=(400, 2)).astype(numpy.float32)).array
     assert (t < 0).any() and (t > 0).any()
+
+
+@pytest.mark.parametrize('fused', [True, False])
+@pytest.mark.parametrize('prior_term', [False, True])
+def test_adversary_shared_x_scores_each_group_with_the_same_x(fused,
+                                                             prior_term):
+    adversary = Adversary(4, 2, 16, 2, prior_term=prior_term, fused=fused)
+    x = points(3)
+    z = numpy.random.standard_normal((6, 2)).astype(numpy.float32)
+    shared = adversary(x, z, shared_x=True).array
+    tiled = adversary(numpy.concatenate((x, x)), z).array
+    numpy.testing.assert_allclose(shared, tiled, rtol=1e-6, atol=1e-7)
+
+
+def test_adversary_shared_x_needs_whole_groups():
+    adversary = Adversary(4, 2, 16, 2)
+    z = numpy.zeros((5, 2), numpy.float32)
+    with pytest.raises(ValueError, match='k per x with shared_x'):
+        adversary(points(2), z, shared_x=True)
+
+
+def test_noise_encoder_sample_is_forward_without_a_graph():
+    for fused in (True, False):
+        encoder = NoiseEncoder(4, 2, 3, 16, fused=fused)
+        x = points(5)
+        eps = encoder.sample_noise(5)
+        sample = encoder.sample(x, eps)
+        assert isinstance(sample, numpy.ndarray)
+        numpy.testing.assert_array_equal(sample, encoder(x, eps).array)
+        # Drawn noise comes from the global random state, as forward's.
+        numpy.random.seed(4)
+        drawn = encoder.sample(x)
+        numpy.random.seed(4)
+        numpy.testing.assert_array_equal(drawn, encoder(x).array)
+
+
+def test_frozen_tower_on_data_builds_no_graph():
+    # The encoder's AVB step scores (x, z) with a frozen adversary: the x
+    # tower on data is a constant, z still gets its gradient.
+    adversary = Adversary(4, 2, 16, 2)
+    adversary.cleargrads()
+    x = points(4)
+    g = adversary.x_tower(x, frozen=True)
+    assert g.creator is None and not g.requires_grad
+    z = chainer.Variable(numpy.random.standard_normal((4, 2)).astype('f'))
+    chainer.functions.sum(adversary(x, z, frozen=True)).backward()
+    assert z.grad is not None and numpy.abs(z.grad).sum() > 0
+    assert all(p.grad is None for p in adversary.params())

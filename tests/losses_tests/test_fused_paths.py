@@ -2,6 +2,8 @@
 import numpy
 import pytest
 
+import chainer
+
 from vae_avb.links import Adversary
 from vae_avb.links import BernoulliDecoder
 from vae_avb.links import NoiseEncoder
@@ -47,7 +49,11 @@ def avb_nets(fused):
             Adversary(12, 2, 16, 2, 'relu', fused=fused))
 
 
-def test_avb_losses():
+@pytest.mark.parametrize('given_noise', [True, False])
+def test_avb_losses(given_noise):
+    # Both paths from the same weights and the same random draws (given,
+    # or drawn from the global state in the same order) give the same
+    # losses, accuracy and gradients.
     x = numpy.random.uniform(size=(6, 12)).astype(numpy.float32)
     eps = numpy.random.standard_normal((6, 3)).astype(numpy.float32)
     z_prior = numpy.random.standard_normal((6, 2)).astype(numpy.float32)
@@ -56,11 +62,19 @@ def test_avb_losses():
         nets = avb_nets(fused)
         for net in nets:
             net.cleargrads()
-        main = AVBLoss(*nets, fused=fused)(x, eps)
+        numpy.random.seed(3)
+        main = AVBLoss(*nets, fused=fused)(*((x, eps) if given_noise
+                                             else (x,)))
         main.backward()
-        adversary = AdversaryLoss(nets[0], nets[2])(x, eps, z_prior)
+        loss = AdversaryLoss(nets[0], nets[2], fused=fused)
+        reporter = chainer.reporter.Reporter()
+        reporter.add_observer('adv', loss)
+        observation = {}
+        with reporter.scope(observation):
+            adversary = loss(*((x, eps, z_prior) if given_noise else (x,)))
         adversary.backward()
-        results.append(([float(main.array), float(adversary.array)],
+        results.append(([float(main.array), float(adversary.array),
+                         float(observation['adv/accuracy'].array)],
                         grads(*nets)))
     numpy.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-5)
     assert_all_close(results[0][1], results[1][1])

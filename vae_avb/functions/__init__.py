@@ -5,3 +5,5 @@ from vae_avb.functions.gaussian_sample_kl import gaussian_sample_kl  # NOQA
 from vae_avb.functions.dense_stack import dense_stack  # NOQA
 from vae_avb.functions.dense_stack import FUSED_ACTIVATIONS  # NOQA
 from vae_avb.functions.row_inner_product import row_inner_product  # NOQA
+from vae_avb.functions.dense_stack import dense_stack_array  # NOQA
+from vae_avb.functions.two_class_logistic_loss import two_class_logistic_loss  # NOQA

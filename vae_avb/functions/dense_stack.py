@@ -44,6 +44,23 @@ FUSED_ACTIVATIONS = {
 }
 
 
+def _forward(x, weights, activate, activate_output):
+    """The layers' outputs, from ``x`` and ``(W_1, b_1, W_2, b_2, ...)``."""
+    xp = backend.get_array_module(x)
+    h = x
+    n = len(weights) // 2
+    hidden = []
+    for i in range(n):
+        W, b = weights[2 * i], weights[2 * i + 1]
+        # The operations of chainer.functions.linear.
+        h = h.dot(W.T).astype(h.dtype, copy=False)
+        h += b
+        if i < n - 1 or activate_output:
+            activate(xp, h)
+        hidden.append(h)
+    return hidden
+
+
 class DenseStack(function_node.FunctionNode):
 
     """Linear layers with an activation between them, in one node."""
@@ -54,18 +71,9 @@ class DenseStack(function_node.FunctionNode):
 
     def forward(self, inputs):
         self.retain_inputs(tuple(range(len(inputs))))
-        xp = backend.get_array_module(*inputs)
-        h = inputs[0]
-        n = (len(inputs) - 1) // 2
-        self.hidden = []
-        for i in range(n):
-            W, b = inputs[1 + 2 * i], inputs[2 + 2 * i]
-            # The operations of chainer.functions.linear.
-            h = h.dot(W.T).astype(h.dtype, copy=False)
-            h += b
-            if i < n - 1 or self.activate_output:
-                self.activate(xp, h)
-            self.hidden.append(h)
+        self.hidden = _forward(inputs[0], inputs[1:], self.activate,
+                               self.activate_output)
+        h = self.hidden[-1]
         if not self.activate_output:
             self.hidden[-1] = None  # not needed by backward
         return h,
@@ -93,6 +101,28 @@ class DenseStack(function_node.FunctionNode):
                 g = g.dot(W).astype(h_in.dtype, copy=False)
         grads[0] = g if 0 in wanted else None
         return tuple(chainer.Variable(grads[i]) for i in indexes)
+
+
+def dense_stack_array(x, layers, activation, activate_output=False):
+    """What :func:`dense_stack` computes, on arrays, with no graph.
+
+    For constants: an input that needs no gradient through layers whose
+    parameters are not trained at this point (the adversary's x tower in
+    the encoder's AVB step, the encoder's sample in the adversary's step).
+    No function node is created.
+
+    Returns:
+        array: ``(B, n_out)``.
+    """
+    if activation not in FUSED_ACTIVATIONS:
+        raise ValueError(
+            'dense_stack_array: activation must be one of {}, got '
+            '{!r}'.format(', '.join(sorted(FUSED_ACTIVATIONS)), activation))
+    weights = []
+    for layer in layers:
+        weights.extend((layer.W.array, layer.b.array))
+    return _forward(chainer.as_array(x), weights,
+                    FUSED_ACTIVATIONS[activation][0], activate_output)[-1]
 
 
 def dense_stack(x, layers, activation, activate_output=False, frozen=False):

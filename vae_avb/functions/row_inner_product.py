@@ -14,7 +14,13 @@ class RowInnerProduct(function_node.FunctionNode):
         self.retain_inputs((0, 1))
         a, b = inputs
         xp = backend.get_array_module(a)
-        t = xp.einsum('ij,ij->i', a, b)
+        if a.shape == b.shape:
+            t = xp.einsum('ij,ij->i', a, b)
+        else:
+            # b holds k groups of len(a) rows, each paired with a.
+            rows, n = a.shape
+            t = xp.einsum('kij,ij->ki', b.reshape(-1, rows, n),
+                          a).reshape(-1)
         t *= self.scale
         return t,
 
@@ -22,8 +28,20 @@ class RowInnerProduct(function_node.FunctionNode):
         check_first_order('row_inner_product')
         a, b = [v.array for v in self.get_retained_inputs()]
         g = grad_outputs[0].array[:, None] * self.scale
-        result = {0: lambda: b * g, 1: lambda: a * g}
-        return tuple(chainer.Variable(result[i]()) for i in indexes)
+        result = []
+        if a.shape == b.shape:
+            if 0 in indexes:
+                result.append(b * g)
+            if 1 in indexes:
+                result.append(a * g)
+        else:
+            rows, n = a.shape
+            g = g.reshape(-1, rows, 1)
+            if 0 in indexes:
+                result.append((b.reshape(-1, rows, n) * g).sum(axis=0))
+            if 1 in indexes:
+                result.append((a * g).reshape(b.shape))
+        return tuple(chainer.Variable(r) for r in result)
 
 
 def row_inner_product(a, b, scale=1.0):
@@ -32,16 +50,23 @@ def row_inner_product(a, b, scale=1.0):
     What ``F.sum(a * b, axis=1) * scale`` computes, as a single function
     node (three in the composition); first-order gradients only.
 
+    ``b`` may also hold ``k`` groups of ``B`` rows, each group paired with
+    the same ``a`` of ``B`` rows: row ``j * B + i`` of the result is
+    ``scale * <a_i, b_(j B + i)>``, what the composition computes on
+    ``F.tile(a, (k, 1))`` and ``b``, without the tiled copy.
+
     Args:
         a (chainer.Variable or array): ``(B, n)``.
-        b (chainer.Variable or array): ``(B, n)``.
+        b (chainer.Variable or array): ``(B, n)`` or ``(k B, n)``.
         scale (float): Factor applied to every inner product.
 
     Returns:
-        chainer.Variable: ``(B,)``.
+        chainer.Variable: ``(B,)`` or ``(k B,)``.
     """
-    if a.shape != b.shape or len(a.shape) != 2:
+    if len(a.shape) != 2 or len(b.shape) != 2 or a.shape[1] != b.shape[1] \
+            or a.shape[0] == 0 or b.shape[0] % a.shape[0]:
         raise ValueError(
-            'row_inner_product: a has shape {} and b {}; both must be '
-            '(batch, n)'.format(tuple(a.shape), tuple(b.shape)))
+            'row_inner_product: a has shape {} and b {}; they must be '
+            '(batch, n) and (k * batch, n)'.format(tuple(a.shape),
+                                                   tuple(b.shape)))
     return RowInnerProduct(scale).apply((a, b))[0]

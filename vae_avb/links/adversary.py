@@ -54,33 +54,47 @@ class Adversary(chainer.Chain):
             self.z_tower = MLP(n_latent, n_hidden, n_hidden, n_layers - 1,
                                activation, fused=fused)
 
-    def forward(self, x, z, frozen=False):
+    def forward(self, x, z, frozen=False, shared_x=False):
         """Scores pairs.
 
         Args:
             x (chainer.Variable or array): Shape ``(B, n_in)``.
-            z (chainer.Variable or array): Shape ``(B, n_latent)``.
+            z (chainer.Variable or array): Shape ``(B, n_latent)``, or
+                ``(k B, n_latent)`` with ``shared_x``.
             frozen (bool): Treat the adversary's parameters as constants
                 (gradients reach ``x`` and ``z`` only), as the encoder's
                 step of AVB uses it.
+            shared_x (bool): ``z`` holds ``k`` groups of ``B`` rows, each
+                group paired with the same ``x`` (the posterior and the
+                prior samples of the adversary's step): the x tower runs
+                once on ``B`` rows instead of ``k`` times.
 
         Returns:
-            chainer.Variable: Logits ``T(x, z)`` of shape ``(B,)``.
+            chainer.Variable: Logits ``T(x, z)`` of shape ``(B,)`` (``(k
+            B,)`` with ``shared_x``), row ``j B + i`` scoring ``(x_i,
+            z_(j B + i))``.
         """
         dtype = self.x_tower[0].W.dtype
         check_batch(x, self.n_in, 'x', 'Adversary', dtype)
         check_batch(z, self.n_latent, 'z', 'Adversary', dtype)
-        if x.shape[0] != z.shape[0]:
+        rows = x.shape[0]
+        if (z.shape[0] % rows if shared_x and rows else
+                z.shape[0] != rows):
             raise ValueError(
-                'Adversary: x has {} rows but z has {}; pass one z per '
-                'x'.format(x.shape[0], z.shape[0]))
+                'Adversary: x has {} rows but z has {}; pass one z per x'
+                '{}'.format(rows, z.shape[0],
+                            ' (or k per x with shared_x)' if shared_x
+                            else ''))
         if self.center_x:
             x = 2 * x - 1
         g = self.x_tower(x, frozen)
         h = self.z_tower(z, frozen)
+        k = z.shape[0] // rows if rows else 1
         if self.fused:
             t = row_inner_product(g, h, 1.0 / self.n_hidden)
         else:
+            if k > 1:
+                g = F.tile(g, (k, 1))
             t = F.sum(g * h, axis=1) / self.n_hidden
         if self.prior_term:
             t = t + 0.5 * F.sum(z * z, axis=1)

@@ -3,6 +3,7 @@ import chainer.functions as F
 import chainer.links as L
 
 from vae_avb.functions.dense_stack import dense_stack
+from vae_avb.functions.dense_stack import dense_stack_array
 from vae_avb.functions.dense_stack import FUSED_ACTIVATIONS
 from vae_avb.initializers import Xavier
 from vae_avb.utils import get_activation
@@ -66,12 +67,18 @@ class MLP(chainer.ChainList):
 
         With ``frozen=True`` the weights enter as constants: gradients reach
         ``x`` but no parameter (a network that is only *used* by a loss,
-        such as the adversary in the encoder's AVB step).
+        such as the adversary in the encoder's AVB step). A frozen stack
+        given an array (not a Variable) needs no graph: the fused stack
+        then returns a constant, computed as :meth:`forward_array` does.
 
         Returns:
             chainer.Variable: Shape ``(B, n_out)``.
         """
         if self.fused_activation is not None:
+            if frozen and not isinstance(x, chainer.Variable):
+                # Nothing here needs a gradient: no graph at all.
+                return chainer.Variable(self.forward_array(x),
+                                        requires_grad=False)
             return dense_stack(x, list(self), self.fused_activation,
                                self.activate_output, frozen)
         h = x
@@ -82,3 +89,18 @@ class MLP(chainer.ChainList):
             if i < last or self.activate_output:
                 h = self.activation(h)
         return h
+
+    def forward_array(self, x):
+        """The output for ``x`` as an array, computed without a graph.
+
+        For values no gradient flows through (an encoder's sample for the
+        adversary's step, a frozen tower on data). With a fused activation
+        no function node is created
+        (:func:`~vae_avb.functions.dense_stack_array`); otherwise the
+        layers run under :func:`chainer.no_backprop_mode`.
+        """
+        if self.fused_activation is not None:
+            return dense_stack_array(x, list(self), self.fused_activation,
+                                     self.activate_output)
+        with chainer.no_backprop_mode():
+            return self.forward(x).array

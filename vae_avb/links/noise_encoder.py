@@ -66,3 +66,29 @@ class NoiseEncoder(chainer.Chain):
             return self.mlp(F.concat((x, eps), axis=1))
         # Data and noise are constants: join them without a graph node.
         return self.mlp(self.xp.concatenate((x, eps), axis=1))
+
+    def sample(self, x, eps=None):
+        """Draws one ``z`` per example as an array, without a graph.
+
+        What :meth:`forward` computes, for a step that needs the sample
+        but no gradient through it (the adversary's step of AVB); with a
+        fused MLP no function node is created.
+
+        Args:
+            x (chainer.Variable or array): Shape ``(B, n_in)``.
+            eps (array or None): Noise ``(B, n_noise)``; drawn fresh from
+                the global random state when ``None``.
+
+        Returns:
+            array: ``z`` of shape ``(B, n_latent)``.
+        """
+        dtype = self.mlp[0].W.dtype
+        x = chainer.as_array(x)
+        check_batch(x, self.n_in, 'x', 'NoiseEncoder', dtype)
+        if eps is None:
+            eps = self.sample_noise(x.shape[0])
+        eps = chainer.as_array(eps)
+        check_batch(eps, self.n_noise, 'eps', 'NoiseEncoder', dtype)
+        if self.center_x:
+            x = 2 * x - 1
+        return self.mlp.forward_array(self.xp.concatenate((x, eps), axis=1))

@@ -1,6 +1,9 @@
 import chainer
 import chainer.functions as F
 
+from vae_avb.functions import two_class_logistic_loss
+from vae_avb.links import Adversary
+
 
 class AdversaryLoss(chainer.Chain):
 
@@ -21,16 +24,28 @@ class AdversaryLoss(chainer.Chain):
     The chain owns the adversary and only uses the encoder (not a child
     link), so an optimizer set up on it updates the adversary alone.
 
+    With ``fused=True`` (the default) the encoder's sample is computed
+    without a graph (``encoder.sample`` when it has one), the x tower of an
+    :class:`~vae_avb.links.Adversary` runs once on the ``B`` data rows
+    shared by both kinds of pairs (``shared_x``) and the loss is one node
+    (:func:`~vae_avb.functions.two_class_logistic_loss`); ``fused=False``
+    scores ``concat(x, x)`` and composes Chainer's
+    :func:`~chainer.functions.sigmoid_cross_entropy`. Both compute the
+    same loss and gradients (to float rounding) from the same random
+    draws.
+
     Reports ``loss`` and ``accuracy`` (share of pairs on the right side of
     0) through :func:`chainer.report`.
 
     Args:
         encoder (vae_avb.links.NoiseEncoder): ``z = f(x, eps)``.
         adversary (vae_avb.links.Adversary): ``T(x, z)``.
+        fused (bool): The fused path described above.
     """
 
-    def __init__(self, encoder, adversary):
+    def __init__(self, encoder, adversary, fused=True):
         super(AdversaryLoss, self).__init__()
+        self.fused = fused
         with self.init_scope():
             self.adversary = adversary
         # Outside init_scope: used, not owned.
@@ -49,20 +64,35 @@ class AdversaryLoss(chainer.Chain):
             chainer.Variable: The scalar loss.
         """
         batch_size = x.shape[0]
-        with chainer.no_backprop_mode():
-            z_posterior = self.encoder(x, eps).array
-        if z_prior is None:
-            z_prior = self.xp.random.standard_normal(
-                z_posterior.shape).astype(z_posterior.dtype, copy=False)
         x = chainer.as_array(x)
         xp = self.xp
-        logits = self.adversary(xp.concatenate((x, x)),
-                                xp.concatenate((z_posterior, z_prior)))
-        labels = xp.concatenate((xp.ones(batch_size, xp.int32),
-                                 xp.zeros(batch_size, xp.int32)))
-        # sigmoid_cross_entropy averages over 2B pairs; the objective is
-        # the sum of the two per-kind means.
-        loss = 2 * F.sigmoid_cross_entropy(logits, labels)
-        chainer.report({'loss': loss,
-                        'accuracy': F.binary_accuracy(logits, labels)}, self)
+        if self.fused and hasattr(self.encoder, 'sample'):
+            z_posterior = self.encoder.sample(x, eps)
+        else:
+            with chainer.no_backprop_mode():
+                z_posterior = self.encoder(x, eps).array
+        if z_prior is None:
+            z_prior = xp.random.standard_normal(
+                z_posterior.shape).astype(z_posterior.dtype, copy=False)
+        z = xp.concatenate((z_posterior, z_prior))
+        if not self.fused:
+            logits = self.adversary(xp.concatenate((x, x)), z)
+            labels = xp.concatenate((xp.ones(batch_size, xp.int32),
+                                     xp.zeros(batch_size, xp.int32)))
+            # sigmoid_cross_entropy averages over 2B pairs; the objective
+            # is the sum of the two per-kind means.
+            loss = 2 * F.sigmoid_cross_entropy(logits, labels)
+            accuracy = F.binary_accuracy(logits, labels)
+        else:
+            if isinstance(self.adversary, Adversary):
+                logits = self.adversary(x, z, shared_x=True)
+            else:
+                logits = self.adversary(xp.concatenate((x, x)), z)
+            loss = two_class_logistic_loss(logits, batch_size)
+            # binary_accuracy's rule: a logit >= 0 says "posterior".
+            t = chainer.as_array(logits)
+            accuracy = chainer.Variable(xp.asarray(
+                ((t[:batch_size] >= 0).sum() + (t[batch_size:] < 0).sum())
+                / len(t), dtype=t.dtype))
+        chainer.report({'loss': loss, 'accuracy': accuracy}, self)
         return loss
