@@ -12,11 +12,6 @@ import warnings
 
 import numpy
 
-try:
-    import numba
-except ImportError:  # pragma: no cover - numba is a dependency
-    numba = None
-
 
 # Elements per block of the NumPy fallback: small enough that the block's
 # slices of parameter, gradient, m, v and the scratch stay in the L2 cache
@@ -45,16 +40,28 @@ def _compiled_loop(data, grad, m, v, c1, c2, alpha_t, eps, minus_eta,
             data[i] += minus_eta * (alpha_t / (numpy.sqrt(vi) + eps) * mi)
 
 
-if numba is not None:
-    # error_model='numpy': no ZeroDivisionError check inside the loop (a
-    # division by zero gives inf as in NumPy), which lets LLVM vectorise
-    # it. No fastmath: the results must stay bit-identical to Chainer's.
-    compiled = numba.njit(cache=True, nogil=True,
-                          error_model='numpy')(_compiled_loop)
-else:  # pragma: no cover
-    compiled = None
-    warnings.warn('numba is not installed: vae_avb.optimizers.Adam uses '
-                  'its slower NumPy loop; pip install numba')
+_compiled = []
+
+
+def compiled():
+    """The compiled loop, or ``None`` without Numba (imported on first use,
+    so that importing vae_avb does not load Numba and LLVM)."""
+    if not _compiled:
+        try:
+            import numba
+        except ImportError:  # pragma: no cover - numba is a dependency
+            warnings.warn('numba is not installed: vae_avb.optimizers.Adam '
+                          'uses its slower NumPy loop; pip install numba')
+            _compiled.append(None)
+        else:
+            # error_model='numpy': no ZeroDivisionError check inside the
+            # loop (a division by zero gives inf as in NumPy), which lets
+            # LLVM vectorise it. No fastmath: the results must stay
+            # bit-identical to Chainer's. cache=True keeps the machine
+            # code next to this file (or in Numba's user cache).
+            _compiled.append(numba.njit(cache=True, nogil=True,
+                                        error_model='numpy')(_compiled_loop))
+    return _compiled[0]
 
 
 def blocked_numpy(data, grad, m, v, scratch, c1, c2, alpha_t, eps,
@@ -93,8 +100,8 @@ class AdamStep(object):
     """Runs one Adam step on flat arrays, in place.
 
     Args:
-        use_compiled (bool or None): ``None`` uses the compiled loop when
-            Numba is installed.
+        use_compiled (bool or None): ``False`` runs the NumPy loop;
+            otherwise the compiled loop runs when Numba is installed.
     """
 
     def __init__(self, use_compiled=None):
@@ -105,11 +112,9 @@ class AdamStep(object):
         cast = data.dtype.type
         args = (cast(1.0 - hp.beta1), cast(1.0 - hp.beta2), cast(alpha_t),
                 cast(hp.eps), cast(-hp.eta), hp.eta == 1.0)
-        use_compiled = self.use_compiled
-        if use_compiled is None:
-            use_compiled = compiled is not None
-        if use_compiled:
-            compiled(data, grad, m, v, *args)
+        loop = compiled() if self.use_compiled is not False else None
+        if loop is not None:
+            loop(data, grad, m, v, *args)
             return
         scratch = self._scratch
         if scratch is None or scratch.dtype != data.dtype or \
