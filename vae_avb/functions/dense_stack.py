@@ -44,6 +44,13 @@ FUSED_ACTIVATIONS = {
 }
 
 
+def _check_activation(where, activation):
+    if activation not in FUSED_ACTIVATIONS:
+        raise ValueError(
+            '{}: activation must be one of {}, got {!r}'.format(
+                where, ', '.join(sorted(FUSED_ACTIVATIONS)), activation))
+
+
 def _forward(x, weights, activate, activate_output):
     """The layers' outputs, from ``x`` and ``(W_1, b_1, W_2, b_2, ...)``."""
     xp = backend.get_array_module(x)
@@ -114,10 +121,7 @@ def dense_stack_array(x, layers, activation, activate_output=False):
     Returns:
         array: ``(B, n_out)``.
     """
-    if activation not in FUSED_ACTIVATIONS:
-        raise ValueError(
-            'dense_stack_array: activation must be one of {}, got '
-            '{!r}'.format(', '.join(sorted(FUSED_ACTIVATIONS)), activation))
+    _check_activation('dense_stack_array', activation)
     weights = []
     for layer in layers:
         weights.extend((layer.W.array, layer.b.array))
@@ -147,10 +151,7 @@ def dense_stack(x, layers, activation, activate_output=False, frozen=False):
     Returns:
         chainer.Variable: ``(B, n_out)``.
     """
-    if activation not in FUSED_ACTIVATIONS:
-        raise ValueError(
-            'dense_stack: activation must be one of {}, got {!r}'.format(
-                ', '.join(sorted(FUSED_ACTIVATIONS)), activation))
+    _check_activation('dense_stack', activation)
     inputs = [x]
     for layer in layers:
         if layer.W.array is None or layer.b is None:

@@ -54,13 +54,7 @@ class NoiseEncoder(chainer.Chain):
         Returns:
             chainer.Variable: ``z`` of shape ``(B, n_latent)``.
         """
-        dtype = self.mlp[0].W.dtype
-        check_batch(x, self.n_in, 'x', 'NoiseEncoder', dtype)
-        if eps is None:
-            eps = self.sample_noise(x.shape[0])
-        check_batch(eps, self.n_noise, 'eps', 'NoiseEncoder', dtype)
-        if self.center_x:
-            x = 2 * x - 1
+        x, eps = self._inputs(x, eps)
         if isinstance(x, chainer.Variable) or \
                 isinstance(eps, chainer.Variable):
             return self.mlp(F.concat((x, eps), axis=1))
@@ -82,13 +76,18 @@ class NoiseEncoder(chainer.Chain):
         Returns:
             array: ``z`` of shape ``(B, n_latent)``.
         """
+        x, eps = self._inputs(chainer.as_array(x), eps)
+        return self.mlp.forward_array(
+            self.xp.concatenate((x, chainer.as_array(eps)), axis=1))
+
+    def _inputs(self, x, eps):
+        """Checked ``x`` (centred when ``center_x``) and ``eps`` (drawn
+        when ``None``), for :meth:`forward` and :meth:`sample`."""
         dtype = self.mlp[0].W.dtype
-        x = chainer.as_array(x)
         check_batch(x, self.n_in, 'x', 'NoiseEncoder', dtype)
         if eps is None:
             eps = self.sample_noise(x.shape[0])
-        eps = chainer.as_array(eps)
         check_batch(eps, self.n_noise, 'eps', 'NoiseEncoder', dtype)
         if self.center_x:
             x = 2 * x - 1
-        return self.mlp.forward_array(self.xp.concatenate((x, eps), axis=1))
+        return x, eps

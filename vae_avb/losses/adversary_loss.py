@@ -75,8 +75,11 @@ class AdversaryLoss(chainer.Chain):
             z_prior = xp.random.standard_normal(
                 z_posterior.shape).astype(z_posterior.dtype, copy=False)
         z = xp.concatenate((z_posterior, z_prior))
-        if not self.fused:
+        if self.fused and isinstance(self.adversary, Adversary):
+            logits = self.adversary(x, z, shared_x=True)
+        else:
             logits = self.adversary(xp.concatenate((x, x)), z)
+        if not self.fused:
             labels = xp.concatenate((xp.ones(batch_size, xp.int32),
                                      xp.zeros(batch_size, xp.int32)))
             # sigmoid_cross_entropy averages over 2B pairs; the objective
@@ -84,10 +87,6 @@ class AdversaryLoss(chainer.Chain):
             loss = 2 * F.sigmoid_cross_entropy(logits, labels)
             accuracy = F.binary_accuracy(logits, labels)
         else:
-            if isinstance(self.adversary, Adversary):
-                logits = self.adversary(x, z, shared_x=True)
-            else:
-                logits = self.adversary(xp.concatenate((x, x)), z)
             loss = two_class_logistic_loss(logits, batch_size)
             # binary_accuracy's rule: a logit >= 0 says "posterior".
             t = chainer.as_array(logits)
