@@ -3,3 +3,4 @@ from vae_avb.evaluation.importance_weighted_log_likelihood import importance_wei
 from vae_avb.evaluation.mean_report import mean_report  # NOQA
 from vae_avb.evaluation.quadrature_log_likelihood import latent_grid  # NOQA
 from vae_avb.evaluation.quadrature_log_likelihood import quadrature_log_likelihood  # NOQA
+from vae_avb.evaluation.ais import ais_log_likelihood  # NOQA

@@ -1,5 +1,6 @@
 import chainer
 import chainer.functions as F
+import chainer.links as L
 
 from vae_avb.functions.row_inner_product import row_inner_product
 from vae_avb.links.mlp import MLP
@@ -21,7 +22,11 @@ class Adversary(chainer.Chain):
     ``log q - log p`` where it is negative (most of the prior's mass).
     ``prior_term`` adds ``0.5 * ||z||^2``, which is ``-log p(z)`` up to a
     constant: the authors add it so that ``T`` only has to learn
-    ``log q(z|x)`` plus a constant.
+    ``log q(z|x)`` plus a constant. ``side_terms`` adds an x-only and a
+    z-only term, each a linear read-out of its tower's output, giving the
+    authors' MNIST adversary
+    ``T(x, z) = <g(x), h(z)> / n_hidden + Tx(x) + Tz(z) + 0.5 ||z||^2``
+    (with ``prior_term``).
 
     Args:
         n_in (int): Data size ``D``.
@@ -31,12 +36,14 @@ class Adversary(chainer.Chain):
         activation (str or callable): Activation (seed 004: relu).
         center_x (bool): Feed ``2x - 1`` to the x tower (seed 004).
         prior_term (bool): Add ``0.5 * ||z||^2`` to the output.
+        side_terms (bool): Add ``Tx(x) + Tz(z)``, linear read-outs of the
+            two towers.
         fused (bool): Fused tower nodes (see :class:`~vae_avb.links.MLP`).
     """
 
     def __init__(self, n_in, n_latent, n_hidden=512, n_layers=3,
                  activation='relu', center_x=True, prior_term=False,
-                 fused=True):
+                 side_terms=False, fused=True):
         super(Adversary, self).__init__()
         if n_layers < 1:
             raise ValueError(
@@ -47,12 +54,16 @@ class Adversary(chainer.Chain):
         self.n_hidden = n_hidden
         self.center_x = center_x
         self.prior_term = prior_term
+        self.side_terms = side_terms
         self.fused = fused
         with self.init_scope():
             self.x_tower = MLP(n_in, n_hidden, n_hidden, n_layers - 1,
                                activation, fused=fused)
             self.z_tower = MLP(n_latent, n_hidden, n_hidden, n_layers - 1,
                                activation, fused=fused)
+            if side_terms:
+                self.x_head = L.Linear(n_hidden, 1)
+                self.z_head = L.Linear(n_hidden, 1)
 
     def forward(self, x, z, frozen=False, shared_x=False):
         """Scores pairs.
@@ -96,6 +107,19 @@ class Adversary(chainer.Chain):
             if k > 1:
                 g = F.tile(g, (k, 1))
             t = F.sum(g * h, axis=1) / self.n_hidden
+        if self.side_terms:
+            tx = F.reshape(_linear(self.x_head, g, frozen), (rows,))
+            if k > 1:
+                tx = F.tile(tx, (k,))
+            t = t + tx + F.reshape(_linear(self.z_head, h, frozen),
+                                   (z.shape[0],))
         if self.prior_term:
             t = t + 0.5 * F.sum(z * z, axis=1)
         return t
+
+
+def _linear(link, h, frozen):
+    # A frozen read-out takes its weights as constants.
+    if frozen:
+        return F.linear(h, link.W.array, link.b.array)
+    return link(h)

@@ -34,6 +34,12 @@ class AdversaryLoss(chainer.Chain):
     same loss and gradients (to float rounding) from the same random
     draws.
 
+    With ``adaptive_contrast`` (Section 4, Algorithm 2) the posterior
+    pairs hold ``z_bar = (z - E[z|x]) / std[z|x]`` from an
+    :class:`~vae_avb.links.AdaptiveContrastEncoder`
+    (``normalized_sample``) and the adversary learns
+    ``log q(z_bar|x) - log N(z_bar; 0, I)``.
+
     Reports ``loss`` and ``accuracy`` (share of pairs on the right side of
     0) through :func:`chainer.report`.
 
@@ -41,11 +47,21 @@ class AdversaryLoss(chainer.Chain):
         encoder (vae_avb.links.NoiseEncoder): ``z = f(x, eps)``.
         adversary (vae_avb.links.Adversary): ``T(x, z)``.
         fused (bool): The fused path described above.
+        adaptive_contrast (bool): Contrast the normalised posterior
+            sample with ``N(0, I)``.
     """
 
-    def __init__(self, encoder, adversary, fused=True):
+    def __init__(self, encoder, adversary, fused=True,
+                 adaptive_contrast=False):
         super(AdversaryLoss, self).__init__()
+        if adaptive_contrast and not hasattr(encoder,
+                                             'normalized_sample'):
+            raise ValueError(
+                'AdversaryLoss: adaptive_contrast needs an encoder with '
+                'normalized_sample (an AdaptiveContrastEncoder), got '
+                '{}'.format(type(encoder).__name__))
         self.fused = fused
+        self.adaptive_contrast = adaptive_contrast
         with self.init_scope():
             self.adversary = adversary
         # Outside init_scope: used, not owned.
@@ -56,7 +72,8 @@ class AdversaryLoss(chainer.Chain):
 
         Args:
             x (array): Data in ``[0, 1]``.
-            eps (array or None): Encoder noise ``(B, n_noise)``.
+            eps (array or None): Encoder noise (its shape is the
+                encoder's).
             z_prior (array or None): Prior draws ``(B, n_latent)``; fresh
                 ``N(0, I)`` draws when ``None``.
 
@@ -66,7 +83,9 @@ class AdversaryLoss(chainer.Chain):
         batch_size = x.shape[0]
         x = chainer.as_array(x)
         xp = self.xp
-        if self.fused and hasattr(self.encoder, 'sample'):
+        if self.adaptive_contrast:
+            z_posterior = self.encoder.normalized_sample(x, eps)
+        elif self.fused and hasattr(self.encoder, 'sample'):
             z_posterior = self.encoder.sample(x, eps)
         else:
             with chainer.no_backprop_mode():

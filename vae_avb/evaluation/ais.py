@@ -1,0 +1,212 @@
+import math
+import sys
+import time
+
+import chainer
+from chainer import backend
+import chainer.functions as F
+import numpy
+
+from vae_avb.evaluation.log_weights import logsumexp
+from vae_avb.functions import bernoulli_nll
+
+_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+
+
+class _Target(object):
+
+    """``log f(z) = log p(z) + log p(x|z)`` and its gradient in ``z``.
+
+    The decoder's parameters enter as constants (``frozen``), so the
+    gradient reaches ``z`` only and no parameter gradient is touched.
+    """
+
+    def __init__(self, decoder, x_rows):
+        self.decoder = decoder
+        self.x_rows = x_rows
+        self.evaluations = 0
+
+    def __call__(self, z):
+        self.evaluations += 1
+        zv = chainer.Variable(z)
+        with chainer.using_config('train', False), \
+                chainer.using_config('type_check', False), \
+                chainer.force_backprop_mode():
+            logits = self.decoder.mlp(zv, frozen=True)
+            log_px = -bernoulli_nll(self.x_rows, logits, reduce='no')
+            log_f = log_px - 0.5 * F.sum(zv * zv, axis=1)
+            grad, = chainer.grad([F.sum(log_f)], [zv])
+        xp = backend.get_array_module(z)
+        value = log_f.array.astype(xp.float64) - z.shape[1] * _HALF_LOG_2PI
+        return value, grad.array
+
+
+def ais_log_likelihood(decoder, x, n_temperatures=2000, n_leapfrog=10,
+                       step_size=0.01, n_chains=8, start=None,
+                       batch_size=100, adapt_step_size=False,
+                       target_acceptance=0.65, return_acceptance=False,
+                       progress=False):
+    """Estimates ``log p(x)`` by annealed importance sampling (Neal 2001).
+
+    The AVB paper's evaluation (Mescheder et al. 2017, Section 6.2 and its
+    code): ``n_chains`` chains per example go from a start distribution
+    ``q0(z)`` to the posterior ``p(z|x)`` through the geometric path
+    ``q0(z)^(1 - b) (p(z) p(x|z))^b`` with ``n_temperatures`` linearly
+    spaced ``b`` in ``(0, 1]``, one Hamiltonian Monte Carlo step (of
+    ``n_leapfrog`` leapfrog steps and a Metropolis test) at each. The
+    leapfrog runs in the start distribution's whitened coordinates, that
+    is with the step size scaled by its standard deviation per dimension.
+    The importance weights give, per example,
+    ``log p(x) ~ log mean_c exp(log w_c)``, a stochastic lower bound in
+    expectation (Jensen) that tightens with more temperatures.
+
+    With ``adapt_step_size`` each chain's step is multiplied by 1.02 after
+    an HMC step whose acceptance probability exceeded
+    ``target_acceptance`` and by 0.98 otherwise (the rule of Wu et al.
+    2017's AIS code); off by default, as in the authors' settings.
+
+    Args:
+        decoder (vae_avb.links.BernoulliDecoder): ``p(x|z)`` (prior
+            ``N(0, I)``).
+        x (array): Binary data ``(N, D)`` on the decoder's device.
+        n_temperatures (int): Annealing steps (authors: 2000).
+        n_leapfrog (int): Leapfrog steps per HMC step (authors: 10).
+        step_size (float): Leapfrog step in units of the start
+            distribution's standard deviation (authors: 0.01).
+        n_chains (int): Chains per example (authors: 8).
+        start (tuple or None): ``(mean, std)`` arrays ``(N, n_latent)`` of
+            a diagonal Gaussian start distribution (the authors start the
+            VAE and AVB+AC from the encoder's Gaussian); ``None`` starts
+            from the prior ``N(0, I)`` (the authors' choice for AVB).
+        batch_size (int): Examples per batch (``n_chains`` rows each).
+        adapt_step_size (bool): Adapt each chain's step (see above).
+        target_acceptance (float): Acceptance rate the adaptation aims at.
+        return_acceptance (bool): Also return the mean acceptance rate.
+        progress (bool): Print one line per batch to stderr.
+
+    Returns:
+        numpy.ndarray: ``log p(x)`` estimates, shape ``(N,)``, float64
+        (with ``return_acceptance``: a tuple with the acceptance rate).
+    """
+    for name, value in (('n_temperatures', n_temperatures),
+                        ('n_leapfrog', n_leapfrog), ('n_chains', n_chains),
+                        ('batch_size', batch_size)):
+        if int(value) != value or value < 1:
+            raise ValueError(
+                'ais_log_likelihood: {} must be a positive integer, got '
+                '{!r}'.format(name, value))
+    if not step_size > 0:
+        raise ValueError('ais_log_likelihood: step_size must be positive, '
+                         'got {!r}'.format(step_size))
+    if x.ndim != 2 or x.shape[1] != decoder.n_out:
+        raise ValueError(
+            'ais_log_likelihood: x has shape {}; pass (N, {}) data'.format(
+                tuple(x.shape), decoder.n_out))
+    n, n_latent = x.shape[0], decoder.n_latent
+    if start is not None:
+        mean, std = start
+        for name, a in (('mean', mean), ('std', std)):
+            if tuple(a.shape) != (n, n_latent):
+                raise ValueError(
+                    'ais_log_likelihood: start {} has shape {}; it must be '
+                    '{} (one row per example of x)'.format(
+                        name, tuple(a.shape), (n, n_latent)))
+    results = []
+    accepted = total = 0
+    began = time.time()
+    for i in range(0, n, batch_size):
+        if start is None:
+            batch_start = None
+        else:
+            batch_start = (start[0][i:i + batch_size],
+                           start[1][i:i + batch_size])
+        log_px, acc = _ais_batch(
+            decoder, x[i:i + batch_size], n_temperatures, n_leapfrog,
+            step_size, n_chains, batch_start, adapt_step_size,
+            target_acceptance)
+        results.append(backend.CpuDevice().send(log_px))
+        accepted += acc
+        total += 1
+        if progress:
+            done = min(i + batch_size, n)
+            sys.stderr.write(
+                'AIS: {}/{} examples, mean log p(x) {:.3f}, acceptance '
+                '{:.2f}, {:.0f} s\n'.format(
+                    done, n, float(numpy.concatenate(results).mean()),
+                    accepted / total, time.time() - began))
+    log_px = numpy.concatenate(results)
+    if return_acceptance:
+        return log_px, accepted / total
+    return log_px
+
+
+def _ais_batch(decoder, x, n_temperatures, n_leapfrog, step_size,
+               n_chains, start, adapt, target_acceptance):
+    xp = backend.get_array_module(x)
+    dtype = decoder.mlp[0].W.dtype
+    batch, n_latent = x.shape[0], decoder.n_latent
+    rows = n_chains * batch
+    # Row c B + b is chain c of example b.
+    x_rows = xp.tile(xp.asarray(x, dtype=dtype), (n_chains, 1))
+    if start is None:
+        mean = xp.zeros((rows, n_latent), dtype)
+        std = xp.ones((rows, n_latent), dtype)
+    else:
+        mean = xp.tile(xp.asarray(start[0], dtype=dtype), (n_chains, 1))
+        std = xp.tile(xp.asarray(start[1], dtype=dtype), (n_chains, 1))
+    log_std_sum = xp.log(std.astype(xp.float64)).sum(axis=1)
+    target = _Target(decoder, x_rows)
+
+    def log_q0(u):
+        # The start density at z = mean + std u, per row.
+        return (-0.5 * (u.astype(xp.float64) ** 2).sum(axis=1)
+                - log_std_sum - n_latent * _HALF_LOG_2PI)
+
+    # Positions in whitened coordinates u = (z - mean) / std.
+    u = xp.random.standard_normal((rows, n_latent)).astype(dtype)
+    log_f, grad_z = target(mean + std * u)
+    log_w = xp.zeros(rows, xp.float64)
+    steps = xp.full((rows, 1), step_size, dtype)
+    betas = numpy.linspace(0., 1., n_temperatures + 1)
+    acceptance = 0.
+    for t in range(1, n_temperatures + 1):
+        beta, previous = betas[t], betas[t - 1]
+        lq = log_q0(u)
+        log_w += (beta - previous) * (log_f - lq)
+
+        # HMC leaving q0^(1 - beta) f^beta invariant; U = -log of it.
+        def energy(lf, lq_):
+            return -((1 - beta) * lq_ + beta * lf)
+
+        def grad_u(gz, u_):
+            # d(-U)/du: the start density contributes -u, f contributes
+            # std * grad_z.
+            return (1 - beta) * (-u_) + beta * std * gz
+
+        p = xp.random.standard_normal((rows, n_latent)).astype(dtype)
+        energy0 = energy(log_f, lq) + 0.5 * (
+            p.astype(xp.float64) ** 2).sum(axis=1)
+        u_new = u
+        lf_new, gz_new = log_f, grad_z
+        p_new = p + 0.5 * steps * grad_u(gz_new, u_new)
+        for step in range(n_leapfrog):
+            u_new = u_new + steps * p_new
+            lf_new, gz_new = target(mean + std * u_new)
+            scale = 1. if step < n_leapfrog - 1 else 0.5
+            p_new = p_new + scale * steps * grad_u(gz_new, u_new)
+        energy1 = energy(lf_new, log_q0(u_new)) + 0.5 * (
+            p_new.astype(xp.float64) ** 2).sum(axis=1)
+        log_accept = energy0 - energy1
+        log_accept = xp.where(xp.isnan(log_accept), -xp.inf, log_accept)
+        accept = xp.log(xp.random.uniform(size=rows)) < log_accept
+        acceptance += float(accept.mean())
+        u = xp.where(accept[:, None], u_new, u)
+        log_f = xp.where(accept, lf_new, log_f)
+        grad_z = xp.where(accept[:, None], gz_new, grad_z)
+        if adapt:
+            prob = xp.exp(xp.minimum(log_accept, 0.))
+            steps = steps * xp.where(prob > target_acceptance, 1.02,
+                                     0.98).astype(dtype)[:, None]
+    log_w = log_w.reshape(n_chains, batch)
+    log_px = logsumexp(log_w, axis=0) - math.log(n_chains)
+    return log_px, acceptance / n_temperatures

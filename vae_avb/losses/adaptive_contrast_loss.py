@@ -1,0 +1,98 @@
+import chainer
+import chainer.functions as F
+
+from vae_avb.functions import bernoulli_nll
+from vae_avb.functions import bernoulli_nll_mean
+from vae_avb.links.adaptive_contrast_encoder import VAR_FLOOR
+
+
+class AdaptiveContrastLoss(chainer.Chain):
+
+    """Encoder/decoder objective of AVB with adaptive contrast.
+
+    Mescheder et al. 2017, Section 4 and Algorithm 2, as a loss to
+    minimise. With ``mu(x)`` and ``sigma(x)^2`` the mean and variance of
+    ``q(z|x)`` (from :class:`~vae_avb.links.AdaptiveContrastEncoder`, with
+    stopped gradients) and ``z_bar = (z - mu) / sigma``, the KL term is
+    estimated per example as::
+
+        KL ~ T(x, z_bar) + log r(z|x) - log p(z),
+        r(z|x) = N(z; mu(x), diag(sigma(x)^2)),  p(z) = N(0, I)
+
+    where the adversary ``T`` contrasts ``z_bar`` with ``N(0, I)`` (see
+    :class:`AdversaryLoss` with ``adaptive_contrast=True``) and so
+    estimates ``KL(q(z_bar|x), N(0, I)) = KL(q(z|x), r(z|x))``. The loss is
+    ``E[-log p(x|z) + KL]`` per example, averaged over the batch.
+
+    Stopping the gradients of ``mu`` and ``sigma`` changes no gradient
+    in expectation: ``r`` matches the first two moments of ``q``, which is
+    where ``E_q[log r]`` is stationary in them. Gradients reach the
+    encoder through ``z`` (in ``z_bar``, ``log r`` and ``log p``).
+
+    The chain owns the encoder and decoder and only uses the adversary.
+    Reports ``loss``, ``reconstruction`` and ``kl`` (the estimate) and
+    ``kl_gaussian`` (``E[log r - log p]``, the part known in closed form).
+
+    Args:
+        encoder (vae_avb.links.AdaptiveContrastEncoder): ``z`` and the
+            moments of ``q(z|x)``.
+        decoder (vae_avb.links.BernoulliDecoder): ``z -> logits``.
+        adversary (vae_avb.links.Adversary): ``T(x, z_bar)``.
+        fused (bool): Reconstruction term as one fused node.
+    """
+
+    def __init__(self, encoder, decoder, adversary, fused=True):
+        super(AdaptiveContrastLoss, self).__init__()
+        self.fused = fused
+        with self.init_scope():
+            self.encoder = encoder
+            self.decoder = decoder
+        self.adversary = adversary
+
+    def forward(self, x, eps=None):
+        """Computes the loss on a batch ``x`` of shape ``(B, D)``.
+
+        Args:
+            x (array): Data in ``[0, 1]``.
+            eps (array or None): Encoder noise ``(n_basis, B, n_noise)``.
+
+        Returns:
+            chainer.Variable: The scalar loss, in nats per example.
+        """
+        z, mean, var = self.encoder(x, eps)
+        logits = self.decoder(z)
+        if self.fused:
+            reconstruction = bernoulli_nll_mean(x, logits)
+        else:
+            reconstruction = bernoulli_nll(x, logits)
+        kl_contrast, kl_gaussian = kl_terms(
+            self.adversary, x, z, mean.array, var.array)
+        kl = kl_contrast + kl_gaussian
+        loss = reconstruction + kl
+        chainer.report({'loss': loss, 'reconstruction': reconstruction,
+                        'kl': kl, 'kl_gaussian': kl_gaussian}, self)
+        return loss
+
+
+def kl_terms(adversary, x, z, mean, var):
+    """The two parts of the adaptive-contrast KL estimate, batch means.
+
+    Args:
+        adversary: ``T(x, z_bar)``, used with frozen parameters.
+        x (array): Data ``(B, D)``.
+        z (chainer.Variable): Samples ``(B, n_latent)``.
+        mean (array): ``E[z|x]`` (a constant).
+        var (array): ``Var[z|x]`` (a constant).
+
+    Returns:
+        tuple: ``(E[T(x, z_bar)], E[log r(z|x) - log p(z)])`` as
+        Variables.
+    """
+    xp = chainer.backend.get_array_module(mean)
+    var = xp.maximum(var, VAR_FLOOR)
+    z_bar = (z - mean) * (1 / xp.sqrt(var))
+    t = F.mean(adversary(x, z_bar, frozen=True))
+    # log r - log p per example; the 2 pi terms cancel.
+    log_ratio = 0.5 * F.sum(z * z - z_bar * z_bar, axis=1) \
+        - 0.5 * xp.log(var).sum(axis=1)
+    return t, F.mean(log_ratio)
