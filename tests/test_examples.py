@@ -12,9 +12,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = {
     'examples/mnist/train_vae.py': ['test_elbo', 'test_log_likelihood'],
     'examples/four_points/train.py': ['elbo', 'log_likelihood'],
+    'examples/mnist/train_avb.py': ['test_elbo', 'ais_log_likelihood'],
 }
 # Scripts that drive other examples: run with --test, checked apart.
-DRIVERS = ['examples/four_points/reproduce.py', 'examples/mnist/plot_vae.py']
+DRIVERS = ['examples/four_points/reproduce.py', 'examples/mnist/plot_vae.py',
+           'examples/mnist/reproduce_table2.py']
 
 
 def load_example(path):
@@ -66,6 +68,46 @@ def test_four_points_reproduce_writes_table(tmp_path):
         table = f.read()
     assert '| log-likelihood | -1.568 |' in table
     assert os.path.getsize(os.path.join(str(tmp_path), 'figure6.png')) > 0
+
+
+@pytest.mark.parametrize('flags, model, start', [
+    (['--method', 'vae'], 'VAE (8-dim)', 'encoder Gaussian'),
+    ([], 'AVB (8-dim)', 'prior'),
+    (['--adaptive-contrast'], 'AVB + AC (8-dim)', 'encoder Gaussian'),
+])
+def test_mnist_avb_models(flags, model, start, tmp_path):
+    out = str(tmp_path)
+    metrics = load_example('examples/mnist/train_avb.py').main(
+        flags + ['--test', '--dim-z', '8', '--out', out])
+    assert metrics['model'] == model
+    assert metrics['elbo_is_estimate'] == (model != 'VAE (8-dim)')
+    assert metrics['test_elbo'] == pytest.approx(
+        -metrics['test_reconstruction'] - metrics['test_kl'])
+    assert metrics['ais']['start'] == start
+    assert metrics['ais']['images'] == 10
+    for name in ('samples.png', 'reconstructions.png', 'model.npz',
+                 'ais_log_px.npy'):
+        assert os.path.getsize(os.path.join(out, name)) > 0, name
+
+
+def test_mnist_avb_rejects_adaptive_contrast_for_vae(tmp_path, capsys):
+    with pytest.raises(SystemExit) as e:
+        load_example('examples/mnist/train_avb.py').main(
+            ['--method', 'vae', '--adaptive-contrast', '--out',
+             str(tmp_path)])
+    assert e.value.code == 2
+    assert '--adaptive-contrast needs --method avb' in capsys.readouterr().err
+
+
+def test_mnist_table2_reproduction(tmp_path):
+    module = load_example('examples/mnist/reproduce_table2.py')
+    results = module.main(['--test', '--models', 'vae8', 'avb_ac8',
+                           '--out', str(tmp_path)])
+    assert sorted(results) == ['avb_ac8', 'vae8']
+    with open(os.path.join(str(tmp_path), 'table2.md')) as f:
+        table = f.read()
+    assert '| VAE (8-dim) | -98.1 +- 0.5 |' in table
+    assert 'AVB + AC (8-dim) minus VAE (8-dim)' in table
 
 
 MNIST_FIGURES = ['train.png', 'train_reconstructed.png', 'test.png',

@@ -43,7 +43,7 @@ class AdaptiveContrastEncoder(chainer.Chain):
     def __init__(self, n_in, n_latent, n_noise=16, n_basis=32,
                  n_hidden=512, n_layers=2, activation='relu',
                  n_noise_hidden=64, n_noise_layers=2,
-                 noise_activation='elu', center_x=True):
+                 noise_activation='relu', center_x=True):
         super(AdaptiveContrastEncoder, self).__init__()
         for name, value in (('n_noise', n_noise), ('n_basis', n_basis),
                             ('n_noise_hidden', n_noise_hidden)):

@@ -1,0 +1,215 @@
+"""Runs the five models of the AVB paper's Table 2 and writes "paper | ours".
+
+VAE (8-dim), AVB (8-dim), AVB + AC (8-dim), VAE (32-dim) and AVB + AC
+(32-dim) on dynamically binarized MNIST, all with ``train_avb.py``'s
+architecture family (MLPs of the same width and depth) and one budget:
+
+- ``--budget cpu``: what finishes in about an hour on 2 CPU cores (fewer
+  epochs, AIS on part of the test set with fewer temperatures); its
+  numbers are below the paper's.
+- ``--budget gpu``: the authors' AIS settings on the whole test set and a
+  long training, for a GPU (``--device cuda:0``).
+
+Writes ``<out>/<model>/`` (each run's files), ``<out>/table2.md`` and
+``<out>/table2.json``. Runs go ``--jobs`` at a time as subprocesses, each
+with ``OMP_NUM_THREADS`` and ``OPENBLAS_NUM_THREADS`` set to
+``--threads``.
+
+    python examples/mnist/reproduce_table2.py --budget cpu --jobs 2
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy
+
+from vae_avb.utils.cli import ArgumentParser
+from vae_avb.utils.cli import positive_int
+from vae_avb.utils.cli import prepare_out
+from vae_avb.utils.cli import run_main
+from vae_avb.utils.cli import UsageError
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# Paper Table 2: (ELBO, its +-, ELBO is an estimate, AIS, its +-).
+PAPER = {
+    'avb8': (-83.6, 0.4, True, -91.2, 0.6),
+    'avb_ac8': (-96.3, 0.4, True, -89.6, 0.6),
+    'avb_ac32': (-79.5, 0.3, True, -80.2, 0.4),
+    'vae8': (-98.1, 0.5, False, -90.9, 0.6),
+    'vae32': (-87.2, 0.3, False, -81.9, 0.4),
+}
+# The paper's row order and each model's train_avb.py flags.
+MODELS = [
+    ('avb8', 'AVB (8-dim)', ['--dim-z', '8']),
+    ('avb_ac8', 'AVB + AC (8-dim)', ['--adaptive-contrast', '--dim-z', '8']),
+    ('avb_ac32', 'AVB + AC (32-dim)',
+     ['--adaptive-contrast', '--dim-z', '32']),
+    ('vae8', 'VAE (8-dim)', ['--method', 'vae', '--dim-z', '8']),
+    ('vae32', 'VAE (32-dim)', ['--method', 'vae', '--dim-z', '32']),
+]
+BUDGETS = {
+    'cpu': ['--epoch', '30', '--ais-size', '300', '--ais-temperatures',
+            '1000', '--ais-leapfrog', '5', '--ais-chains', '8',
+            '--ais-adapt'],
+    'gpu': ['--epoch', '300', '--ais-size', '10000', '--ais-temperatures',
+            '2000', '--ais-leapfrog', '10', '--ais-chains', '8'],
+    'test': ['--test'],
+}
+
+
+def parse_args(argv):
+    parser = ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--budget', choices=['cpu', 'gpu'], default='cpu')
+    parser.add_argument('--models', nargs='+', default=[m[0] for m in MODELS],
+                        choices=[m[0] for m in MODELS])
+    parser.add_argument('--device', '-d', default='@numpy')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--jobs', type=positive_int, default=2,
+                        help='runs at a time (default 2)')
+    parser.add_argument('--threads', type=positive_int, default=1,
+                        help='BLAS threads per run (default 1)')
+    parser.add_argument('--out', '-o', default='results/mnist_table2')
+    parser.add_argument('--extra', nargs='*', default=[],
+                        help='more train_avb.py flags for every run, after '
+                        'the budget\'s (e.g. --extra=--epoch=5)')
+    parser.add_argument('--test', action='store_true',
+                        help='every run with --test, to check the script')
+    return parser.parse_args(argv)
+
+
+# Longest runs first, so that parallel jobs end together.
+RUN_ORDER = ['avb_ac32', 'avb_ac8', 'avb8', 'vae32', 'vae8']
+
+
+def commands(args):
+    """``(key, name, argv)`` of each run, longest first."""
+    budget = BUDGETS['test' if args.test else args.budget]
+    runs = []
+    for key, name, flags in sorted(MODELS,
+                                   key=lambda m: RUN_ORDER.index(m[0])):
+        if key not in args.models:
+            continue
+        argv = ([sys.executable, os.path.join(HERE, 'train_avb.py')] + flags
+                + budget + ['--device', args.device, '--seed',
+                            str(args.seed), '--out',
+                            os.path.join(args.out, key)] + args.extra)
+        runs.append((key, name, argv))
+    return runs
+
+
+def run_all(runs, jobs, threads, out):
+    """Runs the commands ``jobs`` at a time; stops at the first failure."""
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads),
+               OPENBLAS_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    pending = list(runs)
+    active = []
+    while pending or active:
+        while pending and len(active) < jobs:
+            key, name, argv = pending.pop(0)
+            log = open(os.path.join(out, key + '.log'), 'w')
+            print('started {}: {}'.format(name, ' '.join(argv[1:])),
+                  flush=True)
+            active.append((key, name, subprocess.Popen(
+                argv, stdout=log, stderr=subprocess.STDOUT, env=env), log,
+                time.time()))
+        time.sleep(0.5)
+        for item in list(active):
+            key, name, process, log, began = item
+            if process.poll() is None:
+                continue
+            log.close()
+            active.remove(item)
+            if process.returncode != 0:
+                for _, _, other, _, _ in active:
+                    other.kill()
+                with open(os.path.join(out, key + '.log')) as f:
+                    tail = f.read().strip().splitlines()[-1:]
+                raise UsageError('{} failed (exit {}): {}; see {}'.format(
+                    name, process.returncode, ' '.join(tail),
+                    os.path.join(out, key + '.log')))
+            print('finished {} in {:.0f} s'.format(name, time.time() - began),
+                  flush=True)
+
+
+def paper_cell(value, error, estimate):
+    return '{}{:.1f} +- {:.1f}'.format('~' if estimate else '', value, error)
+
+
+def table(results, wall_seconds, args):
+    lines = ['| model | ELBO paper | ELBO ours | log p(x) paper (AIS) | '
+             'log p(x) ours (AIS) | train (s) | AIS (s) |',
+             '| --- | --- | --- | --- | --- | --- | --- |']
+    for key, name, _ in MODELS:
+        if key not in results:
+            continue
+        m = results[key]
+        elbo, elbo_err, estimate, ais, ais_err = PAPER[key]
+        lines.append('| {} | {} | {}{:.1f} | {} | {:.1f} +- {:.1f} | {:.0f} '
+                     '| {:.0f} |'.format(
+                         name, paper_cell(elbo, elbo_err, estimate),
+                         '~' if m['elbo_is_estimate'] else '',
+                         m['test_elbo'], paper_cell(ais, ais_err, False),
+                         m['ais_log_likelihood'],
+                         m['ais_standard_error'] or 0.,
+                         m['train_seconds'], m['ais']['seconds']))
+    first = results[next(iter(results))]
+    lines += ['', 'Budget: {}; {} epochs; AIS on the first {} test images, '
+              '{} temperatures, {} leapfrog steps, {} chains{}. '
+              'Wall time {:.0f} s. ~: the adversary\'s KL estimate. '
+              'Ours +-: standard error over the images.'.format(
+                  'test' if args.test else args.budget, first['epochs'],
+                  first['ais']['images'], first['ais']['temperatures'],
+                  first['ais']['leapfrog'], first['ais']['chains'],
+                  ', adaptive step' if first['ais']['adapt'] else '',
+                  wall_seconds)]
+    pairs = paired_differences(results, args.out)
+    if pairs:
+        lines += ['', 'Paired differences of log p(x) on the same images '
+                  '(mean +- standard error):', '']
+        lines += ['- {} minus {}: {:+.2f} +- {:.2f}'.format(a, b, d, se)
+                  for a, b, d, se in pairs]
+    return '\n'.join(lines) + '\n'
+
+
+def paired_differences(results, out):
+    """The orderings the paper reports, on the same test images."""
+    names = {key: name for key, name, _ in MODELS}
+    pairs = []
+    for a, b in (('avb_ac32', 'vae32'), ('avb_ac8', 'vae8'),
+                 ('avb_ac8', 'avb8')):
+        if a in results and b in results:
+            la = numpy.load(os.path.join(out, a, 'ais_log_px.npy'))
+            lb = numpy.load(os.path.join(out, b, 'ais_log_px.npy'))
+            if len(la) == len(lb) and len(la) > 1:
+                d = la - lb
+                pairs.append((names[a], names[b], float(d.mean()),
+                              float(d.std(ddof=1) / numpy.sqrt(len(d)))))
+    return pairs
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    prepare_out(args.out)
+    runs = commands(args)
+    began = time.time()
+    run_all(runs, args.jobs, args.threads, args.out)
+    wall = time.time() - began
+    results = {}
+    for key, _, _ in runs:
+        with open(os.path.join(args.out, key, 'metrics.json')) as f:
+            results[key] = json.load(f)
+    text = table(results, wall, args)
+    with open(os.path.join(args.out, 'table2.md'), 'w') as f:
+        f.write(text)
+    with open(os.path.join(args.out, 'table2.json'), 'w') as f:
+        json.dump({'results': results, 'wall_seconds': wall,
+                   'commands': [r[2][1:] for r in runs]}, f, indent=2)
+    print(text)
+    return results
+
+
+if __name__ == '__main__':
+    run_main(main, sys.argv[1:])

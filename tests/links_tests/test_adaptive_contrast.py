@@ -1,0 +1,220 @@
+"""The adaptive-contrast encoder, loss and adversary (AVB Section 4)."""
+import numpy
+import pytest
+
+import chainer
+import chainer.functions as F
+from chainer import gradient_check
+
+from vae_avb.links import AdaptiveContrastEncoder
+from vae_avb.links import Adversary
+from vae_avb.links import BernoulliDecoder
+from vae_avb.losses import AdaptiveContrastLoss
+from vae_avb.losses import AdversaryLoss
+from vae_avb.losses.adaptive_contrast_loss import kl_terms
+from vae_avb.optimizers import Adam
+
+
+def data(n, d=6):
+    return (numpy.random.rand(n, d) < 0.5).astype(numpy.float32)
+
+
+def encoder(n_noise_layers=1, **kwargs):
+    return AdaptiveContrastEncoder(6, 3, n_noise=4, n_basis=5, n_hidden=16,
+                                   n_layers=1, n_noise_hidden=8,
+                                   n_noise_layers=n_noise_layers, **kwargs)
+
+
+def test_moments_match_monte_carlo():
+    # q(z|x) for one x, sampled 50,000 times: the structural moments of
+    # the batch are the sample's moments (the variance up to the batch's
+    # chance correlations between bases, O(1 / sqrt(50,000))).
+    enc = encoder()
+    x = numpy.repeat(data(1), 50000, axis=0)
+    z, mean, var = enc(x)
+    numpy.testing.assert_allclose(z.array.mean(0), mean.array[0], atol=1e-4)
+    numpy.testing.assert_allclose(z.array.var(0), var.array[0], rtol=0.02)
+    # All rows share x, so all rows get the same moments.
+    numpy.testing.assert_allclose(mean.array, mean.array[:1].repeat(50000, 0),
+                                  rtol=1e-5, atol=1e-6)
+
+
+def test_moments_match_closed_form_for_linear_bases():
+    # With no hidden layer v_i = W_i^T eps_i + b_i: E[v_i] = b_i and
+    # Var[v_i] = the squared column norms of W_i; then E[z|x] and
+    # Var[z|x] follow from a_i(x), z0(x).
+    enc = encoder(n_noise_layers=0)
+    W = enc.noise_W[0].W.array          # (n_basis, n_noise, n_latent)
+    b = numpy.random.randn(5, 1, 3).astype(numpy.float32)
+    enc.noise_b[0].b.array[...] = b
+    exact = (b[:, 0], (W.astype(numpy.float64) ** 2).sum(axis=1))
+    estimated = enc.noise_moments(400000)
+    numpy.testing.assert_allclose(estimated[0], exact[0], atol=0.01)
+    numpy.testing.assert_allclose(estimated[1], exact[1], rtol=0.01)
+    x = data(4)
+    z, mean, var = enc(x, moments=exact)
+    out = enc.mlp(2 * x - 1).array
+    z0, a = out[:, :3], out[:, 3:].reshape(4, 5, 3)
+    numpy.testing.assert_allclose(
+        mean.array, z0 + (a * exact[0][None]).sum(1), rtol=1e-5, atol=1e-6)
+    numpy.testing.assert_allclose(
+        var.array, (a ** 2 * exact[1][None]).sum(1), rtol=1e-5, atol=1e-7)
+
+
+def test_normalized_sample_is_standardised():
+    enc = encoder()
+    x = numpy.repeat(data(1), 20000, axis=0)
+    z_bar = enc.normalized_sample(x)
+    numpy.testing.assert_allclose(z_bar.mean(0), 0, atol=1e-4)
+    numpy.testing.assert_allclose(z_bar.var(0), 1, rtol=0.03)
+
+
+def test_encoder_rejects_bad_input():
+    enc = encoder()
+    with pytest.raises(ValueError, match='noise_moments'):
+        enc(data(1))
+    with pytest.raises(ValueError, match='eps has shape'):
+        enc(data(4), numpy.zeros((4, 5, 4), numpy.float32))
+    with pytest.raises(ValueError, match='n_basis'):
+        AdaptiveContrastEncoder(6, 3, n_basis=0)
+
+
+def test_loss_matches_naive_reference():
+    enc = encoder()
+    dec = BernoulliDecoder(3, 6, 16, 1)
+    adv = Adversary(6, 3, 16, 2, prior_term=True, side_terms=True)
+    loss = AdaptiveContrastLoss(enc, dec, adv)
+    x = data(8)
+    eps = enc.sample_noise(8)
+    value = loss(x, eps).array
+    # The same terms in NumPy, float64.
+    z, mean, var = (a.array.astype(numpy.float64) for a in enc(x, eps))
+    z_bar = (z - mean) / numpy.sqrt(var)
+    p = 1 / (1 + numpy.exp(-dec(z.astype(numpy.float32)).array))
+    reconstruction = -(x * numpy.log(p) + (1 - x) * numpy.log(1 - p)).sum(1)
+    t = adv(x, z_bar.astype(numpy.float32)).array
+    log_r = (-0.5 * z_bar ** 2 - 0.5 * numpy.log(2 * numpy.pi * var)).sum(1)
+    log_p = (-0.5 * z ** 2 - 0.5 * numpy.log(2 * numpy.pi)).sum(1)
+    expected = (reconstruction + t + log_r - log_p).mean()
+    assert value == pytest.approx(expected, rel=1e-4)
+
+
+def test_loss_trains_encoder_and_decoder_only():
+    enc = encoder()
+    dec = BernoulliDecoder(3, 6, 16, 1)
+    adv = Adversary(6, 3, 16, 2, side_terms=True)
+    loss = AdaptiveContrastLoss(enc, dec, adv)
+    for link in (loss, adv):
+        link.cleargrads()
+    loss(data(8)).backward()
+    assert all(p.grad is None for p in adv.params())
+    assert all(p.grad is not None and numpy.abs(p.grad).sum() > 0
+               for p in loss.params())
+
+
+def test_kl_terms_gradient():
+    with chainer.using_config('dtype', numpy.float64):
+        adv = Adversary(6, 3, 8, 2, prior_term=True, side_terms=True,
+                        fused=False)
+    x = data(5).astype(numpy.float64)
+    z = numpy.random.randn(5, 3)
+    mean = numpy.random.randn(5, 3) * 0.1
+    var = numpy.random.rand(5, 3) + 0.5
+
+    def f(z):
+        t, gaussian = kl_terms(adv, x, z, mean, var)
+        return t + gaussian
+    gradient_check.check_backward(f, z, numpy.ones((), numpy.float64),
+                                  dtype=numpy.float64, atol=1e-6, rtol=1e-5)
+
+
+def gaussian_encoder():
+    # Linear bases of Gaussian noise: q(z|x) is Gaussian, z_bar is exactly
+    # N(0, I) and the optimal adversary is T* = 0.
+    return encoder(n_noise_layers=0)
+
+
+def analytic_kl(mean, var):
+    return 0.5 * (mean ** 2 + var - numpy.log(var) - 1).sum(-1)
+
+
+def test_kl_estimate_is_the_analytic_kl_when_q_is_gaussian():
+    enc = gaussian_encoder()
+    x = numpy.repeat(data(2), 100000, axis=0)
+    with chainer.no_backprop_mode():
+        z, mean, var = enc(x)
+    zero = lambda x, z, frozen=False: F.sum(z * 0, axis=1)  # NOQA: E731
+    for rows in (slice(0, 100000), slice(100000, None)):
+        _, gaussian = kl_terms(zero, x[rows], z[rows], mean.array[rows],
+                               var.array[rows])
+        expected = analytic_kl(mean.array[rows][0], var.array[rows][0])
+        assert float(gaussian.array) == pytest.approx(float(expected),
+                                                      abs=0.02)
+
+
+def test_trained_adversary_finds_nothing_to_contrast_for_gaussian_q():
+    # At the optimum T = log q(z_bar|x) - log N(z_bar) = 0: a trained
+    # adversary stays at chance and the full estimate T + log r - log p
+    # is the analytic KL.
+    enc = gaussian_encoder()
+    enc.mlp[-1].W.array *= 3  # posteriors far from the prior
+    adv = Adversary(6, 3, 32, 2, prior_term=True, side_terms=True)
+    adversary_loss = AdversaryLoss(enc, adv, adaptive_contrast=True)
+    optimizer = Adam(3e-3, beta1=0.5)
+    optimizer.setup(adversary_loss)
+    x = data(4)
+    batch = numpy.repeat(x, 64, axis=0)
+    for _ in range(300):
+        optimizer.update(adversary_loss, batch)
+    big = numpy.repeat(x, 5000, axis=0)
+    with chainer.no_backprop_mode():
+        z, mean, var = enc(big)
+        t, gaussian = kl_terms(adv, big, z, mean.array, var.array)
+    expected = analytic_kl(mean.array, var.array).mean()
+    assert expected > 2  # a KL worth estimating
+    assert abs(float(t.array)) < 0.1
+    assert float(t.array + gaussian.array) == pytest.approx(
+        float(expected), abs=0.1)
+    assert adversary_loss(big).array == pytest.approx(2 * numpy.log(2),
+                                                      abs=0.02)
+
+
+def test_adversary_loss_needs_an_adaptive_contrast_encoder():
+    from vae_avb.links import NoiseEncoder
+    with pytest.raises(ValueError, match='AdaptiveContrastEncoder'):
+        AdversaryLoss(NoiseEncoder(6, 3), Adversary(6, 3, 8),
+                      adaptive_contrast=True)
+
+
+def test_adversary_side_terms_match_naive_reference():
+    adv = Adversary(6, 3, 16, 2, prior_term=True, side_terms=True)
+    x = data(5)
+    z = numpy.random.randn(10, 3).astype(numpy.float32)
+    g = adv.x_tower(2 * x - 1).array
+    h = adv.z_tower(z).array
+    g2 = numpy.concatenate([g, g])
+    expected = ((g2 * h).sum(1) / 16 + (g2 @ adv.x_head.W.array.T)[:, 0]
+                + adv.x_head.b.array + (h @ adv.z_head.W.array.T)[:, 0]
+                + adv.z_head.b.array + 0.5 * (z ** 2).sum(1))
+    numpy.testing.assert_allclose(adv(x, z, shared_x=True).array, expected,
+                                  rtol=1e-5, atol=1e-5)
+    numpy.testing.assert_allclose(
+        adv(numpy.concatenate([x, x]), z).array, expected, rtol=1e-5,
+        atol=1e-5)
+    # Frozen: gradients reach z, no parameter.
+    adv.cleargrads()
+    zv = chainer.Variable(z)
+    F.sum(adv(x, zv, frozen=True, shared_x=True)).backward()
+    assert zv.grad is not None
+    assert all(p.grad is None for p in adv.params())
+
+
+def test_adversary_side_terms_gradient():
+    with chainer.using_config('dtype', numpy.float64):
+        adv = Adversary(6, 3, 8, 2, side_terms=True, fused=False)
+    x = data(4).astype(numpy.float64)
+    z = numpy.random.randn(4, 3)
+    gradient_check.check_backward(
+        lambda x, z: adv(x, z), (x, z), numpy.random.randn(4),
+        dtype=numpy.float64, atol=1e-6, rtol=1e-5,
+        params=(adv.x_head.W, adv.z_head.W))
