@@ -1,6 +1,7 @@
 """Issue 6 on the examples: kill -9 and resume, torn writes, bad input.
 
-Every example (MNIST VAE, four-point VAE and AVB) is killed with SIGKILL
+Every example (MNIST VAE, MNIST AVB with adaptive contrast, four-point
+VAE and AVB) is killed with SIGKILL
 after a snapshot, resumed with ``--resume``, and must end bit-identical
 to a run that was never interrupted; a kill in the middle of a snapshot
 write must leave the previous snapshot loadable; each bad input must
@@ -29,6 +30,7 @@ from tests.test_examples import load_example
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MNIST = 'examples/mnist/train_vae.py'
 FOUR = 'examples/four_points/train.py'
+AVB_MNIST = 'examples/mnist/train_avb.py'
 
 # (script, flags): long enough to be killed mid-run. MNIST --test: 600
 # images, batch 100, so a snapshot every 4 iterations falls mid-epoch.
@@ -39,6 +41,9 @@ RUNS = {
                                '2000', '--snapshot-every', '150']),
     'four_points_avb': (FOUR, ['--test', '--method', 'avb', '--iteration',
                                '400', '--snapshot-every', '40']),
+    'mnist_avb_ac': (AVB_MNIST, ['--test', '--adaptive-contrast', '--dim-z',
+                                 '8', '--epoch', '20', '--snapshot-every',
+                                 '4']),
 }
 
 

@@ -66,7 +66,8 @@ def parse_args(argv):
     parser.add_argument('--adaptive-contrast', action='store_true',
                         help='AVB with adaptive contrast (Algorithm 2)')
     add_device_argument(parser)
-    parser.add_argument('--epoch', '-e', type=positive_int, default=30)
+    parser.add_argument('--epoch', '-e', type=positive_int,
+                        help='training epochs (default 30; 1 with --test)')
     parser.add_argument('--batch-size', '-b', type=positive_int, default=100)
     parser.add_argument('--dim-z', '-z', type=positive_int, default=32)
     parser.add_argument('--dim-noise', type=positive_int, default=None,
@@ -103,8 +104,8 @@ def parse_args(argv):
     parser.add_argument('--out', '-o', default='results/mnist_avb')
     add_snapshot_arguments(parser, (1, 'epoch'))
     parser.add_argument('--test', action='store_true',
-                        help='600 training images, 1 epoch and a small '
-                        'AIS, to check the script')
+                        help='600 training images, 1 epoch (unless --epoch '
+                        'is given) and a small AIS, to check the script')
     args = parser.parse_args(argv)
     args.device = resolve_device(parser, args.device)
     if args.adaptive_contrast and args.method != 'avb':
@@ -113,8 +114,9 @@ def parse_args(argv):
         args.dim_noise = 2 * args.dim_z
     if args.adversary_lr is None:
         args.adversary_lr = 2 * args.lr
+    if args.epoch is None:
+        args.epoch = 1 if args.test else 30
     if args.test:
-        args.epoch = 1
         args.ais_size = min(args.ais_size, 10)
         args.ais_temperatures = min(args.ais_temperatures, 20)
     return args
