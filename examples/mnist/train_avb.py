@@ -297,6 +297,10 @@ def main(argv=None):
     }
     numpy.save(os.path.join(args.out, 'ais_log_px.npy'), log_px)
     chainer.serializers.save_npz(os.path.join(args.out, 'model.npz'), loss)
+    if args.method == 'avb':
+        # Used, not owned, by the loss: saved apart.
+        chainer.serializers.save_npz(
+            os.path.join(args.out, 'adversary.npz'), loss.adversary)
     with open(os.path.join(args.out, 'args.json'), 'w') as f:
         json.dump({key: value for key, value in vars(args).items()
                    if key != 'device'}, f, indent=2)
