@@ -18,7 +18,6 @@ import time
 
 import chainer
 from chainer import training
-from chainer.training import extensions
 import numpy
 
 from vae_avb.datasets import ArrayIterator
@@ -37,9 +36,7 @@ from vae_avb.losses import AVBLoss
 from vae_avb.losses import ELBOLoss
 from vae_avb.optimizers import Adam
 from vae_avb.training import AVBUpdater
-from vae_avb.training import FiniteGuard
 from vae_avb.training import SkipNonFiniteUpdater
-from vae_avb.training import Snapshots
 from vae_avb.utils.cli import add_device_argument
 from vae_avb.utils.cli import add_snapshot_arguments
 from vae_avb.utils.cli import ArgumentParser
@@ -55,6 +52,7 @@ from vae_avb.visualization import save_image_grid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import load_data  # NOQA: E402
+from trainer_extensions import extend_epoch_trainer  # NOQA: E402
 
 # The networks' activation: one the fused MLP node runs.
 ACTIVATION = 'relu'
@@ -246,17 +244,8 @@ def main(argv=None):
     trainer = training.Trainer(updater, (args.epoch, 'epoch'), out=args.out)
     test_iter = ArrayIterator(device.send(test), args.batch_size,
                               repeat=False, shuffle=False)
-    trainer.extend(extensions.Evaluator(test_iter, loss, converter=send_array,
-                                        device=device))
-    trainer.extend(Snapshots(args.snapshot_every, (args.epoch, 'epoch'),
-                             args.keep_snapshots))
-    trainer.extend(FiniteGuard())
-    trainer.extend(extensions.LogReport())
-    trainer.extend(extensions.PlotReport(
-        ['main/loss', 'validation/main/loss'], 'epoch', file_name='loss.png'))
-    trainer.extend(extensions.PrintReport(
-        ['epoch'] + keys + ['validation/main/loss', 'elapsed_time']))
-    trainer.extend(extensions.ProgressBar(update_interval=10))
+    extend_epoch_trainer(trainer, args, test_iter, loss, send_array,
+                         keys + ['validation/main/loss'])
     resume(trainer, args.resume)
     with chainer.using_config('type_check', False):
         trainer.run(show_loop_exception_msg=False)

@@ -11,7 +11,6 @@ import sys
 
 import chainer
 from chainer import training
-from chainer.training import extensions
 
 from vae_avb.datasets import ArrayIterator
 from vae_avb.datasets import DynamicBinarized
@@ -22,9 +21,7 @@ from vae_avb.evaluation import mean_report
 from vae_avb.links import VAE
 from vae_avb.losses import ELBOLoss
 from vae_avb.optimizers import Adam
-from vae_avb.training import FiniteGuard
 from vae_avb.training import SkipNonFiniteUpdater
-from vae_avb.training import Snapshots
 from vae_avb.utils.activation import ACTIVATIONS
 from vae_avb.utils.cli import add_device_argument
 from vae_avb.utils.cli import add_snapshot_arguments
@@ -41,6 +38,7 @@ from vae_avb.utils.cli import write_metrics
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import load_data  # NOQA: E402
 from figures import make_figures  # NOQA: E402
+from trainer_extensions import extend_epoch_trainer  # NOQA: E402
 
 
 def parse_args(argv):
@@ -138,19 +136,9 @@ def main(argv=None):
     updater = updater_class(
         train_iter, optimizer, converter=converter, device=device)
     trainer = training.Trainer(updater, (args.epoch, 'epoch'), out=args.out)
-    trainer.extend(extensions.Evaluator(test_iter, loss, converter=converter,
-                                        device=device))
-    trainer.extend(Snapshots(args.snapshot_every, (args.epoch, 'epoch'),
-                             args.keep_snapshots))
-    trainer.extend(FiniteGuard())
-    trainer.extend(extensions.LogReport())
-    trainer.extend(extensions.PlotReport(
-        ['main/loss', 'validation/main/loss'], 'epoch',
-        file_name='loss.png'))
-    trainer.extend(extensions.PrintReport(
-        ['epoch', 'main/loss', 'validation/main/loss',
-         'main/reconstruction', 'main/kl', 'elapsed_time']))
-    trainer.extend(extensions.ProgressBar(update_interval=10))
+    extend_epoch_trainer(trainer, args, test_iter, loss, converter,
+                         ['main/loss', 'validation/main/loss',
+                          'main/reconstruction', 'main/kl'])
     resume(trainer, args.resume)
 
     # The fast path checked the data once (load_data); Chainer's per-call

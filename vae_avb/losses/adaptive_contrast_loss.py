@@ -1,12 +1,11 @@
 import chainer
 import chainer.functions as F
 
-from vae_avb.functions import bernoulli_nll
-from vae_avb.functions import bernoulli_nll_mean
 from vae_avb.links.adaptive_contrast_encoder import VAR_FLOOR
+from vae_avb.losses.avb_loss import AVBLoss
 
 
-class AdaptiveContrastLoss(chainer.Chain):
+class AdaptiveContrastLoss(AVBLoss):
 
     """Encoder/decoder objective of AVB with adaptive contrast.
 
@@ -29,7 +28,8 @@ class AdaptiveContrastLoss(chainer.Chain):
     where ``E_q[log r]`` is stationary in them. Gradients reach the
     encoder through ``z`` (in ``z_bar``, ``log r`` and ``log p``).
 
-    The chain owns the encoder and decoder and only uses the adversary.
+    As :class:`AVBLoss`, the chain owns the encoder and decoder and only
+    uses the adversary.
     Reports ``loss``, ``reconstruction`` and ``kl`` (the estimate) and
     ``kl_gaussian`` (``E[log r - log p]``, the part known in closed form).
 
@@ -40,14 +40,6 @@ class AdaptiveContrastLoss(chainer.Chain):
         adversary (vae_avb.links.Adversary): ``T(x, z_bar)``.
         fused (bool): Reconstruction term as one fused node.
     """
-
-    def __init__(self, encoder, decoder, adversary, fused=True):
-        super(AdaptiveContrastLoss, self).__init__()
-        self.fused = fused
-        with self.init_scope():
-            self.encoder = encoder
-            self.decoder = decoder
-        self.adversary = adversary
 
     def forward(self, x, eps=None):
         """Computes the loss on a batch ``x`` of shape ``(B, D)``.
@@ -60,11 +52,7 @@ class AdaptiveContrastLoss(chainer.Chain):
             chainer.Variable: The scalar loss, in nats per example.
         """
         z, mean, var = self.encoder(x, eps)
-        logits = self.decoder(z)
-        if self.fused:
-            reconstruction = bernoulli_nll_mean(x, logits)
-        else:
-            reconstruction = bernoulli_nll(x, logits)
+        reconstruction = self.reconstruction(x, z)
         kl_contrast, kl_gaussian = kl_terms(
             self.adversary, x, z, mean.array, var.array)
         kl = kl_contrast + kl_gaussian

@@ -60,11 +60,7 @@ class AVBLoss(chainer.Chain):
             chainer.Variable: The scalar loss, in nats per example.
         """
         z = self.encoder(x, eps)
-        logits = self.decoder(z)
-        if self.fused:
-            reconstruction = bernoulli_nll_mean(x, logits)
-        else:
-            reconstruction = bernoulli_nll(x, logits)
+        reconstruction = self.reconstruction(x, z)
         # The adversary's parameters are constants here: this step trains
         # the encoder and decoder only.
         kl = F.mean(self.adversary(x, z, frozen=True))
@@ -72,3 +68,10 @@ class AVBLoss(chainer.Chain):
         chainer.report({'loss': loss, 'reconstruction': reconstruction,
                         'kl': kl}, self)
         return loss
+
+    def reconstruction(self, x, z):
+        """``E[-log p(x|z)]``: summed over pixels, batch mean."""
+        logits = self.decoder(z)
+        if self.fused:
+            return bernoulli_nll_mean(x, logits)
+        return bernoulli_nll(x, logits)
