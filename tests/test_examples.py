@@ -108,6 +108,10 @@ def test_mnist_table2_reproduction(tmp_path):
         table = f.read()
     assert '| VAE (8-dim) | -98.1 +- 0.5 |' in table
     assert 'AVB + AC (8-dim) minus VAE (8-dim)' in table
+    summary = module.main(['--summarize', str(tmp_path), str(tmp_path),
+                           '--out', str(tmp_path / 'summary')])
+    assert 'over seeds 0, 0.' in summary
+    assert '- AVB + AC (8-dim) minus VAE (8-dim): ' in summary
 
 
 MNIST_FIGURES = ['train.png', 'train_reconstructed.png', 'test.png',

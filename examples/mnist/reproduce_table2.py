@@ -16,6 +16,11 @@ with ``OMP_NUM_THREADS`` and ``OPENBLAS_NUM_THREADS`` set to
 ``--threads``.
 
     python examples/mnist/reproduce_table2.py --budget cpu --jobs 2
+
+``--summarize DIR [DIR ...]`` trains nothing: it reads the ``table2.json``
+of earlier runs (one per seed) and writes ``<out>/table2_seeds.md``, the
+mean and range over seeds of every number and of the paired
+differences.
 """
 import json
 import os
@@ -77,6 +82,9 @@ def parse_args(argv):
                         'the budget\'s (e.g. --extra=--epoch=5)')
     parser.add_argument('--test', action='store_true',
                         help='every run with --test, to check the script')
+    parser.add_argument('--summarize', nargs='+', metavar='DIR',
+                        help='summarise earlier runs (one --out per seed) '
+                        'instead of training')
     return parser.parse_args(argv)
 
 
@@ -190,9 +198,61 @@ def paired_differences(results, out):
     return pairs
 
 
+def spread(values, digits=1):
+    """``mean (min to max)`` of a list of numbers."""
+    f = '{:.%df}' % digits
+    return (f + ' (' + f + ' to ' + f + ')').format(
+        numpy.mean(values), min(values), max(values))
+
+
+def summarize(dirs, out):
+    """The table over seeds from each run's ``table2.json``."""
+    runs = []
+    for d in dirs:
+        path = os.path.join(d, 'table2.json')
+        if not os.path.exists(path):
+            raise UsageError('{} has no table2.json; pass folders written '
+                             'by this script'.format(d))
+        with open(path) as f:
+            runs.append((d, json.load(f)['results']))
+    seeds = [next(iter(r.values()))['seed'] for _, r in runs]
+    lines = ['| model | ELBO paper | ELBO ours | log p(x) paper (AIS) | '
+             'log p(x) ours (AIS) | train (s) |',
+             '| --- | --- | --- | --- | --- | --- |']
+    for key, name, _ in MODELS:
+        if not all(key in r for _, r in runs):
+            continue
+        ms = [r[key] for _, r in runs]
+        elbo, elbo_err, estimate, ais, ais_err = PAPER[key]
+        lines.append('| {} | {} | {}{} | {} | {} | {} |'.format(
+            name, paper_cell(elbo, elbo_err, estimate),
+            '~' if ms[0]['elbo_is_estimate'] else '',
+            spread([m['test_elbo'] for m in ms]),
+            paper_cell(ais, ais_err, False),
+            spread([m['ais_log_likelihood'] for m in ms]),
+            spread([m['train_seconds'] for m in ms], 0)))
+    lines += ['', 'Mean (min to max) over seeds {}.'.format(
+        ', '.join(map(str, seeds))), '',
+        'Paired differences of log p(x) on the same images, by seed:', '']
+    by_pair = {}
+    for d, r in runs:
+        for a, b, diff, se in paired_differences(r, d):
+            by_pair.setdefault((a, b), []).append((diff, se))
+    for (a, b), values in by_pair.items():
+        lines.append('- {} minus {}: {}'.format(a, b, ', '.join(
+            '{:+.2f} +- {:.2f}'.format(*v) for v in values)))
+    text = '\n'.join(lines) + '\n'
+    with open(os.path.join(out, 'table2_seeds.md'), 'w') as f:
+        f.write(text)
+    print(text)
+    return text
+
+
 def main(argv=None):
     args = parse_args(argv)
     prepare_out(args.out)
+    if args.summarize:
+        return summarize(args.summarize, args.out)
     runs = commands(args)
     began = time.time()
     run_all(runs, args.jobs, args.threads, args.out)
