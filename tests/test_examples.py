@@ -114,6 +114,30 @@ def test_mnist_table2_reproduction(tmp_path):
     assert '- AVB + AC (8-dim) minus VAE (8-dim): ' in summary
 
 
+def test_mnist_table2_refuses_to_mix_and_resumes(tmp_path, capsys):
+    from vae_avb.utils.cli import UsageError
+    module = load_example('examples/mnist/reproduce_table2.py')
+    argv = ['--test', '--models', 'vae8', 'avb8', '--out', str(tmp_path)]
+    first = module.main(argv)
+    # An interrupted run: vae8 has snapshots but no metrics.
+    os.remove(str(tmp_path / 'vae8' / 'metrics.json'))
+    kept = os.path.getmtime(str(tmp_path / 'avb8' / 'metrics.json'))
+    with pytest.raises(UsageError, match='add --resume'):
+        module.main(argv)
+    assert os.path.getmtime(str(tmp_path / 'avb8' / 'metrics.json')) == kept
+    capsys.readouterr()
+    again = module.main(argv + ['--resume'])
+    printed = capsys.readouterr().out
+    assert 'kept AVB (8-dim)' in printed
+    assert 'started VAE (8-dim)' in printed and '--resume auto' in printed
+    assert again['avb8'] == first['avb8']
+    assert os.path.getmtime(str(tmp_path / 'avb8' / 'metrics.json')) == kept
+    with open(str(tmp_path / 'vae8.log')) as f:
+        log = f.read()
+    assert 'resumed from' in log
+    assert (tmp_path / 'vae8' / 'metrics.json').exists()
+
+
 MNIST_FIGURES = ['train.png', 'train_reconstructed.png', 'test.png',
                  'test_reconstructed.png', 'sampled.png', 'interpolation.gif',
                  'interpolation.png', 'all_digits.gif', 'loss.png']

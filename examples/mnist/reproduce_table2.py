@@ -17,6 +17,11 @@ with ``OMP_NUM_THREADS`` and ``OPENBLAS_NUM_THREADS`` set to
 
     python examples/mnist/reproduce_table2.py --budget cpu --jobs 2
 
+An interrupted reproduction goes on with ``--resume``: finished models
+(their ``metrics.json`` written) are kept, the others continue from their
+newest snapshot. Without it, an ``--out`` that already holds runs is
+refused, so nothing written is mixed or overwritten.
+
 ``--summarize DIR [DIR ...]`` trains nothing: it reads the ``table2.json``
 of earlier runs (one per seed) and writes ``<out>/table2_seeds.md``, the
 mean and range over seeds of every number and of the paired
@@ -82,6 +87,9 @@ def parse_args(argv):
                         'the budget\'s (e.g. --extra=--epoch=5)')
     parser.add_argument('--test', action='store_true',
                         help='every run with --test, to check the script')
+    parser.add_argument('--resume', action='store_true',
+                        help='keep the models --out already finished and '
+                        'continue the others from their newest snapshot')
     parser.add_argument('--summarize', nargs='+', metavar='DIR',
                         help='summarise earlier runs (one --out per seed) '
                         'instead of training')
@@ -108,8 +116,37 @@ def commands(args):
     return runs
 
 
+def finished(out, key):
+    return os.path.exists(os.path.join(out, key, 'metrics.json'))
+
+
+def check_resume(runs, out, resume):
+    """The runs still to do: all of them on a fresh ``out``; with
+    ``resume``, those without ``metrics.json``, each told to continue from
+    its newest snapshot."""
+    started = [key for key, _, _ in runs
+               if os.path.isdir(os.path.join(out, key))
+               and os.listdir(os.path.join(out, key))]
+    if not resume:
+        if started:
+            raise UsageError('--out {} already holds runs ({}); add --resume '
+                             'to continue them, or choose another --out'
+                             .format(out, ', '.join(started)))
+        return list(runs)
+    todo = []
+    for key, name, argv in runs:
+        if finished(out, key):
+            print('kept {}: {} is finished'.format(
+                name, os.path.join(out, key)), flush=True)
+        else:
+            todo.append((key, name, argv + ['--resume', 'auto']))
+    return todo
+
+
 def run_all(runs, jobs, threads, out):
-    """Runs the commands ``jobs`` at a time; stops at the first failure."""
+    """Runs the commands ``jobs`` at a time; stops at the first failure.
+    Each run's output goes to ``<out>/<key>.log`` (appended to, so that a
+    resumed run keeps its first part)."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads),
                OPENBLAS_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     pending = list(runs)
@@ -117,7 +154,7 @@ def run_all(runs, jobs, threads, out):
     while pending or active:
         while pending and len(active) < jobs:
             key, name, argv = pending.pop(0)
-            log = open(os.path.join(out, key + '.log'), 'w')
+            log = open(os.path.join(out, key + '.log'), 'a')
             print('started {}: {}'.format(name, ' '.join(argv[1:])),
                   flush=True)
             active.append((key, name, subprocess.Popen(
@@ -166,13 +203,14 @@ def table(results, wall_seconds, args):
     first = results[next(iter(results))]
     lines += ['', 'Budget: {}; {} epochs; AIS on the first {} test images, '
               '{} temperatures, {} leapfrog steps, {} chains{}. '
-              'Wall time {:.0f} s. ~: the adversary\'s KL estimate. '
+              'Wall time {:.0f} s{}. ~: the adversary\'s KL estimate. '
               'Ours +-: standard error over the images.'.format(
                   'test' if args.test else args.budget, first['epochs'],
                   first['ais']['images'], first['ais']['temperatures'],
                   first['ais']['leapfrog'], first['ais']['chains'],
                   ', adaptive step' if first['ais']['adapt'] else '',
-                  wall_seconds)]
+                  wall_seconds,
+                  ' (this resumed invocation only)' if args.resume else '')]
     pairs = paired_differences(results, args.out)
     if pairs:
         lines += ['', 'Paired differences of log p(x) on the same images '
@@ -254,8 +292,9 @@ def main(argv=None):
     if args.summarize:
         return summarize(args.summarize, args.out)
     runs = commands(args)
+    todo = check_resume(runs, args.out, args.resume)
     began = time.time()
-    run_all(runs, args.jobs, args.threads, args.out)
+    run_all(todo, args.jobs, args.threads, args.out)
     wall = time.time() - began
     results = {}
     for key, _, _ in runs:

@@ -52,7 +52,7 @@ from vae_avb.visualization import save_image_grid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import load_data  # NOQA: E402
-from trainer_extensions import extend_epoch_trainer  # NOQA: E402
+from epoch_trainer import extend_epoch_trainer  # NOQA: E402
 
 # The networks' activation: one the fused MLP node runs.
 ACTIVATION = 'relu'

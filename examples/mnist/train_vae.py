@@ -38,7 +38,7 @@ from vae_avb.utils.cli import write_metrics
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from data import load_data  # NOQA: E402
 from figures import make_figures  # NOQA: E402
-from trainer_extensions import extend_epoch_trainer  # NOQA: E402
+from epoch_trainer import extend_epoch_trainer  # NOQA: E402
 
 
 def parse_args(argv):
