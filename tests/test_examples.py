@@ -16,7 +16,8 @@ EXAMPLES = {
 }
 # Scripts that drive other examples: run with --test, checked apart.
 DRIVERS = ['examples/four_points/reproduce.py', 'examples/mnist/plot_vae.py',
-           'examples/mnist/reproduce_table2.py']
+           'examples/mnist/reproduce_table2.py',
+           'examples/mnist/evaluate_avb.py']
 
 
 def load_example(path):
@@ -30,7 +31,8 @@ def load_example(path):
 def test_every_example_is_listed():
     found = {os.path.relpath(p, ROOT) for p in glob.glob(
         os.path.join(ROOT, 'examples', '**', '*.py'), recursive=True)
-        if os.path.basename(p).startswith(('train', 'plot', 'reproduce'))}
+        if os.path.basename(p).startswith(('train', 'plot', 'reproduce',
+                                         'evaluate'))}
     assert found == set(EXAMPLES) | set(DRIVERS), \
         'add new examples to EXAMPLES or DRIVERS'
 
@@ -85,9 +87,24 @@ def test_mnist_avb_models(flags, model, start, tmp_path):
         -metrics['test_reconstruction'] - metrics['test_kl'])
     assert metrics['ais']['start'] == start
     assert metrics['ais']['images'] == 10
+    assert -1e4 < metrics['ais_images_elbo'] < 0  # on those 10 images
     for name in ('samples.png', 'reconstructions.png', 'model.npz',
                  'ais_log_px.npy'):
         assert os.path.getsize(os.path.join(out, name)) > 0, name
+    # evaluate_avb.py reads the run back: the trained model (an untrained
+    # one is hundreds of nats below), and with one seed the same numbers.
+    evaluate = load_example('examples/mnist/evaluate_avb.py').main
+    argv = [out, '--ais-size', '10', '--ais-temperatures', '20']
+    evaluation = evaluate(argv + ['--out', str(tmp_path / 'eval')])
+    assert evaluation['model'] == model
+    assert evaluation['elbo'] == pytest.approx(metrics['ais_images_elbo'],
+                                               abs=15.)
+    assert evaluation['ais_log_likelihood'] == pytest.approx(
+        metrics['ais_log_likelihood'], abs=15.)
+    again = evaluate(argv + ['--out', str(tmp_path / 'again')])
+    assert again['ais_log_likelihood'] == evaluation['ais_log_likelihood']
+    assert again['elbo'] == evaluation['elbo']
+    assert os.path.getsize(str(tmp_path / 'eval' / 'ais_log_px.npy')) > 0
 
 
 def test_mnist_avb_rejects_adaptive_contrast_for_vae(tmp_path, capsys):

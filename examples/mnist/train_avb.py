@@ -252,6 +252,8 @@ def main(argv=None):
     train_seconds = trainer.elapsed_time
 
     summary = mean_report(loss, test, args.batch_size)
+    # The ELBO on the AIS images, to set against their log p(x).
+    ais_summary = mean_report(loss, test[:args.ais_size], args.batch_size)
     ais_x = device.send(test[:args.ais_size])
     began = time.time()
     log_px, acceptance = ais_log_likelihood(
@@ -269,6 +271,8 @@ def main(argv=None):
         'elbo_is_estimate': args.method == 'avb',
         'test_reconstruction': summary['reconstruction'],
         'test_kl': summary['kl'],
+        'ais_images_elbo': -ais_summary['reconstruction'] -
+        ais_summary['kl'],
         'ais_log_likelihood': float(log_px.mean()),
         'ais_standard_error': float(log_px.std(ddof=1) / numpy.sqrt(
             len(log_px))) if len(log_px) > 1 else None,
