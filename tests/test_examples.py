@@ -76,6 +76,8 @@ def test_four_points_reproduce_writes_table(tmp_path):
     (['--method', 'vae'], 'VAE (8-dim)', 'encoder Gaussian'),
     ([], 'AVB (8-dim)', 'prior'),
     (['--adaptive-contrast'], 'AVB + AC (8-dim)', 'encoder Gaussian'),
+    (['--adaptive-contrast', '--contrast', 'full'], 'AVB + AC full (8-dim)',
+     'encoder Gaussian'),
 ])
 def test_mnist_avb_models(flags, model, start, tmp_path):
     out = str(tmp_path)
@@ -114,6 +116,31 @@ def test_mnist_avb_rejects_adaptive_contrast_for_vae(tmp_path, capsys):
              str(tmp_path)])
     assert e.value.code == 2
     assert '--adaptive-contrast needs --method avb' in capsys.readouterr().err
+
+
+def test_mnist_avb_coefficient_offset(capsys):
+    module = load_example('examples/mnist/train_avb.py')
+    parse = module.parse_args
+    assert parse(['--adaptive-contrast']).coefficient_offset == 5.
+    args = parse(['--adaptive-contrast', '--coefficient-offset', 'none'])
+    assert module.build(args)[0].coefficient_offset is None
+    # Runs written before the flag existed (no key in args.json) were
+    # trained with a_i = l_i and are rebuilt that way.
+    del args.coefficient_offset
+    assert module.build(args)[0].coefficient_offset is None
+    full = parse(['--adaptive-contrast', '--contrast', 'full'])
+    assert module.build(full)[0].contrast == 'full'
+    assert module.model_name(full) == 'AVB + AC full (32-dim)'
+    with pytest.raises(SystemExit) as e:
+        parse(['--contrast', 'full'])
+    assert e.value.code == 2
+    assert '--contrast full needs --adaptive-contrast' in \
+        capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        parse(['--coefficient-offset', 'five'])
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and 'number or "none"' in err
 
 
 def test_mnist_table2_reproduction(tmp_path):

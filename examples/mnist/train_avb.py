@@ -11,6 +11,7 @@ training log and the weights to ``--out``.
     python examples/mnist/train_avb.py --adaptive-contrast --dim-z 32
     python examples/mnist/train_avb.py --method vae --dim-z 32
 """
+import argparse
 import json
 import os
 import sys
@@ -73,6 +74,15 @@ def parse_args(argv):
                         'authors\' 16 for z 8 and 64 for z 32)')
     parser.add_argument('--n-basis', type=positive_int, default=32,
                         help='noise bases of the adaptive-contrast encoder')
+    parser.add_argument('--contrast', choices=['diagonal', 'full'],
+                        default='diagonal',
+                        help='adaptive contrast: the Gaussian r(z|x) fitted '
+                        'to q(z|x), with its variances (the paper) or its '
+                        'full covariance')
+    parser.add_argument('--coefficient-offset', type=offset, default=5.,
+                        help='adaptive contrast: coefficients a_i = elu(l_i '
+                        '- OFFSET) + 1 of the encoder outputs l_i, as the '
+                        'authors (default 5); "none" for a_i = l_i')
     parser.add_argument('--dim-h', type=positive_int, default=300,
                         help='hidden width of encoder and decoder')
     parser.add_argument('--n-layers', type=positive_int, default=2,
@@ -108,6 +118,9 @@ def parse_args(argv):
     args.device = resolve_device(parser, args.device)
     if args.adaptive_contrast and args.method != 'avb':
         parser.error('--adaptive-contrast needs --method avb')
+    if args.contrast != 'diagonal' and not args.adaptive_contrast:
+        parser.error('--contrast {} needs --adaptive-contrast'.format(
+            args.contrast))
     if args.dim_noise is None:
         args.dim_noise = 2 * args.dim_z
     if args.adversary_lr is None:
@@ -120,11 +133,24 @@ def parse_args(argv):
     return args
 
 
+def offset(text):
+    """``--coefficient-offset``: a number, or ``none``."""
+    if text.lower() == 'none':
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            'must be a number or "none", got {!r}'.format(text))
+
+
 def model_name(args):
     if args.method == 'vae':
         return 'VAE ({}-dim)'.format(args.dim_z)
-    return 'AVB{} ({}-dim)'.format(
-        ' + AC' if args.adaptive_contrast else '', args.dim_z)
+    if not args.adaptive_contrast:
+        return 'AVB ({}-dim)'.format(args.dim_z)
+    full = getattr(args, 'contrast', 'diagonal') == 'full'
+    return 'AVB + AC{} ({}-dim)'.format(' full' if full else '', args.dim_z)
 
 
 def build(args):
@@ -149,9 +175,12 @@ def build(args):
                           args.adversary_layers, 'relu', prior_term=True,
                           side_terms=True)
     if args.adaptive_contrast:
+        # Runs written before the flag existed used a_i = l_i.
         encoder = AdaptiveContrastEncoder(
             784, args.dim_z, args.dim_noise, args.n_basis, args.dim_h,
-            args.n_layers, ACTIVATION)
+            args.n_layers, ACTIVATION,
+            coefficient_offset=getattr(args, 'coefficient_offset', None),
+            contrast=getattr(args, 'contrast', 'diagonal'))
         loss = AdaptiveContrastLoss(encoder, decoder, adversary)
     else:
         encoder = NoiseEncoder(784, args.dim_z, args.dim_noise, args.dim_h,

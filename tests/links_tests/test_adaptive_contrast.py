@@ -39,11 +39,20 @@ def test_moments_match_monte_carlo():
                                   rtol=1e-5, atol=1e-6)
 
 
-def test_moments_match_closed_form_for_linear_bases():
+def naive_coefficients(out, offset):
+    # a_i = elu(l_i - offset) + 1 (the authors'), or l_i with None.
+    if offset is None:
+        return out
+    shifted = out.astype(numpy.float64) - offset
+    return numpy.where(shifted > 0, shifted, numpy.expm1(shifted)) + 1
+
+
+@pytest.mark.parametrize('offset', [5., 0., None])
+def test_moments_match_closed_form_for_linear_bases(offset):
     # With no hidden layer v_i = W_i^T eps_i + b_i: E[v_i] = b_i and
     # Var[v_i] = the squared column norms of W_i; then E[z|x] and
     # Var[z|x] follow from a_i(x), z0(x).
-    enc = encoder(n_noise_layers=0)
+    enc = encoder(n_noise_layers=0, coefficient_offset=offset)
     W = enc.noise_W[0].W.array          # (n_basis, n_noise, n_latent)
     b = numpy.random.randn(5, 1, 3).astype(numpy.float32)
     enc.noise_b[0].b.array[...] = b
@@ -54,11 +63,29 @@ def test_moments_match_closed_form_for_linear_bases():
     x = data(4)
     z, mean, var = enc(x, moments=exact)
     out = enc.mlp(2 * x - 1).array
-    z0, a = out[:, :3], out[:, 3:].reshape(4, 5, 3)
+    z0 = out[:, :3]
+    a = naive_coefficients(out[:, 3:], offset).reshape(4, 5, 3)
     numpy.testing.assert_allclose(
         mean.array, z0 + (a * exact[0][None]).sum(1), rtol=1e-5, atol=1e-6)
     numpy.testing.assert_allclose(
         var.array, (a ** 2 * exact[1][None]).sum(1), rtol=1e-5, atol=1e-7)
+
+
+def test_coefficients_start_small_and_stay_positive():
+    # The authors' a_i = elu(l_i - 5) + 1: about exp(-5) at the start, so
+    # q(z|x) starts narrow; positive, to full relative precision, however
+    # negative the outputs l_i grow (elu(s) + 1 itself rounds to 0).
+    x = data(50)
+    narrow = encoder()(x)[2].array
+    linear = encoder(coefficient_offset=None)(x)[2].array
+    assert narrow.max() < 1e-2 * linear.mean()
+    enc = encoder(n_noise_layers=0)
+    enc.mlp[-1].W.array[...] = 0
+    enc.mlp[-1].b.array[...] = -15  # a_i = exp(-20), 2e-9
+    moments = (numpy.zeros((5, 3)), numpy.ones((5, 3)))
+    with chainer.no_backprop_mode():
+        var = enc(x, moments=moments)[2].array
+    numpy.testing.assert_allclose(var, 5 * numpy.exp(-40.), rtol=1e-5)
 
 
 def test_normalized_sample_is_standardised():
@@ -218,3 +245,200 @@ def test_adversary_side_terms_gradient():
         lambda x, z: adv(x, z), (x, z), numpy.random.randn(4),
         dtype=numpy.float64, atol=1e-6, rtol=1e-5,
         params=(adv.x_head.W, adv.z_head.W))
+
+
+@pytest.mark.parametrize('offset', [5., None])
+def test_encoder_gradient(offset):
+    # z, E[z|x] and Var[z|x] against numerical gradients, in x and in the
+    # x network's last layer (where the coefficients a_i come from).
+    with chainer.using_config('dtype', numpy.float64):
+        enc = encoder(coefficient_offset=offset)
+    # Outputs near the offset, where both branches of elu(s) + 1 act.
+    enc.mlp[-1].b.array[3:] = 0 if offset is None else offset
+    x = numpy.random.rand(4, 6)
+    eps = numpy.random.randn(5, 4, 4)
+
+    def f(x):
+        return enc(x, eps)
+    directions = [numpy.random.randn(4, 3) for _ in range(3)]
+    gradient_check.check_backward(
+        f, x, directions, params=(enc.mlp[-1].W, enc.mlp[-1].b),
+        dtype=numpy.float64, atol=1e-5, rtol=1e-4)
+
+
+# contrast='full': r(z|x) with the full covariance of q(z|x).
+
+def full_encoder(**kwargs):
+    return encoder(contrast='full', **kwargs)
+
+
+def test_full_covariance_matches_monte_carlo():
+    enc = full_encoder()
+    x = numpy.repeat(data(1), 50000, axis=0)
+    with chainer.no_backprop_mode():
+        z, mean, cov = enc.contrast_moments(x)
+    z = z.array.astype(numpy.float64)
+    assert cov.shape == (50000, 3, 3)
+    numpy.testing.assert_allclose(z.mean(0), mean[0], atol=1e-3)
+    numpy.testing.assert_allclose(numpy.cov(z.T, bias=True), cov[0],
+                                  rtol=0.03, atol=0.02 * cov[0].max())
+    # Its diagonal is the variance of forward (the diagonal contrast).
+    var = enc(x[:4], moments=enc.noise_moments(covariance=False))[2].array
+    fixed = enc.noise_moments(covariance=True)
+    _, _, cov4 = enc.contrast_moments(x[:4], moments=fixed)
+    numpy.testing.assert_allclose(numpy.diagonal(cov4, axis1=1, axis2=2),
+                                  var, rtol=0.05)
+
+
+def test_full_normalized_sample_is_white():
+    # The correlations of q(z|x) are gone after L^-1, not only the scales.
+    enc = full_encoder()
+    x = numpy.repeat(data(1), 20000, axis=0)
+    z_bar = enc.normalized_sample(x).astype(numpy.float64)
+    numpy.testing.assert_allclose(z_bar.mean(0), 0, atol=1e-4)
+    numpy.testing.assert_allclose(numpy.cov(z_bar.T, bias=True),
+                                  numpy.eye(3), atol=0.03)
+    z, mean, var = enc(x)
+    correlation = numpy.corrcoef(z.array.T)
+    assert numpy.abs(correlation - numpy.eye(3)).max() > 0.1  # had some
+
+
+def analytic_full_kl(mean, cov):
+    return 0.5 * (numpy.trace(cov) + mean @ mean - len(mean)
+                  - numpy.linalg.slogdet(cov)[1])
+
+
+def test_full_gaussian_part_is_the_analytic_kl_for_gaussian_q():
+    # Linear bases: q(z|x) is a correlated Gaussian; T* = 0 and the
+    # closed-form part E[log r - log p] is KL(q, p) with the full
+    # covariance (the diagonal r would leave the correlations to T).
+    enc = full_encoder(n_noise_layers=0)
+    W = enc.noise_W[0].W.array  # (n_basis, n_noise, n_latent)
+    W[:, :, 1] = W[:, :, 0] + 0.3 * W[:, :, 1]  # z_0, z_1 correlated
+    x = numpy.repeat(data(2), 100000, axis=0)
+    zero = lambda x, z, frozen=False: F.sum(z * 0, axis=1)  # NOQA: E731
+    with chainer.no_backprop_mode():
+        z, mean, cov = enc.contrast_moments(x)
+    for rows in (slice(0, 100000), slice(100000, None)):
+        _, gaussian = kl_terms(zero, x[rows], z[rows], mean[rows],
+                               cov[rows])
+        expected = analytic_full_kl(mean[rows][0].astype(numpy.float64),
+                                    cov[rows][0].astype(numpy.float64))
+        assert float(gaussian.array) == pytest.approx(expected, abs=0.02)
+        diagonal = analytic_kl(mean[rows][0],
+                               numpy.diagonal(cov[rows][0]))
+        assert diagonal < expected - 0.3  # the correlations' share
+
+
+def test_full_kl_terms_gradient():
+    with chainer.using_config('dtype', numpy.float64):
+        adv = Adversary(6, 3, 8, 2, prior_term=True, side_terms=True,
+                        fused=False)
+    x = data(5).astype(numpy.float64)
+    z = numpy.random.randn(5, 3)
+    mean = numpy.random.randn(5, 3) * 0.1
+    root = numpy.random.randn(5, 3, 3)
+    cov = root @ root.transpose(0, 2, 1) + 0.5 * numpy.eye(3)
+
+    def f(z):
+        t, gaussian = kl_terms(adv, x, z, mean, cov)
+        return t + gaussian
+    gradient_check.check_backward(f, z, numpy.ones((), numpy.float64),
+                                  dtype=numpy.float64, atol=1e-6, rtol=1e-5)
+
+
+def test_full_loss_matches_naive_reference():
+    enc = full_encoder()
+    dec = BernoulliDecoder(3, 6, 16, 1)
+    adv = Adversary(6, 3, 16, 2, prior_term=True, side_terms=True)
+    loss = AdaptiveContrastLoss(enc, dec, adv)
+    x = data(8)
+    eps = enc.sample_noise(8)
+    value = loss(x, eps).array
+    # The same terms in NumPy, float64, from the structure: per-basis
+    # covariances of the batch's v_i, Cholesky, triangular solve.
+    out = enc.mlp(2 * x - 1).array.astype(numpy.float64)
+    z0 = out[:, :3]
+    a = naive_coefficients(out[:, 3:], 5.).reshape(8, 5, 3)
+    v = enc.bases(eps).array.astype(numpy.float64)       # (5, 8, 3)
+    centred = v - v.mean(1, keepdims=True)
+    cov_v = numpy.einsum('kbi,kbj->kij', centred, centred) / 8
+    z = z0 + numpy.einsum('bki,kbi->bi', a, v)
+    mean = z0 + numpy.einsum('bki,ki->bi', a, v.mean(1))
+    expected = []
+    for b in range(8):
+        cov = sum(numpy.outer(a[b, k], a[b, k]) * cov_v[k]
+                  for k in range(5))
+        lower = numpy.linalg.cholesky(cov)
+        z_bar = numpy.linalg.solve(lower, z[b] - mean[b])
+        logit = dec(z[b:b + 1].astype(numpy.float32)).array[0]
+        p = 1 / (1 + numpy.exp(-logit.astype(numpy.float64)))
+        reconstruction = -(x[b] * numpy.log(p)
+                           + (1 - x[b]) * numpy.log(1 - p)).sum()
+        t = adv(x[b:b + 1], z_bar[None].astype(numpy.float32)).array[0]
+        log_r = -0.5 * z_bar @ z_bar - numpy.log(numpy.diag(lower)).sum()
+        log_p = -0.5 * z[b] @ z[b]
+        expected.append(reconstruction + t + log_r - log_p)
+    assert value == pytest.approx(numpy.mean(expected), rel=1e-4)
+
+
+def correlated_gaussian_encoder(contrast):
+    # Linear bases whose first two latent outputs are nearly the same:
+    # q(z|x) is a strongly correlated Gaussian.
+    enc = encoder(n_noise_layers=0, contrast=contrast)
+    W = enc.noise_W[0].W.array  # (n_basis, n_noise, n_latent)
+    W[:, :, 1] = W[:, :, 0] + 0.2 * W[:, :, 1]
+    last = enc.mlp[-1].W.array  # rows: z0 (3), then a_i (5 x 3)
+    last *= 3
+    last[4::3] = last[3::3]  # a_i of z_1 = a_i of z_0
+    return enc
+
+
+def trained_contrast_adversary(enc, x):
+    adv = Adversary(6, 3, 32, 2, prior_term=True, side_terms=True)
+    adversary_loss = AdversaryLoss(enc, adv, adaptive_contrast=True)
+    optimizer = Adam(3e-3, beta1=0.5)
+    optimizer.setup(adversary_loss)
+    batch = numpy.repeat(x, 64, axis=0)
+    for _ in range(300):
+        optimizer.update(adversary_loss, batch)
+    return adv, adversary_loss
+
+
+def test_full_trained_adversary_at_chance_for_correlated_gaussian_q():
+    # With the full r, z_bar is exactly N(0, I): a trained adversary finds
+    # nothing (it cannot beat chance, 2 log 2) and the estimate is the
+    # analytic KL. The diagonal r leaves the correlation for the adversary
+    # to find, and it does.
+    x = data(4)
+    state = numpy.random.get_state()
+    enc = correlated_gaussian_encoder('full')
+    adv, adversary_loss = trained_contrast_adversary(enc, x)
+    big = numpy.repeat(x, 5000, axis=0)
+    with chainer.no_backprop_mode():
+        z, mean, cov = enc.contrast_moments(big)
+        t, gaussian = kl_terms(adv, big, z, mean, cov)
+        chance = float(adversary_loss(big).array) - 2 * numpy.log(2)
+    expected = numpy.mean([analytic_full_kl(
+        mean[i * 5000].astype(numpy.float64),
+        cov[i * 5000].astype(numpy.float64)) for i in range(4)])
+    assert expected > 2
+    assert abs(float(t.array)) < 0.1
+    assert float(t.array + gaussian.array) == pytest.approx(expected,
+                                                            abs=0.1)
+    assert -0.01 < chance < 0.05
+    # The same encoder and training with the diagonal r.
+    numpy.random.set_state(state)
+    enc = correlated_gaussian_encoder('diagonal')
+    adv, adversary_loss = trained_contrast_adversary(enc, x)
+    with chainer.no_backprop_mode():
+        chance = float(adversary_loss(big).array) - 2 * numpy.log(2)
+    assert chance < -0.1
+
+
+def test_full_contrast_bad_settings():
+    with pytest.raises(ValueError, match="'diagonal' or 'full'"):
+        encoder(contrast='ful')
+    enc = full_encoder()
+    with pytest.raises(ValueError, match='covariance=True'):
+        enc.contrast_moments(data(4), moments=enc.noise_moments())

@@ -1,7 +1,7 @@
 import chainer
 import chainer.functions as F
 
-from vae_avb.links.adaptive_contrast_encoder import VAR_FLOOR
+from vae_avb.links.adaptive_contrast_encoder import standardize
 from vae_avb.losses.avb_loss import AVBLoss
 
 
@@ -18,7 +18,10 @@ class AdaptiveContrastLoss(AVBLoss):
         KL ~ T(x, z_bar) + log r(z|x) - log p(z),
         r(z|x) = N(z; mu(x), diag(sigma(x)^2)),  p(z) = N(0, I)
 
-    where the adversary ``T`` contrasts ``z_bar`` with ``N(0, I)`` (see
+    (with the encoder's ``contrast='full'``, ``r`` has the full
+    covariance ``Sigma(x)`` of ``q(z|x)`` and ``z_bar = L^-1 (z - mu)``,
+    ``L L^T = Sigma``), where the adversary ``T`` contrasts ``z_bar`` with
+    ``N(0, I)`` (see
     :class:`AdversaryLoss` with ``adaptive_contrast=True``) and so
     estimates ``KL(q(z_bar|x), N(0, I)) = KL(q(z|x), r(z|x))``. The loss is
     ``E[-log p(x|z) + KL]`` per example, averaged over the batch.
@@ -51,10 +54,10 @@ class AdaptiveContrastLoss(AVBLoss):
         Returns:
             chainer.Variable: The scalar loss, in nats per example.
         """
-        z, mean, var = self.encoder(x, eps)
+        z, mean, spread = self.encoder.contrast_moments(x, eps)
         reconstruction = self.reconstruction(x, z)
         kl_contrast, kl_gaussian = kl_terms(
-            self.adversary, x, z, mean.array, var.array)
+            self.adversary, x, z, mean, spread)
         kl = kl_contrast + kl_gaussian
         loss = reconstruction + kl
         chainer.report({'loss': loss, 'reconstruction': reconstruction,
@@ -62,7 +65,7 @@ class AdaptiveContrastLoss(AVBLoss):
         return loss
 
 
-def kl_terms(adversary, x, z, mean, var):
+def kl_terms(adversary, x, z, mean, spread):
     """The two parts of the adaptive-contrast KL estimate, batch means.
 
     Args:
@@ -70,17 +73,16 @@ def kl_terms(adversary, x, z, mean, var):
         x (array): Data ``(B, D)``.
         z (chainer.Variable): Samples ``(B, n_latent)``.
         mean (array): ``E[z|x]`` (a constant).
-        var (array): ``Var[z|x]`` (a constant).
+        spread (array): ``Var[z|x]`` ``(B, n_latent)``, or ``Cov[z|x]``
+            ``(B, n_latent, n_latent)`` (a constant): ``r(z|x)`` is the
+            Gaussian with these moments.
 
     Returns:
         tuple: ``(E[T(x, z_bar)], E[log r(z|x) - log p(z)])`` as
         Variables.
     """
-    xp = chainer.backend.get_array_module(mean)
-    var = xp.maximum(var, VAR_FLOOR)
-    z_bar = (z - mean) * (1 / xp.sqrt(var))
+    z_bar, half_log_det = standardize(z, mean, spread)
     t = F.mean(adversary(x, z_bar, frozen=True))
     # log r - log p per example; the 2 pi terms cancel.
-    log_ratio = 0.5 * F.sum(z * z - z_bar * z_bar, axis=1) \
-        - 0.5 * xp.log(var).sum(axis=1)
+    log_ratio = 0.5 * F.sum(z * z - z_bar * z_bar, axis=1) - half_log_det
     return t, F.mean(log_ratio)
