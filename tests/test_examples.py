@@ -158,6 +158,19 @@ def test_mnist_table2_reproduction(tmp_path):
     assert '- AVB + AC (8-dim) minus VAE (8-dim): ' in summary
 
 
+def test_mnist_table2_full_contrast_rows(tmp_path):
+    # Our extension runs only when named, with no paper numbers.
+    module = load_example('examples/mnist/reproduce_table2.py')
+    assert 'avb_acf8' not in module.parse_args([]).models
+    results = module.main(['--test', '--models', 'vae8', 'avb_acf8',
+                           '--out', str(tmp_path)])
+    assert results['avb_acf8']['model'] == 'AVB + AC full (8-dim)'
+    with open(os.path.join(str(tmp_path), 'table2.md')) as f:
+        table = f.read()
+    assert '| AVB + AC full (8-dim) | not in the paper |' in table
+    assert 'AVB + AC full (8-dim) minus VAE (8-dim)' in table
+
+
 def test_mnist_table2_refuses_to_mix_and_resumes(tmp_path, capsys):
     from vae_avb.utils.cli import UsageError
     module = load_example('examples/mnist/reproduce_table2.py')
