@@ -155,7 +155,7 @@ def test_mnist_table2_reproduction(tmp_path):
     summary = module.main(['--summarize', str(tmp_path), str(tmp_path),
                            '--out', str(tmp_path / 'summary')])
     assert 'over seeds 0, 0.' in summary
-    assert '- AVB + AC (8-dim) minus VAE (8-dim): ' in summary
+    assert '- AVB + AC (8-dim) minus VAE (8-dim): seed 0 ' in summary
 
 
 def test_mnist_table2_full_contrast_rows(tmp_path):
@@ -193,6 +193,25 @@ def test_mnist_table2_refuses_to_mix_and_resumes(tmp_path, capsys):
         log = f.read()
     assert 'resumed from' in log
     assert (tmp_path / 'vae8' / 'metrics.json').exists()
+    # A model added later joins the folder's table; one of another
+    # budget does not.
+    added = module.main(['--test', '--models', 'vae32', '--out',
+                         str(tmp_path), '--resume'])
+    assert list(added) == ['avb8', 'vae8', 'vae32']
+    with open(str(tmp_path / 'table2.json')) as f:
+        commands = json.load(f)['commands']
+    assert [c[-1] for c in commands] == [
+        str(tmp_path / key) for key in ('avb8', 'vae8', 'vae32')]
+    with open(str(tmp_path / 'avb8' / 'metrics.json')) as f:
+        metrics = json.load(f)
+    metrics['epochs'] += 1
+    with open(str(tmp_path / 'avb8' / 'metrics.json'), 'w') as f:
+        json.dump(metrics, f)
+    capsys.readouterr()
+    again = module.main(['--test', '--models', 'vae32', '--out',
+                         str(tmp_path), '--resume'])
+    assert list(again) == ['vae8', 'vae32']
+    assert 'left AVB (8-dim) out of the table' in capsys.readouterr().out
 
 
 MNIST_FIGURES = ['train.png', 'train_reconstructed.png', 'test.png',

@@ -19,8 +19,11 @@ with ``OMP_NUM_THREADS`` and ``OPENBLAS_NUM_THREADS`` set to
 
 An interrupted reproduction goes on with ``--resume``: finished models
 (their ``metrics.json`` written) are kept, the others continue from their
-newest snapshot. Without it, an ``--out`` that already holds runs is
-refused, so nothing written is mixed or overwritten.
+newest snapshot; the table then also lists the models finished there
+before with the same budget and seed, so that a model added to a
+folder later (``--resume --models avb_acf32``) joins the others. Without
+it, an ``--out`` that already holds runs is refused, so nothing written
+is mixed or overwritten.
 
 ``--summarize DIR [DIR ...]`` trains nothing: it reads the ``table2.json``
 of earlier runs (one per seed) and writes ``<out>/table2_seeds.md``, the
@@ -190,6 +193,51 @@ def run_all(runs, jobs, threads, out):
                   flush=True)
 
 
+def read_metrics(out, key):
+    with open(os.path.join(out, key, 'metrics.json')) as f:
+        return json.load(f)
+
+
+def same_settings(a, b):
+    """Whether two runs' metrics come from one budget and seed."""
+    def settings(m):
+        ais = {k: v for k, v in m['ais'].items()
+               if k not in ('seconds', 'acceptance', 'start')}
+        return m['epochs'], m['seed'], m['device'], ais
+    return settings(a) == settings(b)
+
+
+def folder_results(runs, out, resume):
+    """The metrics and commands the table shows: the runs of this
+    invocation and, with ``resume``, every other model already finished
+    in ``out`` with the same budget and seed (so that adding a model to a
+    folder keeps the others in its table). Their commands come from the
+    folder's earlier ``table2.json``."""
+    results = {key: read_metrics(out, key) for key, _, _ in runs}
+    argvs = {key: argv[1:] for key, _, argv in runs}
+    if resume:
+        earlier = []
+        path = os.path.join(out, 'table2.json')
+        if os.path.exists(path):
+            with open(path) as f:
+                earlier = json.load(f).get('commands', [])
+        reference = results[runs[0][0]]
+        for key, name, _ in MODELS:
+            if key in results or not finished(out, key):
+                continue
+            metrics = read_metrics(out, key)
+            if not same_settings(metrics, reference):
+                print('left {} out of the table: its budget or seed differs'
+                      .format(name), flush=True)
+                continue
+            results[key] = metrics
+            run_out = os.path.join(out, key)
+            argvs[key] = next((a for a in earlier if run_out in a), None)
+    order = [key for key, _, _ in MODELS]
+    results = {k: results[k] for k in sorted(results, key=order.index)}
+    return results, [argvs[k] for k in results]
+
+
 def paper_cells(key):
     """The paper's ELBO and log p(x) cells of a row."""
     if key not in PAPER:
@@ -295,12 +343,12 @@ def summarize(dirs, out):
         ', '.join(map(str, seeds))), '',
         'Paired differences of log p(x) on the same images, by seed:', '']
     by_pair = {}
-    for d, r in runs:
+    for seed, (d, r) in zip(seeds, runs):
         for a, b, diff, se in paired_differences(r, d):
-            by_pair.setdefault((a, b), []).append((diff, se))
+            by_pair.setdefault((a, b), []).append((seed, diff, se))
     for (a, b), values in by_pair.items():
         lines.append('- {} minus {}: {}'.format(a, b, ', '.join(
-            '{:+.2f} +- {:.2f}'.format(*v) for v in values)))
+            'seed {} {:+.2f} +- {:.2f}'.format(*v) for v in values)))
     text = '\n'.join(lines) + '\n'
     with open(os.path.join(out, 'table2_seeds.md'), 'w') as f:
         f.write(text)
@@ -318,16 +366,13 @@ def main(argv=None):
     began = time.time()
     run_all(todo, args.jobs, args.threads, args.out)
     wall = time.time() - began
-    results = {}
-    for key, _, _ in runs:
-        with open(os.path.join(args.out, key, 'metrics.json')) as f:
-            results[key] = json.load(f)
+    results, argvs = folder_results(runs, args.out, args.resume)
     text = table(results, wall, args)
     with open(os.path.join(args.out, 'table2.md'), 'w') as f:
         f.write(text)
     with open(os.path.join(args.out, 'table2.json'), 'w') as f:
         json.dump({'results': results, 'wall_seconds': wall,
-                   'commands': [r[2][1:] for r in runs]}, f, indent=2)
+                   'commands': argvs}, f, indent=2)
     print(text)
     return results
 
