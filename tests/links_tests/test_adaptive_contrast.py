@@ -433,3 +433,25 @@ def test_full_contrast_bad_settings():
     enc = full_encoder()
     with pytest.raises(ValueError, match='covariance=True'):
         enc.contrast_moments(data(4), moments=enc.noise_moments())
+    # The diagonal contrast wants variances, not covariances.
+    enc = encoder()
+    with pytest.raises(ValueError, match='covariance=False'):
+        enc.contrast_moments(data(4),
+                             moments=enc.noise_moments(covariance=True))
+
+
+@pytest.mark.parametrize('fixed', [False, True])
+def test_diagonal_contrast_moments_are_forwards_constants(fixed):
+    # contrast_moments gives forward's mean and variance as arrays, on the
+    # same noise, with the batch's moments or fixed ones.
+    enc = encoder()
+    x = data(7)
+    eps = enc.sample_noise(7)
+    moments = enc.noise_moments() if fixed else None
+    z, mean, var = enc(x, eps, moments)
+    z2, mean2, var2 = enc.contrast_moments(x, eps, moments)
+    assert isinstance(mean2, numpy.ndarray)
+    assert isinstance(var2, numpy.ndarray)
+    numpy.testing.assert_allclose(z2.array, z.array, rtol=1e-6)
+    numpy.testing.assert_allclose(mean2, mean.array, rtol=1e-5, atol=1e-6)
+    numpy.testing.assert_allclose(var2, var.array, rtol=1e-5, atol=1e-7)

@@ -230,27 +230,28 @@ class AdaptiveContrastEncoder(chainer.Chain):
             n_latent)`` for ``contrast='diagonal'``, the covariance
             matrices ``(B, n_latent, n_latent)`` for ``'full'``.
         """
-        if self.contrast == 'diagonal':
-            z, mean, var = self.forward(x, eps, moments)
-            return z, mean.array, var.array
+        # Arrays only: the moments are constants here, so no graph is
+        # built for them (forward gives them as Variables).
         z, z0, a, v = self._parts(x, eps, moments)
-        v = v.array
+        full = self.contrast == 'full'
+        a, v = a.array, v.array
         if moments is None:
             mean_v = v.mean(axis=1)
-            cov_v = basis_covariance(v)
+            spread_v = basis_covariance(v) if full else v.var(axis=1)
         else:
             mean_v = self.xp.asarray(moments[0], self.dtype)
-            cov_v = self.xp.asarray(moments[1], self.dtype)
-            if cov_v.ndim != 3:
+            spread_v = self.xp.asarray(moments[1], self.dtype)
+            if spread_v.ndim != (3 if full else 2):
                 raise ValueError(
-                    "AdaptiveContrastEncoder: contrast='full' needs the "
-                    "basis covariances; pass moments=encoder.noise_moments("
-                    "covariance=True)")
-        a = a.array
+                    "AdaptiveContrastEncoder: contrast={!r} needs the basis "
+                    "{}; pass moments=encoder.noise_moments(covariance={})"
+                    .format(self.contrast,
+                            'covariances' if full else 'variances', full))
         mean = z0.array + (a * mean_v[:, None]).sum(axis=0)
-        xp = self.xp
+        if not full:
+            return z, mean, (a * a * spread_v[:, None]).sum(axis=0)
         # sum_i diag(a_i) Cov[v_i] diag(a_i), one (n, n) matrix per row.
-        cov = xp.einsum('kbi,kij,kbj->bij', a, cov_v, a)
+        cov = self.xp.einsum('kbi,kij,kbj->bij', a, spread_v, a)
         return z, mean, cov
 
     def normalized_sample(self, x, eps=None, moments=None):
