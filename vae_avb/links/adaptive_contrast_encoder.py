@@ -146,9 +146,7 @@ class AdaptiveContrastEncoder(chainer.Chain):
         with chainer.no_backprop_mode(), \
                 chainer.using_config('train', False):
             v = self.bases(self.sample_noise(n_samples)).array
-        if covariance:
-            return v.mean(axis=1), basis_covariance(v)
-        return v.mean(axis=1), v.var(axis=1)
+        return basis_moments(v, covariance)
 
     def _parts(self, x, eps, moments):
         """``(z, z0, a, v)`` with their graphs after the input checks."""
@@ -236,8 +234,7 @@ class AdaptiveContrastEncoder(chainer.Chain):
         full = self.contrast == 'full'
         a, v = a.array, v.array
         if moments is None:
-            mean_v = v.mean(axis=1)
-            spread_v = basis_covariance(v) if full else v.var(axis=1)
+            mean_v, spread_v = basis_moments(v, full)
         else:
             mean_v = self.xp.asarray(moments[0], self.dtype)
             spread_v = self.xp.asarray(moments[1], self.dtype)
@@ -274,6 +271,14 @@ class AdaptiveContrastEncoder(chainer.Chain):
 # mean variance, on its diagonal before its Cholesky factorisation.
 VAR_FLOOR = 1e-12
 COV_JITTER = 1e-6
+
+
+def basis_moments(v, covariance):
+    """``E[v_i]`` and ``Var[v_i]`` (or ``Cov[v_i]``) over the batch axis of
+    ``v`` ``(n_basis, B, n)``."""
+    if covariance:
+        return v.mean(axis=1), basis_covariance(v)
+    return v.mean(axis=1), v.var(axis=1)
 
 
 def basis_covariance(v):
