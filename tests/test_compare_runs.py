@@ -1,0 +1,106 @@
+"""examples/mnist/compare_runs.py: paired AIS differences between runs."""
+import json
+import os
+
+import numpy
+import pytest
+
+from tests.test_examples import load_example
+from vae_avb.utils.cli import UsageError
+
+AIS = {'images': 4, 'temperatures': 10, 'leapfrog': 5, 'step': 0.01,
+       'chains': 8, 'adapt': True, 'acceptance': 0.7, 'seconds': 1.0}
+
+
+def fake_run(folder, log_px, ais=AIS, **args):
+    """A folder as train_avb.py leaves it: metrics, estimates, args."""
+    os.makedirs(folder)
+    run_args = {'method': 'avb', 'dim_z': 32, 'adversary_dim_h': 300,
+                'adaptive_contrast': True, 'out': folder, 'seed': 0}
+    run_args.update(args)
+    with open(os.path.join(folder, 'args.json'), 'w') as f:
+        json.dump(run_args, f)
+    metrics = {'model': 'AVB + AC (32-dim)', 'ais': ais,
+               'ais_log_likelihood': float(numpy.mean(log_px))}
+    with open(os.path.join(folder, 'metrics.json'), 'w') as f:
+        json.dump(metrics, f)
+    numpy.save(os.path.join(folder, 'ais_log_px.npy'),
+               numpy.asarray(log_px, dtype=numpy.float64))
+    return folder
+
+
+def row(text, folder):
+    return next(line for line in text.splitlines()
+                if line.startswith('| ' + folder + ' |'))
+
+
+def test_paired_difference_and_settings(tmp_path):
+    module = load_example('examples/mnist/compare_runs.py')
+    base_px = [-90., -100., -80., -95.]
+    other_px = [-89., -98., -80.5, -94.]
+    base = fake_run(str(tmp_path / 'base'), base_px)
+    other = fake_run(str(tmp_path / 'big'), other_px, adversary_dim_h=1024,
+                     adaptive_contrast=False, seed=0)
+    text = module.main([base, other, '--out', str(tmp_path / 'cmp')])
+    d = numpy.subtract(other_px, base_px)
+    expected = '{:+.2f} +- {:.2f}'.format(d.mean(),
+                                          d.std(ddof=1) / numpy.sqrt(4))
+    line = row(text, other)
+    assert expected in line
+    assert '--adversary-dim-h 1024' in line
+    assert 'no --adaptive-contrast' in line
+    # Neither the output folder nor the unchanged seed is a difference.
+    assert '--out' not in line and '--seed' not in line
+    assert '-91.25 +- ' in row(text, base) and 'baseline' in row(text, base)
+    with open(str(tmp_path / 'cmp' / 'comparison.md')) as f:
+        assert f.read() == text
+
+
+def test_evaluation_folder_takes_its_runs_settings(tmp_path):
+    module = load_example('examples/mnist/compare_runs.py')
+    base = fake_run(str(tmp_path / 'base'), [-90., -91., -92., -93.])
+    run = fake_run(str(tmp_path / 'run'), [-80., -81., -82., -83.],
+                   dim_z=8)
+    evaluation = str(tmp_path / 'run' / 'eval')
+    os.makedirs(evaluation)
+    with open(os.path.join(evaluation, 'evaluation.json'), 'w') as f:
+        json.dump({'model': 'AVB + AC (8-dim)', 'run': run, 'ais': AIS}, f)
+    numpy.save(os.path.join(evaluation, 'ais_log_px.npy'),
+               numpy.array([-85., -86., -87., -88.]))
+    line = row(module.main([base, evaluation]), evaluation)
+    assert '+5.00 +- 0.00' in line and '--dim-z 8' in line
+
+
+@pytest.mark.parametrize('change, message', [
+    ({'images': 5}, 'different AIS settings'),
+    ({'temperatures': 20}, 'different AIS settings'),
+])
+def test_refuses_runs_that_cannot_be_paired(tmp_path, change, message):
+    module = load_example('examples/mnist/compare_runs.py')
+    base = fake_run(str(tmp_path / 'base'), [-90.] * 4)
+    other = fake_run(str(tmp_path / 'other'), [-90.] * 4,
+                     ais=dict(AIS, **change))
+    with pytest.raises(UsageError, match=message):
+        module.main([base, other])
+
+
+def test_refuses_unfinished_and_mismatched_runs(tmp_path):
+    module = load_example('examples/mnist/compare_runs.py')
+    base = fake_run(str(tmp_path / 'base'), [-90.] * 4)
+    short = fake_run(str(tmp_path / 'short'), [-90.] * 3)
+    with pytest.raises(UsageError, match='4 AIS images, .* has 3'):
+        module.main([base, short])
+    os.makedirs(str(tmp_path / 'unfinished'))
+    with pytest.raises(UsageError, match='is the run finished'):
+        module.main([base, str(tmp_path / 'unfinished')])
+    with pytest.raises(UsageError, match='is not a folder'):
+        module.main([base, str(tmp_path / 'missing')])
+
+
+def test_needs_two_runs(capsys):
+    module = load_example('examples/mnist/compare_runs.py')
+    with pytest.raises(SystemExit) as e:
+        module.main(['only_one'])
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and 'at least one run' in err
