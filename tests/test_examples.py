@@ -158,6 +158,18 @@ def test_mnist_table2_reproduction(tmp_path):
     assert '- AVB + AC (8-dim) minus VAE (8-dim): seed 0 ' in summary
 
 
+def test_mnist_table2_extra_flags_accumulate():
+    # Each --extra adds one train_avb.py flag to every run's command.
+    module = load_example('examples/mnist/reproduce_table2.py')
+    args = module.parse_args(['--models', 'vae8', 'avb_ac32',
+                              '--extra=--adversary-dim-h=1024',
+                              '--extra=--adversary-layers=3'])
+    for _, _, argv in module.commands(args):
+        assert argv[-2:] == ['--adversary-dim-h=1024',
+                             '--adversary-layers=3']
+    assert module.parse_args([]).extra == []
+
+
 def test_mnist_table2_full_contrast_rows(tmp_path):
     # Our extension runs only when named, with no paper numbers.
     module = load_example('examples/mnist/reproduce_table2.py')

@@ -95,9 +95,10 @@ def parse_args(argv):
     parser.add_argument('--threads', type=positive_int, default=1,
                         help='BLAS threads per run (default 1)')
     parser.add_argument('--out', '-o', default='results/mnist_table2')
-    parser.add_argument('--extra', nargs='*', default=[],
+    parser.add_argument('--extra', nargs='*', action='extend', default=[],
                         help='more train_avb.py flags for every run, after '
-                        'the budget\'s (e.g. --extra=--epoch=5)')
+                        'the budget\'s, one per --extra (e.g. '
+                        '--extra=--epoch=5 --extra=--adversary-layers=3)')
     parser.add_argument('--test', action='store_true',
                         help='every run with --test, to check the script')
     parser.add_argument('--resume', action='store_true',
