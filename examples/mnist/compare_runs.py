@@ -96,6 +96,13 @@ def differing_settings(baseline, other):
     return ' '.join(parts)
 
 
+def mean_and_error(values):
+    """Mean and standard error of the mean (0 for a single value)."""
+    error = (values.std(ddof=1) / numpy.sqrt(len(values))
+             if len(values) > 1 else 0.)
+    return float(values.mean()), float(error)
+
+
 def ais_settings(metrics):
     return {k: metrics['ais'].get(k) for k in AIS_KEYS}
 
@@ -120,20 +127,16 @@ def compare(folders):
              '| --- | --- | --- | --- | --- |']
     for i, (folder, (metrics, log_px, run_args)) in enumerate(
             zip(folders, runs)):
-        mean = float(log_px.mean())
-        se = (float(log_px.std(ddof=1) / numpy.sqrt(len(log_px)))
-              if len(log_px) > 1 else 0.)
         if i == 0:
             paired = 'baseline'
             settings = ''
         else:
-            d = log_px - base_px
             paired = '{:+.2f} +- {:.2f}'.format(
-                float(d.mean()), float(d.std(ddof=1) / numpy.sqrt(len(d)))
-                if len(d) > 1 else 0.)
+                *mean_and_error(log_px - base_px))
             settings = differing_settings(base_args, run_args)
         lines.append('| {} | {} | {:.2f} +- {:.2f} | {} | {} |'.format(
-            folder, metrics.get('model', ''), mean, se, paired, settings))
+            folder, metrics.get('model', ''), *mean_and_error(log_px),
+            paired, settings))
     ais = ais_settings(base_metrics)
     lines += ['', 'AIS on the first {images} test images, {temperatures} '
               'temperatures, {leapfrog} leapfrog steps, {chains} chains'
