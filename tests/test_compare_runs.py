@@ -104,3 +104,29 @@ def test_needs_two_runs(capsys):
     assert e.value.code == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and 'at least one run' in err
+
+
+def test_settings_a_vae_does_not_use_are_no_difference(tmp_path):
+    module = load_example('examples/mnist/compare_runs.py')
+    base = fake_run(str(tmp_path / 'ac_big'), [-89., -90., -91., -92.],
+                    adversary_dim_h=1024, adversary_layers=3)
+    vae = fake_run(str(tmp_path / 'vae'), [-90., -91., -92., -93.],
+                   method='vae', adaptive_contrast=False,
+                   adversary_dim_h=300, adversary_layers=2)
+    line = row(module.main([base, vae]), vae)
+    assert '--method vae' in line
+    assert 'adversary' not in line and 'adaptive-contrast' not in line
+    # The other way round the big adversary is what the AVB run changed.
+    line = row(module.main([vae, base]), base)
+    assert '--adversary-dim-h 1024' in line
+    assert '--adversary-layers 3' in line and '--method avb' in line
+
+
+def test_single_image_runs_have_no_error(tmp_path):
+    module = load_example('examples/mnist/compare_runs.py')
+    one = dict(AIS, images=1)
+    base = fake_run(str(tmp_path / 'base'), [-90.], ais=one)
+    other = fake_run(str(tmp_path / 'other'), [-88.5], ais=one)
+    text = module.main([base, other])
+    assert '| -88.50 | +1.50 |' in row(text, other)
+    assert '+-' not in row(text, base)

@@ -21,6 +21,7 @@ import sys
 
 import numpy
 
+from vae_avb.evaluation import mean_and_standard_error
 from vae_avb.utils.cli import ArgumentParser
 from vae_avb.utils.cli import prepare_out
 from vae_avb.utils.cli import run_main
@@ -29,6 +30,16 @@ from vae_avb.utils.cli import UsageError
 # Settings that say nothing about the model or the estimate.
 IGNORED_ARGS = ('out', 'resume', 'device', 'snapshot_every',
                 'keep_snapshots', 'skip_nonfinite')
+# Settings a run of this kind does not use: not a difference when it has
+# other values there (a VAE trains no adversary).
+ADAPTIVE_CONTRAST_ARGS = ('n_basis', 'contrast', 'coefficient_offset')
+UNUSED_ARGS = {
+    'vae': ('adaptive_contrast', 'dim_noise', 'adversary_dim_h',
+            'adversary_layers', 'adversary_lr', 'adversary_steps')
+    + ADAPTIVE_CONTRAST_ARGS,
+    'avb': ADAPTIVE_CONTRAST_ARGS,
+    'avb+ac': (),
+}
 # AIS settings that must agree for two estimates to be paired.
 AIS_KEYS = ('images', 'temperatures', 'leapfrog', 'step', 'chains', 'adapt')
 
@@ -79,12 +90,25 @@ def read_run(folder):
     return metrics, log_px, run_args
 
 
+def run_kind(run_args):
+    """``'vae'``, ``'avb'`` or ``'avb+ac'`` from a run's ``args.json``."""
+    if run_args.get('method', 'avb') == 'vae':
+        return 'vae'
+    return 'avb+ac' if run_args.get('adaptive_contrast') else 'avb'
+
+
 def differing_settings(baseline, other):
-    """``--flag value`` for each setting of ``other`` not in ``baseline``."""
+    """``--flag value`` for each setting of ``other`` not in ``baseline``.
+
+    Settings ``other``'s kind of model does not use (the adversary of a
+    VAE, the contrast of plain AVB) are left out.
+    """
     keys = sorted(set(baseline) | set(other))
+    unused = UNUSED_ARGS[run_kind(other)] if other else ()
     parts = []
     for key in keys:
-        if key in IGNORED_ARGS or baseline.get(key) == other.get(key):
+        if (key in IGNORED_ARGS or key in unused
+                or baseline.get(key) == other.get(key)):
             continue
         value = other.get(key)
         if value is True:
@@ -96,11 +120,11 @@ def differing_settings(baseline, other):
     return ' '.join(parts)
 
 
-def mean_and_error(values):
-    """Mean and standard error of the mean (0 for a single value)."""
-    error = (values.std(ddof=1) / numpy.sqrt(len(values))
-             if len(values) > 1 else 0.)
-    return float(values.mean()), float(error)
+def estimate(values, signed=False):
+    """``mean +- standard error`` of per-image values (one image: no error)."""
+    mean, error = mean_and_standard_error(values)
+    text = ('{:+.2f}' if signed else '{:.2f}').format(mean)
+    return text if error is None else '{} +- {:.2f}'.format(text, error)
 
 
 def ais_settings(metrics):
@@ -131,12 +155,11 @@ def compare(folders):
             paired = 'baseline'
             settings = ''
         else:
-            paired = '{:+.2f} +- {:.2f}'.format(
-                *mean_and_error(log_px - base_px))
+            paired = estimate(log_px - base_px, signed=True)
             settings = differing_settings(base_args, run_args)
-        lines.append('| {} | {} | {:.2f} +- {:.2f} | {} | {} |'.format(
-            folder, metrics.get('model', ''), *mean_and_error(log_px),
-            paired, settings))
+        lines.append('| {} | {} | {} | {} | {} |'.format(
+            folder, metrics.get('model', ''), estimate(log_px), paired,
+            settings))
     ais = ais_settings(base_metrics)
     lines += ['', 'AIS on the first {images} test images, {temperatures} '
               'temperatures, {leapfrog} leapfrog steps, {chains} chains'

@@ -24,6 +24,7 @@ import chainer
 import numpy
 
 from vae_avb.evaluation import ais_log_likelihood
+from vae_avb.evaluation import mean_and_standard_error
 from vae_avb.evaluation import mean_report
 from vae_avb.utils.cli import add_device_argument
 from vae_avb.utils.cli import ArgumentParser
@@ -133,14 +134,14 @@ def main(argv=None):
         adapt_step_size=args.ais_adapt, return_acceptance=True,
         progress=True)
     log_px = chainer.backend.CpuDevice().send(log_px)
+    log_px_mean, log_px_error = mean_and_standard_error(log_px)
     evaluation = {
         'model': train_avb.model_name(run_args),
         'run': os.path.abspath(args.run),
         'elbo': -summary['reconstruction'] - summary['kl'],
         'elbo_is_estimate': run_args.method == 'avb',
-        'ais_log_likelihood': float(log_px.mean()),
-        'ais_standard_error': float(log_px.std(ddof=1) / numpy.sqrt(
-            len(log_px))) if len(log_px) > 1 else None,
+        'ais_log_likelihood': log_px_mean,
+        'ais_standard_error': log_px_error,
         'ais': {'images': len(log_px), 'temperatures': args.ais_temperatures,
                 'leapfrog': args.ais_leapfrog, 'step': args.ais_step,
                 'chains': args.ais_chains, 'adapt': args.ais_adapt,

@@ -38,6 +38,7 @@ import time
 
 import numpy
 
+from vae_avb.evaluation import mean_and_standard_error
 from vae_avb.utils.cli import ArgumentParser
 from vae_avb.utils.cli import positive_int
 from vae_avb.utils.cli import prepare_out
@@ -300,10 +301,10 @@ def paired_differences(results, out):
         if a in results and b in results:
             la = numpy.load(os.path.join(out, a, 'ais_log_px.npy'))
             lb = numpy.load(os.path.join(out, b, 'ais_log_px.npy'))
-            if len(la) == len(lb) and len(la) > 1:
-                d = la - lb
-                pairs.append((names[a], names[b], float(d.mean()),
-                              float(d.std(ddof=1) / numpy.sqrt(len(d)))))
+            if len(la) == len(lb):
+                mean, error = mean_and_standard_error(la - lb)
+                if error is not None:
+                    pairs.append((names[a], names[b], mean, error))
     return pairs
 
 

@@ -24,6 +24,7 @@ import numpy
 from vae_avb.datasets import ArrayIterator
 from vae_avb.datasets import send_array
 from vae_avb.evaluation import ais_log_likelihood
+from vae_avb.evaluation import mean_and_standard_error
 from vae_avb.evaluation import mean_report
 from vae_avb.links import AdaptiveContrastEncoder
 from vae_avb.links import Adversary
@@ -292,6 +293,7 @@ def main(argv=None):
         adapt_step_size=args.ais_adapt, return_acceptance=True,
         progress=True)
     ais_seconds = time.time() - began
+    log_px_mean, log_px_error = mean_and_standard_error(log_px)
     elbo = -summary['reconstruction'] - summary['kl']
     metrics = {
         'model': model_name(args),
@@ -302,9 +304,8 @@ def main(argv=None):
         'test_kl': summary['kl'],
         'ais_images_elbo': -ais_summary['reconstruction'] -
         ais_summary['kl'],
-        'ais_log_likelihood': float(log_px.mean()),
-        'ais_standard_error': float(log_px.std(ddof=1) / numpy.sqrt(
-            len(log_px))) if len(log_px) > 1 else None,
+        'ais_log_likelihood': log_px_mean,
+        'ais_standard_error': log_px_error,
         'ais': {'images': len(log_px), 'temperatures': args.ais_temperatures,
                 'leapfrog': args.ais_leapfrog, 'step': args.ais_step,
                 'chains': args.ais_chains, 'adapt': args.ais_adapt,
