@@ -260,3 +260,19 @@ def test_diverging_run_stops_with_one_line(tmp_path):
     assert 'main/' in last and ('nan' in last or 'inf' in last)
     assert 'Traceback' not in run.stderr
     assert not (out / 'metrics.json').exists()
+
+
+def test_mnist_table2_gpu_budget_uses_the_larger_adversary():
+    module = load_example('examples/mnist/reproduce_table2.py')
+    parse = load_example('examples/mnist/train_avb.py').parse_args
+    for budget, width, layers in (('gpu', 1024, 3), ('cpu', 300, 2)):
+        args = module.parse_args(['--budget', budget])
+        for key, _, argv in module.commands(args):
+            run = parse(argv[2:])
+            assert (run.adversary_dim_h, run.adversary_layers) == (
+                width, layers), (budget, key)
+    # An --extra flag overrides the budget's.
+    args = module.parse_args(['--budget', 'gpu', '--models', 'avb_ac32',
+                              '--extra=--adversary-dim-h=512'])
+    (_, _, argv), = module.commands(args)
+    assert parse(argv[2:]).adversary_dim_h == 512
