@@ -23,7 +23,8 @@ setup(
         'numba>=0.56',
     ],
     extras_require={
-        'cuda': ['cupy-cuda12x'],
+        # CuPy 14 needs NumPy >= 2, which Chainer 7.8.1 cannot import.
+        'cuda': ['cupy-cuda12x>=13,<14'],
         'test': ['pytest>=7'],
     },
 )

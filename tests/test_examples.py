@@ -96,9 +96,12 @@ def test_mnist_avb_models(flags, model, start, tmp_path):
     # evaluate_avb.py reads the run back: the trained model (an untrained
     # one is hundreds of nats below), and with one seed the same numbers.
     evaluate = load_example('examples/mnist/evaluate_avb.py').main
-    argv = [out, '--ais-size', '10', '--ais-temperatures', '20']
+    argv = [out, '--ais-size', '10', '--ais-temperatures', '20',
+            '--ais-batch-size', '4']
     evaluation = evaluate(argv + ['--out', str(tmp_path / 'eval')])
     assert evaluation['model'] == model
+    assert (metrics['ais']['batch_size'], evaluation['ais']['batch_size']) \
+        == (100, 4)
     assert evaluation['elbo'] == pytest.approx(metrics['ais_images_elbo'],
                                                abs=15.)
     assert evaluation['ais_log_likelihood'] == pytest.approx(

@@ -109,6 +109,10 @@ def parse_args(argv):
     parser.add_argument('--ais-chains', type=positive_int, default=8)
     parser.add_argument('--ais-adapt', action='store_true',
                         help='adapt the leapfrog step per chain')
+    parser.add_argument('--ais-batch-size', type=positive_int, default=100,
+                        help='test images per AIS batch (--ais-chains rows '
+                        'each; default 100); on a GPU a larger batch, '
+                        'such as 2000, runs faster for the same estimate')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', '-o', default='results/mnist_avb')
     add_snapshot_arguments(parser, (1, 'epoch'))
@@ -290,6 +294,7 @@ def main(argv=None):
         decoder, ais_x, args.ais_temperatures, args.ais_leapfrog,
         args.ais_step, args.ais_chains,
         start=ais_start(args, encoder, ais_x),
+        batch_size=args.ais_batch_size,
         adapt_step_size=args.ais_adapt, return_acceptance=True,
         progress=True)
     ais_seconds = time.time() - began
@@ -309,6 +314,7 @@ def main(argv=None):
         'ais': {'images': len(log_px), 'temperatures': args.ais_temperatures,
                 'leapfrog': args.ais_leapfrog, 'step': args.ais_step,
                 'chains': args.ais_chains, 'adapt': args.ais_adapt,
+                'batch_size': args.ais_batch_size,
                 'start': 'prior' if args.method == 'avb' and
                 not args.adaptive_contrast else 'encoder Gaussian',
                 'acceptance': acceptance, 'seconds': ais_seconds},

@@ -165,3 +165,41 @@ def test_losses_own_only_their_networks(nets):
                      net.params()}
     owned = {id(p) for p in AdversaryLoss(encoder, adversary).params()}
     assert owned == {id(p) for p in adversary.params()}
+
+
+class _OtherDevice(object):
+    """Stands for a GPU in a test run without one."""
+
+    def __str__(self):
+        return '@cupy:0'
+
+
+@pytest.mark.parametrize('which', ['AVBLoss', 'AdaptiveContrastLoss',
+                                   'AdversaryLoss'])
+def test_network_left_on_another_device_is_refused(nets, which):
+    # The losses only use one network each (not a child link), so moving
+    # a loss leaves that network where it was: a one-line error names it
+    # and the fix, instead of a type error deep in a matrix product.
+    from vae_avb.links import AdaptiveContrastEncoder
+    from vae_avb.losses import AdaptiveContrastLoss
+    encoder, decoder, adversary = nets
+    x = numpy.eye(4)
+    if which == 'AdversaryLoss':
+        loss, used, name = AdversaryLoss(encoder, adversary), encoder, \
+            'encoder'
+    elif which == 'AVBLoss':
+        loss, used, name = AVBLoss(encoder, decoder, adversary), \
+            adversary, 'adversary'
+    else:
+        with chainer.using_config('dtype', numpy.float64):
+            encoder = AdaptiveContrastEncoder(4, 2, 3, 5, 6, 1)
+        loss, used, name = AdaptiveContrastLoss(encoder, decoder,
+                                                adversary), adversary, \
+            'adversary'
+    used._device = _OtherDevice()
+    with pytest.raises(ValueError) as info:
+        loss(x)
+    message = str(info.value)
+    assert message.startswith(which + ': the ' + name + ' is on @cupy:0 '
+                              'but the loss is on @numpy;')
+    assert 'move it too' in message and '\n' not in message

@@ -3,6 +3,7 @@ import chainer.functions as F
 
 from vae_avb.links.adaptive_contrast_encoder import standardize
 from vae_avb.losses.avb_loss import AVBLoss
+from vae_avb.utils import check_same_device
 
 
 class AdaptiveContrastLoss(AVBLoss):
@@ -54,6 +55,8 @@ class AdaptiveContrastLoss(AVBLoss):
         Returns:
             chainer.Variable: The scalar loss, in nats per example.
         """
+        check_same_device(self, self.adversary, 'adversary',
+                          'AdaptiveContrastLoss')
         z, mean, spread = self.encoder.contrast_moments(x, eps)
         reconstruction = self.reconstruction(x, z)
         kl_contrast, kl_gaussian = kl_terms(

@@ -3,6 +3,7 @@ import chainer.functions as F
 
 from vae_avb.functions import two_class_logistic_loss
 from vae_avb.links import Adversary
+from vae_avb.utils import check_same_device
 
 
 class AdversaryLoss(chainer.Chain):
@@ -80,6 +81,7 @@ class AdversaryLoss(chainer.Chain):
         Returns:
             chainer.Variable: The scalar loss.
         """
+        check_same_device(self, self.encoder, 'encoder', 'AdversaryLoss')
         batch_size = x.shape[0]
         x = chainer.as_array(x)
         xp = self.xp

@@ -3,6 +3,7 @@ import chainer.functions as F
 
 from vae_avb.functions import bernoulli_nll
 from vae_avb.functions import bernoulli_nll_mean
+from vae_avb.utils import check_same_device
 
 
 class AVBLoss(chainer.Chain):
@@ -59,6 +60,7 @@ class AVBLoss(chainer.Chain):
         Returns:
             chainer.Variable: The scalar loss, in nats per example.
         """
+        check_same_device(self, self.adversary, 'adversary', 'AVBLoss')
         z = self.encoder(x, eps)
         reconstruction = self.reconstruction(x, z)
         # The adversary's parameters are constants here: this step trains

@@ -122,8 +122,9 @@ def load_snapshot(path, obj):
             'resume with the script and flags that wrote it'.format(
                 path, one_line(e)))
     except ValueError as e:
-        if 'Cannot load file containing pickled data' in str(e):
-            # Neither a zip nor an .npy: NumPy would fall back to pickle.
+        if not _is_zip(path):
+            # Neither a zip nor an .npy: NumPy would fall back to pickle
+            # (and says so in words that differ between NumPy 1 and 2).
             raise CorruptSnapshotError(
                 'snapshot {} is corrupt or not a snapshot (not an .npz '
                 'file); resume from an older one or start afresh'.format(
@@ -137,6 +138,12 @@ def load_snapshot(path, obj):
             'snapshot {} does not match this model ({}); resume with the '
             'flags that wrote it (for instance the same --dim-z)'.format(
                 path, one_line(e)))
+
+
+def _is_zip(path):
+    """Whether ``path`` starts as a zip archive (an ``.npz``) does."""
+    with open(path, 'rb') as f:
+        return f.read(4) in (b'PK\x03\x04', b'PK\x05\x06')
 
 
 def list_snapshots(folder):

@@ -75,3 +75,24 @@ def check_values(x, name='x', where='input', unit_interval=False):
                 '{}: {} must lie in [0, 1] for a Bernoulli likelihood, found '
                 'values in [{:g}, {:g}]; rescale it (images: divide by '
                 '255)'.format(where, name, low, high))
+
+
+def check_same_device(owner, used, name, where):
+    """Checks that the link ``used`` (not a child of ``owner``, so not
+    moved with it) is on ``owner``'s device.
+
+    Args:
+        owner (chainer.Link): The loss that owns its other networks.
+        used (chainer.Link): The network it uses but does not own.
+        name (str): ``used``'s name in the message.
+        where (str): What is checking, used in the message.
+
+    Raises:
+        ValueError: The two links are on different devices.
+    """
+    if used.device != owner.device:
+        raise ValueError(
+            '{}: the {} is on {} but the loss is on {}; the loss does not '
+            'own the {}, so move it too (or move both AVB losses) with '
+            'to_device'.format(where, name, used.device, owner.device,
+                               name))
