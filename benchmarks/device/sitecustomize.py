@@ -3,8 +3,11 @@
 The lent GPU machine has Python 3.12 with CuPy 14, which needs NumPy >= 2,
 while Chainer 7.8.1's last release targets NumPy 1.x and Python <= 3.11.
 Putting this folder first on ``PYTHONPATH`` restores, before anything else
-imports, the few names Chainer reads that NumPy 2 and Python 3.12 removed.
-It changes no computation of NumPy's. Users install the pinned set of
+imports, the two NumPy names Chainer reads that NumPy 2 removed:
+``numpy.distutils.system_info`` (read on macOS only; here an empty stand-in)
+and ``numpy.sctypes``. It changes no computation of NumPy's. (Chainer's
+``pkg_resources`` comes from setuptools < 81, carried as a wheel where the
+machine's is newer.) Users install the pinned set of
 ``requirements/constraints.txt`` instead and need none of this.
 """
 import sys
@@ -12,7 +15,7 @@ import types
 
 import numpy
 
-if not hasattr(numpy, '__version__') or int(numpy.__version__.split('.')[0]) >= 2:
+if int(numpy.__version__.split('.')[0]) >= 2:
     # chainer/_environment_check.py imports numpy.distutils.system_info
     # (used only on macOS); NumPy 2 has no numpy.distutils.
     try:
