@@ -21,6 +21,11 @@ with ``OMP_NUM_THREADS`` and ``OPENBLAS_NUM_THREADS`` set to
 ``--threads``.
 
     python examples/mnist/reproduce_table2.py --budget cpu --jobs 2
+    python examples/mnist/reproduce_table2.py --budget gpu --jobs 5 \
+        --threads 2 --device @cupy:0
+
+(The five runs share one GPU with little slowdown; on an H200 the GPU
+budget should take about 70 minutes, see examples/mnist/README.md.)
 
 An interrupted reproduction goes on with ``--resume``: finished models
 (their ``metrics.json`` written) are kept, the others continue from their
