@@ -265,17 +265,36 @@ def test_diverging_run_stops_with_one_line(tmp_path):
     assert not (out / 'metrics.json').exists()
 
 
-def test_mnist_table2_gpu_budget_uses_the_larger_adversary():
+def test_mnist_table2_budgets_use_the_larger_adversary():
     module = load_example('examples/mnist/reproduce_table2.py')
     parse = load_example('examples/mnist/train_avb.py').parse_args
-    for budget, width, layers in (('gpu', 1024, 3), ('cpu', 300, 2)):
+    assert parse([]).adversary_dim_h == 300  # train_avb.py's default
+    for budget, width, layers in (('gpu', 1024, 3), ('cpu', 1024, 3)):
         args = module.parse_args(['--budget', budget])
         for key, _, argv in module.commands(args):
             run = parse(argv[2:])
             assert (run.adversary_dim_h, run.adversary_layers) == (
                 width, layers), (budget, key)
-    # An --extra flag overrides the budget's.
-    args = module.parse_args(['--budget', 'gpu', '--models', 'avb_ac32',
-                              '--extra=--adversary-dim-h=512'])
+    # An --extra flag overrides the budget's: the CPU budget's adversary
+    # before 2026-12-04.
+    args = module.parse_args(['--budget', 'cpu', '--models', 'avb_ac32',
+                              '--extra=--adversary-dim-h=300',
+                              '--extra=--adversary-layers=2'])
     (_, _, argv), = module.commands(args)
-    assert parse(argv[2:]).adversary_dim_h == 512
+    run = parse(argv[2:])
+    assert (run.adversary_dim_h, run.adversary_layers) == (300, 2)
+
+
+def test_mnist_table2_same_settings_ignores_the_ais_batch_size():
+    # --resume keeps earlier runs of the same budget in the table; the AIS
+    # batch size (absent from runs written before the flag) is no part of
+    # the budget, the temperatures are.
+    same = load_example('examples/mnist/reproduce_table2.py').same_settings
+    ais = {'images': 300, 'temperatures': 1000, 'leapfrog': 5,
+           'step': 0.01, 'chains': 8, 'adapt': True, 'seconds': 9.,
+           'acceptance': 0.6, 'start': 'prior'}
+    run = {'epochs': 30, 'seed': 0, 'device': '@numpy', 'ais': ais}
+    batched = dict(run, ais=dict(ais, batch_size=100, seconds=5.))
+    assert same(run, batched)
+    assert not same(run, dict(run, ais=dict(ais, temperatures=3000)))
+    assert not same(run, dict(run, seed=1))
