@@ -4,9 +4,11 @@ VAE (8-dim), AVB (8-dim), AVB + AC (8-dim), VAE (32-dim) and AVB + AC
 (32-dim) on dynamically binarized MNIST, all with ``train_avb.py``'s
 architecture family (MLPs of the same width and depth) and one budget:
 
-- ``--budget cpu``: what finishes in about 75 minutes on 2 CPU cores
-  (fewer epochs, AIS on part of the test set with fewer temperatures);
-  its numbers are below the paper's.
+- ``--budget cpu``: fewer epochs, AIS on part of the test set with
+  fewer temperatures; roughly 1.5 to 2 hours on 2 CPU cores with
+  ``--jobs 2`` (from its runs' times, measured one by one with other
+  runs beside them; the script was not timed end to end with this
+  budget's adversary). Its numbers are below the paper's.
 - ``--budget gpu``: the authors' AIS settings on the whole test set and a
   long training, for a GPU (``--device @cupy:0``).
 
