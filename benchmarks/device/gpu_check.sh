@@ -72,8 +72,9 @@ timeout 90 $PY examples/mnist/train_vae.py --device @cupy:0 --epoch 3 \
     | tail -n 8
 
 # The Table 2 GPU budget's networks (reproduce_table2.py --budget gpu):
-# two epochs each (the second's time is the steady one), then AIS on all 10,000 test images in one batch with
-# 200 of the budget's 2,000 temperatures (AIS time is linear in them).
+# two epochs each (the second's time is the steady one), then AIS on all
+# 10,000 test images in one batch with 200 of the budget's 2,000
+# temperatures (AIS time is linear in them).
 GPU_BUDGET="--epoch 2 --ais-size 10000 --ais-batch-size 10000 \
   --ais-temperatures 200 --ais-leapfrog 10 --ais-chains 8 \
   --adversary-dim-h 1024 --adversary-layers 3"

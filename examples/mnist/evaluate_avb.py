@@ -28,7 +28,6 @@ from vae_avb.evaluation import mean_and_standard_error
 from vae_avb.evaluation import mean_report
 from vae_avb.utils.cli import add_device_argument
 from vae_avb.utils.cli import ArgumentParser
-from vae_avb.utils.cli import positive_float
 from vae_avb.utils.cli import positive_int
 from vae_avb.utils.cli import prepare_out
 from vae_avb.utils.cli import resolve_device
@@ -48,18 +47,7 @@ def parse_args(argv):
     add_device_argument(parser)
     parser.add_argument('--ais-size', type=positive_int, default=100,
                         help='first test images to evaluate (default 100)')
-    parser.add_argument('--ais-temperatures', type=positive_int,
-                        default=2000)
-    parser.add_argument('--ais-leapfrog', type=positive_int, default=10)
-    parser.add_argument('--ais-step', type=positive_float, default=0.01,
-                        help='leapfrog step, in start-distribution stds')
-    parser.add_argument('--ais-chains', type=positive_int, default=8)
-    parser.add_argument('--ais-adapt', action='store_true',
-                        help='adapt the leapfrog step per chain')
-    parser.add_argument('--ais-batch-size', type=positive_int, default=100,
-                        help='test images per AIS batch (--ais-chains rows '
-                        'each; default 100); on a GPU a larger batch, '
-                        'such as 2000, runs faster for the same estimate')
+    train_avb.add_ais_arguments(parser)
     parser.add_argument('--seed', type=int, default=0,
                         help='seed of the ELBO and AIS draws')
     parser.add_argument('--out', '-o', default=None,

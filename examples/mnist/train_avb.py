@@ -101,18 +101,7 @@ def parse_args(argv):
                         help='adversary steps per encoder/decoder step')
     parser.add_argument('--ais-size', type=positive_int, default=1000,
                         help='test images the AIS estimate runs on')
-    parser.add_argument('--ais-temperatures', type=positive_int,
-                        default=2000)
-    parser.add_argument('--ais-leapfrog', type=positive_int, default=10)
-    parser.add_argument('--ais-step', type=positive_float, default=0.01,
-                        help='leapfrog step, in start-distribution stds')
-    parser.add_argument('--ais-chains', type=positive_int, default=8)
-    parser.add_argument('--ais-adapt', action='store_true',
-                        help='adapt the leapfrog step per chain')
-    parser.add_argument('--ais-batch-size', type=positive_int, default=100,
-                        help='test images per AIS batch (--ais-chains rows '
-                        'each; default 100); on a GPU a larger batch, '
-                        'such as 2000, runs faster for the same estimate')
+    add_ais_arguments(parser)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', '-o', default='results/mnist_avb')
     add_snapshot_arguments(parser, (1, 'epoch'))
@@ -136,6 +125,23 @@ def parse_args(argv):
         args.ais_size = min(args.ais_size, 10)
         args.ais_temperatures = min(args.ais_temperatures, 20)
     return args
+
+
+def add_ais_arguments(parser):
+    """The AIS flags that train_avb.py and evaluate_avb.py share (all but
+    ``--ais-size``, whose default differs)."""
+    parser.add_argument('--ais-temperatures', type=positive_int,
+                        default=2000)
+    parser.add_argument('--ais-leapfrog', type=positive_int, default=10)
+    parser.add_argument('--ais-step', type=positive_float, default=0.01,
+                        help='leapfrog step, in start-distribution stds')
+    parser.add_argument('--ais-chains', type=positive_int, default=8)
+    parser.add_argument('--ais-adapt', action='store_true',
+                        help='adapt the leapfrog step per chain')
+    parser.add_argument('--ais-batch-size', type=positive_int, default=100,
+                        help='test images per AIS batch (--ais-chains rows '
+                        'each; default 100); on a GPU a larger batch, '
+                        'such as 2000, runs faster for the same estimate')
 
 
 def offset(text):
