@@ -145,3 +145,21 @@ def test_ais_batch_size_gives_the_same_estimate_on_gpu():
         # On the CPU: mean |error| 0.011 and 0.013, max 0.04 and 0.07.
         assert numpy.abs(estimate - exact).mean() < 0.03
         assert numpy.abs(estimate - exact).max() < 0.15
+
+
+def test_whitening_refuses_a_covariance_not_positive_definite_on_gpu():
+    """CuPy's Cholesky returns NaN where NumPy's raises: the one-line error
+    must come on the GPU too, and a good covariance must whiten as on the
+    CPU."""
+    from vae_avb.links.adaptive_contrast_encoder import whitening
+    good = numpy.array([[2., 0.5], [0.5, 1.]], numpy.float32)
+    bad = numpy.array([[1., 2.], [2., 1.]], numpy.float32)
+    device = chainer.get_device('@cupy:0')
+    with pytest.raises(ValueError, match='not positive definite'):
+        whitening(device.send(numpy.stack([good, bad])))
+    inverse, half_log_det = whitening(device.send(good[None]))
+    cpu_inverse, cpu_half_log_det = whitening(good[None])
+    numpy.testing.assert_allclose(chainer.backend.CpuDevice().send(inverse),
+                                  cpu_inverse, rtol=1e-5)
+    assert float(half_log_det[0]) == pytest.approx(
+        float(cpu_half_log_det[0]), rel=1e-5)

@@ -7,6 +7,7 @@ import chainer.functions as F
 from chainer import gradient_check
 
 from vae_avb.links import AdaptiveContrastEncoder
+from vae_avb.links.adaptive_contrast_encoder import whitening
 from vae_avb.links import Adversary
 from vae_avb.links import BernoulliDecoder
 from vae_avb.losses import AdaptiveContrastLoss
@@ -455,3 +456,34 @@ def test_diagonal_contrast_moments_are_forwards_constants(fixed):
     numpy.testing.assert_allclose(z2.array, z.array, rtol=1e-6)
     numpy.testing.assert_allclose(mean2, mean.array, rtol=1e-5, atol=1e-6)
     numpy.testing.assert_allclose(var2, var.array, rtol=1e-5, atol=1e-7)
+
+
+def not_positive_definite():
+    good = numpy.array([[2., 0.5], [0.5, 1.]], numpy.float32)
+    bad = numpy.array([[1., 2.], [2., 1.]], numpy.float32)  # eigenvalue -1
+    return numpy.stack([good, bad])
+
+
+def test_whitening_refuses_a_covariance_not_positive_definite():
+    with pytest.raises(ValueError, match='not positive definite; use '
+                       "contrast='diagonal'"):
+        whitening(not_positive_definite())
+
+
+def test_whitening_refuses_nan_factor_as_cupy_gives(monkeypatch):
+    # CuPy's cholesky does not raise on such a matrix: it returns NaN. The
+    # same one-line error must come instead of NaN flowing into training.
+    def nan_cholesky(a):
+        return numpy.full_like(a, numpy.nan)
+    monkeypatch.setattr(numpy.linalg, 'cholesky', nan_cholesky)
+    with pytest.raises(ValueError, match='not positive definite'):
+        whitening(not_positive_definite()[:1])
+
+
+def test_whitening_of_a_positive_definite_covariance():
+    cov = not_positive_definite()[:1]
+    inverse, half_log_det = whitening(cov)
+    lower = numpy.linalg.inv(inverse[0].astype(numpy.float64))
+    numpy.testing.assert_allclose(lower @ lower.T, cov[0], rtol=1e-5)
+    assert half_log_det[0] == pytest.approx(
+        0.5 * numpy.log(numpy.linalg.det(cov[0])), rel=1e-5)

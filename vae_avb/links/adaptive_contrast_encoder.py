@@ -293,7 +293,8 @@ def whitening(cov):
     """``(L^-1, sum log diag L)`` for ``L L^T = cov`` (``(B, n, n)``).
 
     A jitter of 1e-6 times the mean variance (and at least 1e-12) is added
-    to the diagonal first.
+    to the diagonal first. A ``cov`` that is still not positive definite
+    raises ``ValueError``, on the CPU and on a GPU alike.
     """
     xp = chainer.backend.get_array_module(cov)
     n = cov.shape[-1]
@@ -303,6 +304,10 @@ def whitening(cov):
     try:
         lower = xp.linalg.cholesky(work)
     except numpy.linalg.LinAlgError:
+        lower = None
+    # NumPy raises on a matrix that is not positive definite; CuPy returns
+    # NaN instead (one check of the small factor, on the GPU one sync).
+    if lower is None or not bool(xp.isfinite(lower).all()):
         raise ValueError(
             'AdaptiveContrastEncoder: a covariance of q(z|x) is not '
             'positive definite; use contrast=\'diagonal\' or a larger '
