@@ -102,6 +102,7 @@ def test_mnist_avb_models(flags, model, start, tmp_path):
     assert evaluation['model'] == model
     assert (metrics['ais']['batch_size'], evaluation['ais']['batch_size']) \
         == (100, 4)
+    assert evaluation['ais']['start'] == start
     assert evaluation['elbo'] == pytest.approx(metrics['ais_images_elbo'],
                                                abs=15.)
     assert evaluation['ais_log_likelihood'] == pytest.approx(

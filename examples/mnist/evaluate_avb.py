@@ -18,13 +18,10 @@ import argparse
 import json
 import os
 import sys
-import time
 
 import chainer
 import numpy
 
-from vae_avb.evaluation import ais_log_likelihood
-from vae_avb.evaluation import mean_and_standard_error
 from vae_avb.evaluation import mean_report
 from vae_avb.utils.cli import add_device_argument
 from vae_avb.utils.cli import ArgumentParser
@@ -117,30 +114,14 @@ def main(argv=None):
     seed_and_use(args.device, args.seed)
     x = test[:args.ais_size]
     summary = mean_report(loss, x, run_args.batch_size)
-    ais_x = args.device.send(x)
-    began = time.time()
-    log_px, acceptance = ais_log_likelihood(
-        decoder, ais_x, args.ais_temperatures, args.ais_leapfrog,
-        args.ais_step, args.ais_chains,
-        start=train_avb.ais_start(run_args, encoder, ais_x),
-        batch_size=args.ais_batch_size,
-        adapt_step_size=args.ais_adapt, return_acceptance=True,
-        progress=True)
-    log_px = chainer.backend.CpuDevice().send(log_px)
-    log_px_mean, log_px_error = mean_and_standard_error(log_px)
+    log_px, ais_metrics = train_avb.run_ais(args, run_args, encoder, decoder,
+                                            args.device.send(x))
     evaluation = {
         'model': train_avb.model_name(run_args),
         'run': os.path.abspath(args.run),
         'elbo': -summary['reconstruction'] - summary['kl'],
         'elbo_is_estimate': run_args.method == 'avb',
-        'ais_log_likelihood': log_px_mean,
-        'ais_standard_error': log_px_error,
-        'ais': {'images': len(log_px), 'temperatures': args.ais_temperatures,
-                'leapfrog': args.ais_leapfrog, 'step': args.ais_step,
-                'chains': args.ais_chains, 'adapt': args.ais_adapt,
-                'batch_size': args.ais_batch_size,
-                'acceptance': acceptance,
-                'seconds': time.time() - began},
+        **ais_metrics,
         'seed': args.seed,
         'device': str(args.device),
     }

@@ -209,6 +209,35 @@ def build(args):
     return encoder, decoder, loss, optimizers
 
 
+def run_ais(args, run_args, encoder, decoder, x):
+    """AIS on the images ``x`` (on the model's device) with the ``--ais-*``
+    flags of ``args``, for the run that ``run_args`` (its args.json)
+    describes. Returns ``log p(x)`` per image (NumPy) and the metrics
+    entries ``ais_log_likelihood``, ``ais_standard_error`` and ``ais``
+    (the settings, acceptance rate and seconds)."""
+    began = time.time()
+    log_px, acceptance = ais_log_likelihood(
+        decoder, x, args.ais_temperatures, args.ais_leapfrog,
+        args.ais_step, args.ais_chains,
+        start=ais_start(run_args, encoder, x),
+        batch_size=args.ais_batch_size,
+        adapt_step_size=args.ais_adapt, return_acceptance=True,
+        progress=True)
+    seconds = time.time() - began
+    log_px = chainer.backend.CpuDevice().send(log_px)
+    mean, error = mean_and_standard_error(log_px)
+    start = ('prior' if run_args.method == 'avb'
+             and not run_args.adaptive_contrast else 'encoder Gaussian')
+    return log_px, {
+        'ais_log_likelihood': mean,
+        'ais_standard_error': error,
+        'ais': {'images': len(log_px), 'temperatures': args.ais_temperatures,
+                'leapfrog': args.ais_leapfrog, 'step': args.ais_step,
+                'chains': args.ais_chains, 'adapt': args.ais_adapt,
+                'batch_size': args.ais_batch_size, 'start': start,
+                'acceptance': acceptance, 'seconds': seconds}}
+
+
 def ais_start(args, encoder, x, batch_size=500):
     """The AIS start distribution: the prior for plain AVB (``None``),
     the encoder's Gaussian for the VAE, and for AVB + AC the Gaussian with
@@ -294,17 +323,8 @@ def main(argv=None):
     summary = mean_report(loss, test, args.batch_size)
     # The ELBO on the AIS images, to set against their log p(x).
     ais_summary = mean_report(loss, test[:args.ais_size], args.batch_size)
-    ais_x = device.send(test[:args.ais_size])
-    began = time.time()
-    log_px, acceptance = ais_log_likelihood(
-        decoder, ais_x, args.ais_temperatures, args.ais_leapfrog,
-        args.ais_step, args.ais_chains,
-        start=ais_start(args, encoder, ais_x),
-        batch_size=args.ais_batch_size,
-        adapt_step_size=args.ais_adapt, return_acceptance=True,
-        progress=True)
-    ais_seconds = time.time() - began
-    log_px_mean, log_px_error = mean_and_standard_error(log_px)
+    log_px, ais_metrics = run_ais(args, args, encoder, decoder,
+                                  device.send(test[:args.ais_size]))
     elbo = -summary['reconstruction'] - summary['kl']
     metrics = {
         'model': model_name(args),
@@ -315,15 +335,7 @@ def main(argv=None):
         'test_kl': summary['kl'],
         'ais_images_elbo': -ais_summary['reconstruction'] -
         ais_summary['kl'],
-        'ais_log_likelihood': log_px_mean,
-        'ais_standard_error': log_px_error,
-        'ais': {'images': len(log_px), 'temperatures': args.ais_temperatures,
-                'leapfrog': args.ais_leapfrog, 'step': args.ais_step,
-                'chains': args.ais_chains, 'adapt': args.ais_adapt,
-                'batch_size': args.ais_batch_size,
-                'start': 'prior' if args.method == 'avb' and
-                not args.adaptive_contrast else 'encoder Gaussian',
-                'acceptance': acceptance, 'seconds': ais_seconds},
+        **ais_metrics,
         'epochs': args.epoch,
         'train_seconds': train_seconds,
         'dim_z': args.dim_z,
