@@ -31,8 +31,8 @@ def load_example(path):
 def test_every_example_is_listed():
     found = {os.path.relpath(p, ROOT) for p in glob.glob(
         os.path.join(ROOT, 'examples', '**', '*.py'), recursive=True)
-        if os.path.basename(p).startswith(('train', 'plot', 'reproduce',
-                                         'evaluate'))}
+        if os.path.basename(p).startswith(
+            ('train', 'plot', 'reproduce', 'evaluate'))}
     assert found == set(EXAMPLES) | set(DRIVERS), \
         'add new examples to EXAMPLES or DRIVERS'
 

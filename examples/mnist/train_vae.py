@@ -86,6 +86,7 @@ def parse_args(argv):
         args.eval_k = min(args.eval_k, 10)
     return args
 
+
 # What plot_vae.py needs to rebuild the model.
 MODEL_KEYS = ('dim_z', 'dim_h', 'n_layers', 'activation', 'binarize', 'seed',
               'data')

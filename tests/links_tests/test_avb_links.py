@@ -113,8 +113,8 @@ def test_adversary_can_be_negative():
 
 @pytest.mark.parametrize('fused', [True, False])
 @pytest.mark.parametrize('prior_term', [False, True])
-def test_adversary_shared_x_scores_each_group_with_the_same_x(fused,
-                                                             prior_term):
+def test_adversary_shared_x_scores_each_group_with_the_same_x(
+        fused, prior_term):
     adversary = Adversary(4, 2, 16, 2, prior_term=prior_term, fused=fused)
     x = points(3)
     z = numpy.random.standard_normal((6, 2)).astype(numpy.float32)

@@ -32,7 +32,8 @@ def adversary(adv, x, z, activation='relu'):
 
 
 def call_and_observe(loss, *args, **kwargs):
-    """Calls ``loss(*args, **kwargs)``; returns its value and what it reported."""
+    """Calls ``loss(*args, **kwargs)``; returns its value and what it
+    reported."""
     import chainer
     reporter = chainer.Reporter()
     reporter.add_observer('main', loss)

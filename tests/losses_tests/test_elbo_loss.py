@@ -21,8 +21,8 @@ def naive_elbo_terms(vae, x, eps, k):
     mu, ln_var = head[:, :2], head[:, 2:]
     kl = 0.5 * (mu ** 2 + numpy.exp(ln_var) - ln_var - 1).sum(axis=1)
     reconstruction = numpy.zeros(len(x))
-    for l in range(k):
-        z = mu + numpy.exp(0.5 * ln_var) * eps[l * len(x):(l + 1) * len(x)]
+    for i in range(k):
+        z = mu + numpy.exp(0.5 * ln_var) * eps[i * len(x):(i + 1) * len(x)]
         logits = naive.mlp(vae.decoder.mlp, z, 'tanh')
         reconstruction += naive.bernoulli_nll(x, logits) / k
     return reconstruction.mean(), kl.mean()

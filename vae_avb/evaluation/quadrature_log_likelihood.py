@@ -57,7 +57,8 @@ def quadrature_log_likelihood(decoder, x, n_points=200, limit=5.0,
         chunk = max(1, max_rows // len(batch))
         for begin in range(0, rows_per_example, chunk):
             z = device.send(z_all[begin:begin + chunk])
-            z = xp.broadcast_to(z[:, None, :], (len(z), len(batch), z.shape[1]))
+            z = xp.broadcast_to(z[:, None, :],
+                                (len(z), len(batch), z.shape[1]))
             parts.append(log_likelihood_terms(decoder, batch, z))
         log_sum = logsumexp(xp.concatenate(parts))
         results.append(backend.CpuDevice().send(log_sum + math.log(volume)))

@@ -7,7 +7,9 @@ from vae_avb.utils import check_batch
 
 class BernoulliDecoder(chainer.Chain):
 
-    """MLP Bernoulli decoder ``p(x|z) = prod_d Bernoulli(x_d | sigmoid(f(z))_d)``.
+    """MLP Bernoulli decoder.
+
+    ``p(x|z) = prod_d Bernoulli(x_d | sigmoid(f(z))_d)``.
 
     Kingma & Welling 2013, Appendix C.1. :meth:`forward` returns the logits
     ``f(z)``, which is what :func:`vae_avb.functions.bernoulli_nll` takes;

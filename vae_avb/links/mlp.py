@@ -27,7 +27,8 @@ class MLP(chainer.ChainList):
         activation (str or callable): ``'tanh'``, ``'relu'``, ``'elu'``,
             ``'softplus'`` or a function.
         activate_output (bool): Apply the activation to the output too.
-        initialW: Weight initializer; default :class:`~vae_avb.initializers.Xavier`.
+        initialW: Weight initializer; default
+            :class:`~vae_avb.initializers.Xavier`.
         fused (bool): With ``'tanh'``, ``'relu'`` or ``'sigmoid'``, run
             the whole stack as one function node
             (:func:`~vae_avb.functions.dense_stack`): the same operations,

@@ -8,7 +8,8 @@ from vae_avb.training.finite_guard import first_nonfinite
 
 
 def update_unless_nonfinite(optimizer, lossfun, *args):
-    """One ``optimizer.update(lossfun, *args)``, skipped if the loss is not finite.
+    """One ``optimizer.update(lossfun, *args)``, skipped if the loss is not
+    finite.
 
     The loss is computed first, with the values it reports held back; if
     the loss and every reported value are finite, they are reported and

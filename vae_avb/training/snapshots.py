@@ -40,7 +40,8 @@ class CorruptSnapshotError(SnapshotError):
 
 
 def save_atomic(path, obj):
-    """Writes ``obj``'s serialization to ``path`` so that a kill never tears it.
+    """Writes ``obj``'s serialization to ``path`` so that a kill never
+    tears it.
 
     The arrays go to a temporary file in the same folder, which is flushed
     and synced to disk, then renamed over ``path`` (a rename within one
@@ -93,7 +94,8 @@ def _fsync_folder(folder):
 
 
 def load_snapshot(path, obj):
-    """Loads a snapshot written by :func:`save_atomic` (or Chainer) into ``obj``.
+    """Loads a snapshot written by :func:`save_atomic` (or Chainer) into
+    ``obj``.
 
     Arrays are read with ``allow_pickle=False``: a file cannot make the
     loader run code. Errors become one-line :class:`SnapshotError` messages
@@ -159,7 +161,8 @@ def list_snapshots(folder):
 
 
 def load_latest_snapshot(folder, obj, log=None):
-    """Loads the newest snapshot in ``folder`` that reads back; returns its path.
+    """Loads the newest snapshot in ``folder`` that reads back; returns its
+    path.
 
     Torn or unreadable files are reported on ``log`` (default: stderr)
     and skipped in favour
