@@ -5,7 +5,7 @@ VAE (8-dim), AVB (8-dim), AVB + AC (8-dim), VAE (32-dim) and AVB + AC
 architecture family (MLPs of the same width and depth) and one budget:
 
 - ``--budget cpu``: fewer epochs, AIS on part of the test set with
-  fewer temperatures; roughly 1.5 to 2 hours on 2 CPU cores with
+  fewer temperatures; 93 minutes on 2 CPU cores (timed, seed 3) with
   ``--jobs 2`` (from its runs' times, measured one by one with other
   runs beside them; the script was not timed end to end with this
   budget's adversary). Its numbers are below the paper's.
