@@ -458,16 +458,18 @@ def test_diagonal_contrast_moments_are_forwards_constants(fixed):
     numpy.testing.assert_allclose(var2, var.array, rtol=1e-5, atol=1e-7)
 
 
-def not_positive_definite():
+def good_and_bad_covariances():
+    """``(2, 2, 2)``: a positive-definite covariance, then one that is not
+    (eigenvalue -1)."""
     good = numpy.array([[2., 0.5], [0.5, 1.]], numpy.float32)
-    bad = numpy.array([[1., 2.], [2., 1.]], numpy.float32)  # eigenvalue -1
+    bad = numpy.array([[1., 2.], [2., 1.]], numpy.float32)
     return numpy.stack([good, bad])
 
 
 def test_whitening_refuses_a_covariance_not_positive_definite():
     with pytest.raises(ValueError, match='not positive definite; use '
                        "contrast='diagonal'"):
-        whitening(not_positive_definite())
+        whitening(good_and_bad_covariances())
 
 
 def test_whitening_refuses_nan_factor_as_cupy_gives(monkeypatch):
@@ -477,11 +479,11 @@ def test_whitening_refuses_nan_factor_as_cupy_gives(monkeypatch):
         return numpy.full_like(a, numpy.nan)
     monkeypatch.setattr(numpy.linalg, 'cholesky', nan_cholesky)
     with pytest.raises(ValueError, match='not positive definite'):
-        whitening(not_positive_definite()[:1])
+        whitening(good_and_bad_covariances()[1:])
 
 
 def test_whitening_of_a_positive_definite_covariance():
-    cov = not_positive_definite()[:1]
+    cov = good_and_bad_covariances()[:1]
     inverse, half_log_det = whitening(cov)
     lower = numpy.linalg.inv(inverse[0].astype(numpy.float64))
     numpy.testing.assert_allclose(lower @ lower.T, cov[0], rtol=1e-5)
