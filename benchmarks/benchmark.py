@@ -55,9 +55,9 @@ from vae_avb.losses import ELBOLoss  # NOQA: E402
 from vae_avb.optimizers import Adam  # NOQA: E402
 from vae_avb.training import AVBUpdater  # NOQA: E402
 from vae_avb.training import FiniteGuard  # NOQA: E402
-from vae_avb.utils.cli import add_device_argument  # NOQA: E402
-from vae_avb.utils.cli import positive_int  # NOQA: E402
-from vae_avb.utils.cli import resolve_device  # NOQA: E402
+from vae_avb.experiment import add_device_argument  # NOQA: E402
+from vae_avb.experiment import positive_int  # NOQA: E402
+from vae_avb.experiment import resolve_device  # NOQA: E402
 
 CASES = {
     'vae': dict(batch_size=100, n_in=784, sizes=[(784, 500), (500, 40),

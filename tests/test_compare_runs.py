@@ -6,20 +6,23 @@ import numpy
 import pytest
 
 from tests.test_examples import load_example
-from vae_avb.utils.cli import UsageError
+from vae_avb.experiment import UsageError
+from vae_avb.experiment import write_json
+from vae_avb.methods import MethodConfig
+from vae_avb.methods import MLPNetworks
 
 AIS = {'images': 4, 'temperatures': 10, 'leapfrog': 5, 'step': 0.01,
        'chains': 8, 'adapt': True, 'acceptance': 0.7, 'seconds': 1.0}
 
 
-def fake_run(folder, log_px, ais=AIS, **args):
-    """A folder as train_avb.py leaves it: metrics, estimates, args."""
+def fake_run(folder, log_px, ais=AIS, method='avb_ac', dim_z=32,
+             **networks):
+    """A folder as train_avb.py leaves it: metrics, estimates and the
+    method's configuration."""
     os.makedirs(folder)
-    run_args = {'method': 'avb', 'dim_z': 32, 'adversary_dim_h': 300,
-                'adaptive_contrast': True, 'out': folder, 'seed': 0}
-    run_args.update(args)
-    with open(os.path.join(folder, 'args.json'), 'w') as f:
-        json.dump(run_args, f)
+    config = MethodConfig(method=method, dim_z=dim_z,
+                          networks=MLPNetworks(**networks))
+    write_json(os.path.join(folder, 'method.json'), config.to_dict())
     metrics = {'model': 'AVB + AC (32-dim)', 'ais': ais,
                'ais_log_likelihood': float(numpy.mean(log_px))}
     with open(os.path.join(folder, 'metrics.json'), 'w') as f:
@@ -40,7 +43,7 @@ def test_paired_difference_and_settings(tmp_path):
     other_px = [-89., -98., -80.5, -94.]
     base = fake_run(str(tmp_path / 'base'), base_px)
     other = fake_run(str(tmp_path / 'big'), other_px, adversary_dim_h=1024,
-                     adaptive_contrast=False, seed=0)
+                     method='avb')
     text = module.main([base, other, '--out', str(tmp_path / 'cmp')])
     d = numpy.subtract(other_px, base_px)
     expected = '{:+.2f} +- {:.2f}'.format(d.mean(),
@@ -48,9 +51,11 @@ def test_paired_difference_and_settings(tmp_path):
     line = row(text, other)
     assert expected in line
     assert '--adversary-dim-h 1024' in line
-    assert 'no --adaptive-contrast' in line
-    # Neither the output folder nor the unchanged seed is a difference.
-    assert '--out' not in line and '--seed' not in line
+    assert '--method avb' in line
+    # Settings plain AVB does not use (the contrast's) and those that are
+    # equal are no difference.
+    assert '--contrast' not in line and '--n-basis' not in line
+    assert '--dim-z' not in line
     assert '-91.25 +- ' in row(text, base) and 'baseline' in row(text, base)
     with open(str(tmp_path / 'cmp' / 'comparison.md')) as f:
         assert f.read() == text
@@ -64,7 +69,8 @@ def test_evaluation_folder_takes_its_runs_settings(tmp_path):
     evaluation = str(tmp_path / 'run' / 'eval')
     os.makedirs(evaluation)
     with open(os.path.join(evaluation, 'evaluation.json'), 'w') as f:
-        json.dump({'model': 'AVB + AC (8-dim)', 'run': run, 'ais': AIS}, f)
+        json.dump({'model': 'AVB + AC (8-dim)', 'run': run, 'ais': AIS,
+                   'ais_log_likelihood': -86.5}, f)
     numpy.save(os.path.join(evaluation, 'ais_log_px.npy'),
                numpy.array([-85., -86., -87., -88.]))
     line = row(module.main([base, evaluation]), evaluation)
@@ -72,7 +78,9 @@ def test_evaluation_folder_takes_its_runs_settings(tmp_path):
 
 
 @pytest.mark.parametrize('change, message', [
-    ({'images': 5}, 'different AIS settings'),
+    ({'leapfrog': 6}, 'different AIS settings'),
+    # A crafted file: the count in its metrics is not its estimates'.
+    ({'images': 5}, 'but its metrics say 5 images'),
     ({'temperatures': 20}, 'different AIS settings'),
 ])
 def test_refuses_runs_that_cannot_be_paired(tmp_path, change, message):
@@ -88,7 +96,7 @@ def test_refuses_unfinished_and_mismatched_runs(tmp_path):
     module = load_example('examples/mnist/compare_runs.py')
     base = fake_run(str(tmp_path / 'base'), [-90.] * 4)
     short = fake_run(str(tmp_path / 'short'), [-90.] * 3)
-    with pytest.raises(UsageError, match='4 AIS images, .* has 3'):
+    with pytest.raises(UsageError, match='shape .3,., but its metrics say 4'):
         module.main([base, short])
     os.makedirs(str(tmp_path / 'unfinished'))
     with pytest.raises(UsageError, match='is the run finished'):
@@ -111,15 +119,14 @@ def test_settings_a_vae_does_not_use_are_no_difference(tmp_path):
     base = fake_run(str(tmp_path / 'ac_big'), [-89., -90., -91., -92.],
                     adversary_dim_h=1024, adversary_layers=3)
     vae = fake_run(str(tmp_path / 'vae'), [-90., -91., -92., -93.],
-                   method='vae', adaptive_contrast=False,
-                   adversary_dim_h=300, adversary_layers=2)
+                   method='vae', adversary_dim_h=300, adversary_layers=2)
     line = row(module.main([base, vae]), vae)
     assert '--method vae' in line
-    assert 'adversary' not in line and 'adaptive-contrast' not in line
+    assert 'adversary' not in line and 'contrast' not in line
     # The other way round the big adversary is what the AVB run changed.
     line = row(module.main([vae, base]), base)
     assert '--adversary-dim-h 1024' in line
-    assert '--adversary-layers 3' in line and '--method avb' in line
+    assert '--adversary-layers 3' in line and '--method avb_ac' in line
 
 
 def test_single_image_runs_have_no_error(tmp_path):

@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+from vae_avb.methods import make_method
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Every example script with the metrics its --test run must write.
@@ -127,14 +129,12 @@ def test_mnist_avb_coefficient_offset(capsys):
     parse = module.parse_args
     assert parse(['--adaptive-contrast']).coefficient_offset == 5.
     args = parse(['--adaptive-contrast', '--coefficient-offset', 'none'])
-    assert module.build(args)[0].coefficient_offset is None
-    # Runs written before the flag existed (no key in args.json) were
-    # trained with a_i = l_i and are rebuilt that way.
-    del args.coefficient_offset
-    assert module.build(args)[0].coefficient_offset is None
-    full = parse(['--adaptive-contrast', '--contrast', 'full'])
-    assert module.build(full)[0].contrast == 'full'
-    assert module.model_name(full) == 'AVB + AC full (32-dim)'
+    encoder = make_method(args.config).build().encoder
+    assert encoder.coefficient_offset is None
+    full = make_method(parse(['--adaptive-contrast', '--contrast', 'full'])
+                       .config)
+    assert full.build().encoder.contrast == 'full'
+    assert full.title == 'AVB + AC full (32-dim)'
     with pytest.raises(SystemExit) as e:
         parse(['--contrast', 'full'])
     assert e.value.code == 2
@@ -145,6 +145,14 @@ def test_mnist_avb_coefficient_offset(capsys):
     assert e.value.code == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and 'number or "none"' in err
+    for flags, message in ((['--coefficient-offset', 'inf'],
+                            '--coefficient-offset must be a finite number'),
+                           (['--beta1', '1'], '--beta1 must be in [0, 1)')):
+        with pytest.raises(SystemExit) as e:
+            parse(['--adaptive-contrast'] + flags)
+        assert e.value.code == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and message in err, err
 
 
 def test_mnist_table2_reproduction(tmp_path):
@@ -188,7 +196,7 @@ def test_mnist_table2_full_contrast_rows(tmp_path):
 
 
 def test_mnist_table2_refuses_to_mix_and_resumes(tmp_path, capsys):
-    from vae_avb.utils.cli import UsageError
+    from vae_avb.experiment import UsageError
     module = load_example('examples/mnist/reproduce_table2.py')
     argv = ['--test', '--models', 'vae8', 'avb8', '--out', str(tmp_path)]
     first = module.main(argv)

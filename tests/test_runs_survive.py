@@ -23,7 +23,7 @@ import pytest
 import chainer
 
 from vae_avb.training.snapshots import list_snapshots
-from vae_avb.utils.cli import run_main
+from vae_avb.experiment import run_main
 
 from tests.test_examples import load_example
 

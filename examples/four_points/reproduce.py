@@ -7,16 +7,13 @@ BLAS thread), then writes ``figure6.png`` (latent codes, VAE left, AVB
 right, first seed) and ``table1.md`` (paper | ours, mean and spread over
 seeds, with the wall times) to ``--out``.
 """
-import json
 import os
-import subprocess
 import sys
 import time
 
 import numpy
 
-from vae_avb.utils.cli import add_device_argument
-from vae_avb.utils.cli import ArgumentParser
+from vae_avb import experiment as ex
 from vae_avb.visualization import plot_latent_samples
 
 TRAIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'train.py')
@@ -34,15 +31,6 @@ ROWS = [('log-likelihood', 'log_likelihood', '{:.3f}'),
         ('KL(q(z), p(z))', 'kl_aggregate', '{:.3f}')]
 
 
-def summarize(values, fmt):
-    values = numpy.asarray(values)
-    if len(values) == 1:
-        return fmt.format(values[0])
-    return '{} ({} to {})'.format(fmt.format(values.mean()),
-                                  fmt.format(values.min()),
-                                  fmt.format(values.max()))
-
-
 def markdown_table(results, seeds):
     lines = ['| metric | VAE paper | VAE ours | AVB paper | AVB ours |',
              '| --- | --- | --- | --- | --- |']
@@ -51,12 +39,12 @@ def markdown_table(results, seeds):
         for method in ('vae', 'avb'):
             approx = '~' if method == 'avb' and key == 'elbo' else ''
             cells.append(approx + fmt.format(PAPER[method][key]))
-            cells.append(approx + summarize(
+            cells.append(approx + ex.spread(
                 [m[key] for m in results[method]], fmt))
         lines.append('| ' + ' | '.join(cells) + ' |')
-    times = ['train time (s)', '', summarize(
+    times = ['train time (s)', '', ex.spread(
         [m['train_seconds'] for m in results['vae']], '{:.0f}'), '',
-        summarize([m['train_seconds'] for m in results['avb']], '{:.0f}')]
+        ex.spread([m['train_seconds'] for m in results['avb']], '{:.0f}')]
     lines.append('| ' + ' | '.join(times) + ' |')
     lines.append('')
     lines.append('Ours: mean (min to max) over seeds {}; AVB\'s ELBO uses '
@@ -69,51 +57,27 @@ def run_all(args):
     """Runs train.py for every method and seed; returns their metrics."""
     runs = [(method, seed, os.path.join(args.out, '{}_seed{}'.format(
         method, seed))) for seed in args.seeds for method in ('avb', 'vae')]
-    env = dict(os.environ, OMP_NUM_THREADS='1', OPENBLAS_NUM_THREADS='1',
-               MKL_NUM_THREADS='1')
-    running = []
+    jobs = []
     for method, seed, out in runs:
-        while len(running) >= max(1, args.jobs):
-            wait_any(running)
         os.makedirs(out, exist_ok=True)
         command = [sys.executable, TRAIN, '--method', method, '--seed',
                    str(seed), '--out', out, '--device', args.device]
-        if args.resume:
-            command += ['--resume', 'auto']
-        log = open(os.path.join(out, 'train.log'), 'a' if args.resume
-                   else 'w')
-        print('started: ' + ' '.join(command[1:]), flush=True)
-        running.append((subprocess.Popen(
-            command + (['--test'] if args.test else []), env=env,
-            stdout=log, stderr=subprocess.STDOUT), log, out))
-    while running:
-        wait_any(running)
+        command += ['--resume', 'auto'] if args.resume else []
+        command += ['--test'] if args.test else []
+        jobs.append(ex.Job(out, out, command, os.path.join(out,
+                                                           'train.log')))
+    ex.run_jobs(jobs, args.jobs, ex.thread_env(1))
     results = {'vae': [], 'avb': []}
     for method, seed, out in runs:
-        with open(os.path.join(out, 'metrics.json')) as f:
-            results[method].append(json.load(f))
+        results[method].append(ex.read_metrics(out, ['log_likelihood']))
     return results
 
 
-def wait_any(running):
-    """Waits for a run to end; stops with its log if it failed."""
-    while not any(process.poll() is not None for process, _, _ in running):
-        time.sleep(0.2)
-    entry = next(e for e in running if e[0].poll() is not None)
-    running.remove(entry)
-    process, log, out = entry
-    log.close()
-    if process.returncode != 0:
-        with open(log.name) as f:
-            sys.exit('run in {} failed:\n{}'.format(out, f.read()[-2000:]))
-    print('finished: ' + out, flush=True)
-
-
 def main(argv=None):
-    parser = ArgumentParser(description=__doc__.split('\n')[0])
+    parser = ex.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    add_device_argument(parser)  # Checked by each train.py run.
-    parser.add_argument('--jobs', '-j', type=int, default=2,
+    ex.add_device_argument(parser)  # Checked by each train.py run.
+    parser.add_argument('--jobs', '-j', type=ex.positive_int, default=2,
                         help='runs at a time (default: 2, one per core)')
     parser.add_argument('--out', '-o', default='results/four_points')
     parser.add_argument('--resume', action='store_true',
@@ -140,8 +104,7 @@ def main(argv=None):
               'time.'.format(wall, 2 * len(args.seeds), args.jobs))
     with open(os.path.join(args.out, 'table1.md'), 'w') as f:
         f.write(table + '\n')
-    with open(os.path.join(args.out, 'results.json'), 'w') as f:
-        json.dump(results, f, indent=2)
+    ex.write_json(os.path.join(args.out, 'results.json'), results)
     print(table)
     print('figure6.png, table1.md and results.json written to {}'.format(
         os.path.abspath(args.out)))
@@ -149,4 +112,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main(sys.argv[1:])
+    ex.run_main(main, sys.argv[1:])

@@ -15,37 +15,15 @@ Runs whose AIS covered other images or used other AIS settings are
 refused: their numbers cannot be paired. With ``--out`` the table is also
 written to ``<out>/comparison.md``.
 """
-import json
 import os
 import sys
 
-import numpy
-
+from vae_avb import experiment as ex
 from vae_avb.evaluation import mean_and_standard_error
-from vae_avb.utils.cli import ArgumentParser
-from vae_avb.utils.cli import prepare_out
-from vae_avb.utils.cli import run_main
-from vae_avb.utils.cli import UsageError
-
-# Settings that say nothing about the model or the estimate.
-IGNORED_ARGS = ('out', 'resume', 'device', 'snapshot_every',
-                'keep_snapshots', 'skip_nonfinite')
-# Settings a run of this kind does not use: not a difference when it has
-# other values there (a VAE trains no adversary).
-ADAPTIVE_CONTRAST_ARGS = ('n_basis', 'contrast', 'coefficient_offset')
-UNUSED_ARGS = {
-    'vae': ('adaptive_contrast', 'dim_noise', 'adversary_dim_h',
-            'adversary_layers', 'adversary_lr', 'adversary_steps')
-    + ADAPTIVE_CONTRAST_ARGS,
-    'avb': ADAPTIVE_CONTRAST_ARGS,
-    'avb+ac': (),
-}
-# AIS settings that must agree for two estimates to be paired.
-AIS_KEYS = ('images', 'temperatures', 'leapfrog', 'step', 'chains', 'adapt')
 
 
 def parse_args(argv):
-    parser = ArgumentParser(description=__doc__.split('\n')[0])
+    parser = ex.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('runs', nargs='+', metavar='RUN',
                         help='train_avb.py or evaluate_avb.py output '
                         'folders; the first is the baseline')
@@ -59,58 +37,27 @@ def parse_args(argv):
 
 
 def read_run(folder):
-    """``(metrics, log_px, run_args)`` of one output folder."""
-    if not os.path.isdir(folder):
-        raise UsageError('{} is not a folder; pass train_avb.py or '
-                         'evaluate_avb.py output folders'.format(folder))
-    for name in ('metrics.json', 'evaluation.json'):
-        path = os.path.join(folder, name)
-        if os.path.exists(path):
-            break
-    else:
-        raise UsageError('{} has neither metrics.json nor evaluation.json; '
-                         'is the run finished?'.format(folder))
-    with open(path) as f:
-        metrics = json.load(f)
-    if 'ais' not in metrics:
-        raise UsageError('{} holds no AIS estimate; pass train_avb.py or '
-                         'evaluate_avb.py folders'.format(path))
-    px_path = os.path.join(folder, 'ais_log_px.npy')
-    if not os.path.exists(px_path):
-        raise UsageError('{} has no ais_log_px.npy, the per-image estimates '
-                         'the pairing needs'.format(folder))
-    log_px = numpy.load(px_path)
-    # An evaluation's model settings are those of the run it evaluated.
-    args_folder = metrics.get('run', folder)
-    run_args = {}
-    args_path = os.path.join(args_folder, 'args.json')
-    if os.path.exists(args_path):
-        with open(args_path) as f:
-            run_args = json.load(f)
-    return metrics, log_px, run_args
-
-
-def run_kind(run_args):
-    """``'vae'``, ``'avb'`` or ``'avb+ac'`` from a run's ``args.json``."""
-    if run_args.get('method', 'avb') == 'vae':
-        return 'vae'
-    return 'avb+ac' if run_args.get('adaptive_contrast') else 'avb'
+    """``(metrics, log_px, settings)`` of one output folder: its AIS
+    estimate and the settings of the model it evaluated (those its method
+    uses; empty when the run folder is gone)."""
+    metrics, log_px = ex.read_ais(folder)
+    # An evaluation's model is that of the run it evaluated.
+    run = metrics.get('run', folder)
+    settings = {}
+    if isinstance(run, str) and os.path.isdir(run):
+        settings = ex.read_method(run).settings()
+    return metrics, log_px, settings
 
 
 def differing_settings(baseline, other):
-    """``--flag value`` for each setting of ``other`` not in ``baseline``.
-
-    Settings ``other``'s kind of model does not use (the adversary of a
-    VAE, the contrast of plain AVB) are left out.
-    """
-    keys = sorted(set(baseline) | set(other))
-    unused = UNUSED_ARGS[run_kind(other)] if other else ()
+    """``--flag value`` for each setting of ``other`` not in
+    ``baseline`` (settings ``other``'s method does not use are not in
+    it)."""
     parts = []
-    for key in keys:
-        if (key in IGNORED_ARGS or key in unused
-                or baseline.get(key) == other.get(key)):
+    for key in sorted(other):
+        if key in baseline and baseline[key] == other[key]:
             continue
-        value = other.get(key)
+        value = other[key]
         if value is True:
             parts.append('--' + key.replace('_', '-'))
         elif value is False or value is None:
@@ -121,58 +68,51 @@ def differing_settings(baseline, other):
 
 
 def estimate(values, signed=False):
-    """``mean +- standard error`` of per-image values (one image: no error)."""
+    """``mean +- standard error`` of per-image values (one image: no
+    error)."""
     mean, error = mean_and_standard_error(values)
-    text = ('{:+.2f}' if signed else '{:.2f}').format(mean)
-    return text if error is None else '{} +- {:.2f}'.format(text, error)
-
-
-def ais_settings(metrics):
-    return {k: metrics['ais'].get(k) for k in AIS_KEYS}
+    return ex.estimate_cell(mean, error, digits=2, signed=signed)
 
 
 def compare(folders):
     """The Markdown table comparing ``folders[1:]`` with ``folders[0]``."""
     runs = [read_run(f) for f in folders]
-    base_metrics, base_px, base_args = runs[0]
+    base_metrics, base_px, base_settings = runs[0]
     for folder, (metrics, log_px, _) in zip(folders[1:], runs[1:]):
-        if ais_settings(metrics) != ais_settings(base_metrics):
-            raise UsageError(
+        if ex.ais_pairing(metrics) != ex.ais_pairing(base_metrics):
+            raise ex.UsageError(
                 '{} and {} used different AIS settings ({} vs {}); '
                 'evaluate both alike with evaluate_avb.py'.format(
-                    folders[0], folder, ais_settings(base_metrics),
-                    ais_settings(metrics)))
+                    folders[0], folder, ex.ais_pairing(base_metrics),
+                    ex.ais_pairing(metrics)))
         if len(log_px) != len(base_px):
-            raise UsageError('{} has {} AIS images, {} has {}; they cannot '
-                             'be paired'.format(folders[0], len(base_px),
-                                                folder, len(log_px)))
-    lines = ['| run | model | log p(x) (AIS) | minus baseline (paired) | '
-             'settings that differ |',
-             '| --- | --- | --- | --- | --- |']
-    for i, (folder, (metrics, log_px, run_args)) in enumerate(
+            raise ex.UsageError('{} has {} AIS images, {} has {}; they '
+                                'cannot be paired'.format(
+                                    folders[0], len(base_px), folder,
+                                    len(log_px)))
+    rows = []
+    for i, (folder, (metrics, log_px, settings)) in enumerate(
             zip(folders, runs)):
-        if i == 0:
-            paired = 'baseline'
-            settings = ''
-        else:
-            paired = estimate(log_px - base_px, signed=True)
-            settings = differing_settings(base_args, run_args)
-        lines.append('| {} | {} | {} | {} | {} |'.format(
-            folder, metrics.get('model', ''), estimate(log_px), paired,
-            settings))
-    ais = ais_settings(base_metrics)
-    lines += ['', 'AIS on the first {images} test images, {temperatures} '
-              'temperatures, {leapfrog} leapfrog steps, {chains} chains'
-              .format(**ais) + (', adaptive step.' if ais['adapt'] else '.')
-              + ' +-: standard error over the images.']
-    return '\n'.join(lines) + '\n'
+        rows.append([folder, metrics.get('model', ''), estimate(log_px),
+                     'baseline' if i == 0 else estimate(log_px - base_px,
+                                                        signed=True),
+                     '' if i == 0 else differing_settings(base_settings,
+                                                          settings)])
+    ais = ex.ais_pairing(base_metrics)
+    return ex.markdown_table(
+        ['run', 'model', 'log p(x) (AIS)', 'minus baseline (paired)',
+         'settings that differ'], rows) + (
+        '\n\nAIS on the first {images} test images, {temperatures} '
+        'temperatures, {leapfrog} leapfrog steps, {chains} chains'
+        .format(**ais) + (', adaptive step.' if ais['adapt'] else '.')
+        + ' +-: standard error over the images.\n')
 
 
 def main(argv=None):
     args = parse_args(argv)
     text = compare(args.runs)
     if args.out is not None:
-        prepare_out(args.out)
+        ex.prepare_out(args.out)
         with open(os.path.join(args.out, 'comparison.md'), 'w') as f:
             f.write(text)
     print(text)
@@ -180,4 +120,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    run_main(main, sys.argv[1:])
+    ex.run_main(main, sys.argv[1:])

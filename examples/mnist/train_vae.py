@@ -5,72 +5,57 @@ Defaults follow Chainer's own VAE example (784-500-20 tanh, Adam 1e-3,
 batch 100, 100 epochs, grey-level data). At the end the script writes
 figures and ``metrics.json`` (nats per test example) to ``--out``.
 """
-import json
 import os
 import sys
 
 import chainer
 from chainer import training
 
+from vae_avb import experiment as ex
 from vae_avb.datasets import ArrayIterator
 from vae_avb.datasets import DynamicBinarized
 from vae_avb.datasets import send_array
 from vae_avb.datasets.mnist import BINARIZATIONS
-from vae_avb.evaluation import importance_weighted_log_likelihood
 from vae_avb.evaluation import mean_report
 from vae_avb.links import VAE
 from vae_avb.losses import ELBOLoss
 from vae_avb.optimizers import Adam
 from vae_avb.training import SkipNonFiniteUpdater
 from vae_avb.utils.activation import ACTIVATIONS
-from vae_avb.utils.cli import add_device_argument
-from vae_avb.utils.cli import add_snapshot_arguments
-from vae_avb.utils.cli import ArgumentParser
-from vae_avb.utils.cli import positive_float
-from vae_avb.utils.cli import positive_int
-from vae_avb.utils.cli import prepare_out
-from vae_avb.utils.cli import resolve_device
-from vae_avb.utils.cli import resume
-from vae_avb.utils.cli import run_main
-from vae_avb.utils.cli import seed_and_use
-from vae_avb.utils.cli import write_metrics
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from data import load_data  # NOQA: E402
-from figures import make_figures  # NOQA: E402
-from epoch_trainer import extend_epoch_trainer  # NOQA: E402
+from vae_avb.visualization import make_vae_figures
 
 
 def parse_args(argv):
-    parser = ArgumentParser(description=__doc__.split('\n')[0])
-    add_device_argument(parser)
-    parser.add_argument('--epoch', '-e', type=positive_int,
+    parser = ex.ArgumentParser(description=__doc__.split('\n')[0])
+    ex.add_device_argument(parser)
+    parser.add_argument('--epoch', '-e', type=ex.positive_int,
                         help='epochs (default: 100; 1 with --test)')
-    parser.add_argument('--batch-size', '-b', type=positive_int, default=100)
-    parser.add_argument('--dim-z', '-z', type=positive_int, default=20)
-    parser.add_argument('--dim-h', type=positive_int, default=500)
-    parser.add_argument('--n-layers', type=positive_int, default=1,
+    parser.add_argument('--batch-size', '-b', type=ex.positive_int,
+                        default=100)
+    parser.add_argument('--dim-z', '-z', type=ex.positive_int, default=20)
+    parser.add_argument('--dim-h', type=ex.positive_int, default=500)
+    parser.add_argument('--n-layers', type=ex.positive_int, default=1,
                         help='hidden layers in encoder and decoder')
     parser.add_argument('--activation', choices=sorted(ACTIVATIONS),
                         default='tanh')
     parser.add_argument('--beta', type=float, default=1.0,
                         help='KL weight (the seeds\' C)')
-    parser.add_argument('--k', type=positive_int, default=1,
+    parser.add_argument('--k', type=ex.positive_int, default=1,
                         help='samples of z per example in training')
-    parser.add_argument('--lr', type=positive_float, default=1e-3)
+    parser.add_argument('--lr', type=ex.positive_float, default=1e-3)
     parser.add_argument('--binarize', choices=BINARIZATIONS, default='none')
     parser.add_argument('--data', help='train on an .npz file with train '
                         'and test arrays of 28x28 images in [0, 1] (and '
                         'optional test_labels) instead of MNIST')
-    parser.add_argument('--eval-k', type=positive_int, default=5000,
+    parser.add_argument('--eval-k', type=ex.positive_int, default=5000,
                         help='importance samples for the test '
                         'log-likelihood')
-    parser.add_argument('--eval-size', type=positive_int, default=None,
+    parser.add_argument('--eval-size', type=ex.positive_int, default=None,
                         help='test examples used for the log-likelihood '
                         '(default: all)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', '-o', default='results/mnist_vae')
-    add_snapshot_arguments(parser, (1, 'epoch'))
+    ex.add_snapshot_arguments(parser, (1, 'epoch'))
     parser.add_argument('--plain', action='store_true',
                         help='train on the reference path (Chainer\'s '
                         'SerialIterator, Adam and functions, type checks '
@@ -79,7 +64,7 @@ def parse_args(argv):
                         help='tiny data and one epoch (unless --epoch is '
                         'given), to check the script')
     args = parser.parse_args(argv)
-    args.device = resolve_device(parser, args.device)
+    args.device = ex.resolve_device(parser, args.device)
     if args.epoch is None:
         args.epoch = 1 if args.test else 100
     if args.test:
@@ -96,8 +81,7 @@ def save_model(vae, args):
     """Writes the weights and the sizes that ``plot_vae.py`` rebuilds."""
     chainer.serializers.save_npz(os.path.join(args.out, 'model.npz'), vae)
     config = {key: getattr(args, key) for key in MODEL_KEYS}
-    with open(os.path.join(args.out, 'model.json'), 'w') as f:
-        json.dump(config, f, indent=2)
+    ex.write_json(os.path.join(args.out, 'model.json'), config)
 
 
 def main(argv=None):
@@ -105,10 +89,10 @@ def main(argv=None):
     device = args.device
     # Everything that can be wrong with the input is found before the
     # first file is written (README, Runs that survive).
-    train, test, test_labels = load_data(args.binarize, args.seed,
-                                         args.data, args.test)
-    prepare_out(args.out)
-    seed_and_use(device, args.seed)
+    train, test, test_labels = ex.load_data(args.binarize, args.seed,
+                                            args.data, args.test)
+    ex.prepare_out(args.out)
+    ex.seed_and_use(device, args.seed)
 
     fused = not args.plain
     vae = VAE.mlp(784, args.dim_z, args.dim_h, args.n_layers,
@@ -137,23 +121,19 @@ def main(argv=None):
     updater = updater_class(
         train_iter, optimizer, converter=converter, device=device)
     trainer = training.Trainer(updater, (args.epoch, 'epoch'), out=args.out)
-    extend_epoch_trainer(trainer, args, test_iter, loss, converter,
-                         ['main/loss', 'validation/main/loss',
-                          'main/reconstruction', 'main/kl'])
-    resume(trainer, args.resume)
+    ex.extend_epoch_trainer(trainer, args, test_iter, loss, converter,
+                            ['main/loss', 'validation/main/loss',
+                             'main/reconstruction', 'main/kl'])
+    ex.resume(trainer, args.resume)
 
     # The fast path checked the data once (load_data); Chainer's per-call
     # type checks and our per-batch value checks are then skipped.
-    with chainer.using_config('type_check', args.plain):
-        trainer.run(show_loop_exception_msg=False)
-    # Includes the time before a resume, up to the snapshot resumed.
-    train_seconds = trainer.elapsed_time
+    train_seconds = ex.run_trainer(trainer, type_check=args.plain)
     n_trained = args.epoch * len(train)
 
     summary = mean_report(loss, test, args.batch_size)
     eval_x = test[:args.eval_size] if args.eval_size else test
-    log_likelihood = importance_weighted_log_likelihood(
-        vae, eval_x, k=args.eval_k)
+    log_likelihood = ex.iwae_with_progress(vae, eval_x, args.eval_k)
     metrics = {
         'test_elbo': -float(summary['reconstruction'])
         - float(summary['kl']),
@@ -170,10 +150,10 @@ def main(argv=None):
         'device': str(device),
     }
     save_model(vae, args)
-    make_figures(vae, train, test, test_labels, args.out)
-    write_metrics(metrics, args.out)
+    make_vae_figures(vae, train, test, test_labels, args.out)
+    ex.write_metrics(metrics, args.out)
     return metrics
 
 
 if __name__ == '__main__':
-    run_main(main, sys.argv[1:])
+    ex.run_main(main, sys.argv[1:])

@@ -3,6 +3,7 @@ import pytest
 
 import chainer
 
+from tests.losses_tests import naive
 from vae_avb.links import Adversary
 from vae_avb.links import NoiseEncoder
 
@@ -113,14 +114,40 @@ def test_adversary_can_be_negative():
 
 @pytest.mark.parametrize('fused', [True, False])
 @pytest.mark.parametrize('prior_term', [False, True])
+@pytest.mark.parametrize('side_terms', [False, True])
+@pytest.mark.parametrize('frozen', [False, True])
 def test_adversary_shared_x_scores_each_group_with_the_same_x(
-        fused, prior_term):
-    adversary = Adversary(4, 2, 16, 2, prior_term=prior_term, fused=fused)
+        fused, prior_term, side_terms, frozen):
+    # Every combination of the flags, against a NumPy reference; with
+    # side_terms and fused=False the x-only term once failed to reshape
+    # (issue 23).
+    adversary = Adversary(4, 2, 16, 2, prior_term=prior_term,
+                          side_terms=side_terms, fused=fused)
+    if side_terms:
+        for head in (adversary.x_head, adversary.z_head):
+            head.b.array[...] = numpy.random.uniform(-1, 1, head.b.shape)
     x = points(3)
     z = numpy.random.standard_normal((6, 2)).astype(numpy.float32)
-    shared = adversary(x, z, shared_x=True).array
-    tiled = adversary(numpy.concatenate((x, x)), z).array
-    numpy.testing.assert_allclose(shared, tiled, rtol=1e-6, atol=1e-7)
+    xx = numpy.concatenate((x, x))
+    expected = naive.adversary(adversary, xx, z)
+    shared = adversary(x, z, frozen=frozen, shared_x=True)
+    tiled = adversary(xx, z, frozen=frozen)
+    numpy.testing.assert_allclose(shared.array, expected, rtol=1e-5,
+                                  atol=1e-6)
+    numpy.testing.assert_allclose(tiled.array, expected, rtol=1e-5,
+                                  atol=1e-6)
+    # Gradients reach z alike; the parameters only when not frozen.
+    zv = chainer.Variable(z)
+    adversary.cleargrads()
+    chainer.functions.sum(adversary(x, zv, frozen=frozen,
+                                    shared_x=True)).backward()
+    grad_shared = zv.grad.copy()
+    got = [p.grad is not None for p in adversary.params()]
+    assert not any(got) if frozen else all(got)
+    zv = chainer.Variable(z)
+    chainer.functions.sum(adversary(xx, zv, frozen=frozen)).backward()
+    numpy.testing.assert_allclose(grad_shared, zv.grad, rtol=1e-5,
+                                  atol=1e-6)
 
 
 def test_adversary_shared_x_needs_whole_groups():

@@ -24,8 +24,12 @@ def bernoulli_nll(x, logits):
 def adversary(adv, x, z, activation='relu'):
     if adv.center_x:
         x = 2 * x - 1
-    t = (mlp(adv.x_tower, x, activation)
-         * mlp(adv.z_tower, z, activation)).sum(axis=1) / adv.n_hidden
+    g = mlp(adv.x_tower, x, activation)
+    h = mlp(adv.z_tower, z, activation)
+    t = (g * h).sum(axis=1) / adv.n_hidden
+    if adv.side_terms:
+        for head, tower in ((adv.x_head, g), (adv.z_head, h)):
+            t = t + (tower @ head.W.array.T + head.b.array)[:, 0]
     if adv.prior_term:
         t = t + 0.5 * (z ** 2).sum(axis=1)
     return t

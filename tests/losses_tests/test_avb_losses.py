@@ -88,6 +88,37 @@ def test_adversary_loss_matches_naive_reference(nets):
     numpy.testing.assert_allclose(value, expected, rtol=1e-10)
 
 
+@pytest.mark.parametrize('adversary_fused', [True, False])
+@pytest.mark.parametrize('loss_fused', [True, False])
+@pytest.mark.parametrize('side_terms', [False, True])
+def test_every_fused_combination_matches_naive_reference(
+        adversary_fused, loss_fused, side_terms):
+    # AdversaryLoss(NoiseEncoder, Adversary(side_terms=True, fused=False))
+    # once raised Chainer's InvalidType (issue 23); every combination of
+    # the losses' and the adversary's paths now gives the reference.
+    with chainer.using_config('dtype', numpy.float64):
+        encoder = NoiseEncoder(4, 2, 3, 6, 2)
+        decoder = BernoulliDecoder(2, 4, 6, 2)
+        adversary = Adversary(4, 2, 6, 2, prior_term=True,
+                              side_terms=side_terms, fused=adversary_fused)
+    x = numpy.eye(4)[[0, 1, 2, 3, 1]]
+    eps = numpy.random.standard_normal((5, 3))
+    z_prior = numpy.random.standard_normal((5, 2))
+    z = naive_encoder(encoder, x, eps)
+    t_q = naive.adversary(adversary, x, z)
+    t_p = naive.adversary(adversary, x, z_prior)
+    value = AdversaryLoss(encoder, adversary, fused=loss_fused)(
+        x, eps, z_prior).array
+    numpy.testing.assert_allclose(
+        value, numpy.logaddexp(0, -t_q).mean()
+        + numpy.logaddexp(0, t_p).mean(), rtol=1e-10)
+    value = AVBLoss(encoder, decoder, adversary, fused=loss_fused)(
+        x, eps).array
+    numpy.testing.assert_allclose(
+        value, naive.bernoulli_nll(x, naive.mlp(decoder.mlp, z, 'tanh'))
+        .mean() + t_q.mean(), rtol=1e-10)
+
+
 def test_adversary_loss_gradient_reaches_adversary_only(nets):
     encoder, _, adversary = nets
     x = numpy.eye(4)

@@ -104,9 +104,10 @@ class Adversary(chainer.Chain):
         if self.fused:
             t = row_inner_product(g, h, 1.0 / self.n_hidden)
         else:
-            if k > 1:
-                g = F.tile(g, (k, 1))
-            t = F.sum(g * h, axis=1) / self.n_hidden
+            # The x tower's rows repeated for the k groups of z (g itself
+            # stays B rows for the x-only term below).
+            t = F.sum((F.tile(g, (k, 1)) if k > 1 else g) * h,
+                      axis=1) / self.n_hidden
         if self.side_terms:
             tx = F.reshape(_linear(self.x_head, g, frozen), (rows,))
             if k > 1:

@@ -93,9 +93,11 @@ def _fsync_folder(folder):
         os.close(fd)
 
 
-def load_snapshot(path, obj):
+def load_snapshot(path, obj, prefix=''):
     """Loads a snapshot written by :func:`save_atomic` (or Chainer) into
-    ``obj``.
+    ``obj``; with ``prefix``, the entries under that path of the file
+    (``'updater/model:main/'`` for one link of a trainer snapshot), as
+    :func:`chainer.serializers.load_npz`'s ``path``.
 
     Arrays are read with ``allow_pickle=False``: a file cannot make the
     loader run code. Errors become one-line :class:`SnapshotError` messages
@@ -113,7 +115,7 @@ def load_snapshot(path, obj):
             'auto to pick the newest one in --out'.format(path))
     try:
         with numpy.load(path, allow_pickle=False) as f:
-            npz.NpzDeserializer(f).load(obj)
+            npz.NpzDeserializer(f, path=prefix).load(obj)
     except (zipfile.BadZipFile, EOFError, OSError) as e:
         raise CorruptSnapshotError(
             'snapshot {} is corrupt or not a snapshot ({}); resume from an '

@@ -1,7 +1,7 @@
-"""The data of ``train_vae.py`` and ``plot_vae.py``: MNIST or a user's file.
+"""The MNIST scripts' data: MNIST or a user's file, checked.
 
 Every problem with the data is raised as a one-line
-:class:`~vae_avb.utils.cli.UsageError` naming it and the fix, before
+:class:`~vae_avb.experiment.UsageError` naming it and the fix, before
 anything is written.
 """
 import os
@@ -9,6 +9,7 @@ import zipfile
 
 import numpy
 
+from vae_avb.experiment.errors import UsageError
 from vae_avb.datasets import binarize_images
 from vae_avb.datasets import DynamicBinarized
 from vae_avb.datasets import get_mnist
@@ -16,7 +17,6 @@ from vae_avb.datasets import load_mnist_uint8
 from vae_avb.datasets import MNISTNotFoundError
 from vae_avb.utils.check import check_values
 from vae_avb.utils.check import one_line
-from vae_avb.utils.cli import UsageError
 
 N_FEATURES = 784  # 28 x 28 images: the network and the figures need it.
 

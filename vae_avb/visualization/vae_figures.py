@@ -1,21 +1,19 @@
-"""The MNIST VAE figures of the seeds (000, 001) and Chainer's example.
-
-Shared by ``train_vae.py`` (at the end of training) and ``plot_vae.py``
-(from a saved model).
-"""
+"""The MNIST VAE figures of the seeds (000, 001) and Chainer's example:
+what ``examples/mnist/train_vae.py`` writes at the end of training and
+``plot_vae.py`` from a saved model."""
 import os
 
 import numpy
 
 import chainer
 
-from vae_avb.visualization import plot_latent_samples
 from vae_avb.visualization.output import prepare_path
 from vae_avb.visualization.output import pyplot
-from vae_avb.visualization import plot_manifold
-from vae_avb.visualization import save_gif
-from vae_avb.visualization import save_image_grid
-from vae_avb.visualization import tile_images
+from vae_avb.visualization.plot_latent_samples import plot_latent_samples
+from vae_avb.visualization.plot_manifold import plot_manifold
+from vae_avb.visualization.save_gif import save_gif
+from vae_avb.visualization.save_image_grid import save_image_grid
+from vae_avb.visualization.tile_images import tile_images
 
 # The images Chainer's example shows, so figures can be compared.
 TRAIN_INDICES = [1, 3, 5, 10, 2, 0, 13, 15, 17]
@@ -50,7 +48,7 @@ def first_index(labels, digit):
     return found[0] if len(found) else len(labels) - 1
 
 
-def make_figures(vae, train, test, test_labels, out, n_frames=30):
+def make_vae_figures(vae, train, test, test_labels, out, n_frames=30):
     """Writes every figure; returns the list of files written."""
     written = []
     for name, data, indices in (('train', train, TRAIN_INDICES),

@@ -1,0 +1,83 @@
+"""The safe readers of run folders: regular files, strict JSON, no
+pickles, one line."""
+import json
+import os
+
+import numpy
+import pytest
+
+from vae_avb.experiment import read_array
+from vae_avb.experiment import read_json
+from vae_avb.experiment import read_metrics
+from vae_avb.experiment import UsageError
+from vae_avb.experiment import write_json
+from vae_avb.experiment import write_metrics
+
+
+def write(path, text):
+    with open(path, 'w') as f:
+        f.write(text)
+    return path
+
+
+@pytest.mark.parametrize('text, message', [
+    ('{"a": NaN}', 'NaN is not valid JSON'),
+    ('{"a": Infinity}', 'Infinity is not valid JSON'),
+    ('{"a": 1', 'not a readable JSON file'),
+    ('[1, 2]', 'holds a list, not a JSON object'),
+    ('', 'not a readable JSON file'),
+    ('{"b": 1}', "has no 'a'"),
+])
+def test_read_json_refuses_bad_files_on_one_line(tmp_path, text, message):
+    path = write(str(tmp_path / 'x.json'), text)
+    with pytest.raises(UsageError, match=message) as e:
+        read_json(path, 'fix it', keys=['a'])
+    assert '\n' not in str(e.value) and str(e.value).endswith('fix it')
+
+
+def test_read_json_refuses_binary_missing_and_special_files(tmp_path):
+    path = str(tmp_path / 'x.json')
+    with open(path, 'wb') as f:
+        f.write(b'\xff\xfe\x00garbage')
+    with pytest.raises(UsageError, match='not a readable JSON file'):
+        read_json(path)
+    with pytest.raises(UsageError, match='does not exist'):
+        read_json(str(tmp_path / 'missing.json'))
+    with pytest.raises(UsageError, match='not a regular file'):
+        read_json(str(tmp_path))
+    fifo = str(tmp_path / 'fifo.json')
+    os.mkfifo(fifo)
+    # A FIFO would block open() forever; it is refused before.
+    with pytest.raises(UsageError, match='not a regular file'):
+        read_json(fifo)
+
+
+def test_write_json_is_strict(tmp_path):
+    path = str(tmp_path / 'm.json')
+    write_json(path, {'a': float('nan'), 'b': [1., float('inf')], 'c': 2.5})
+    with open(path) as f:
+        assert json.load(f) == {'a': None, 'b': [1., None], 'c': 2.5}
+    assert read_json(path)['c'] == 2.5
+
+
+def test_write_metrics_prints_and_reads_back(tmp_path, capsys):
+    write_metrics({'test_elbo': -90.5, 'loss': float('nan')}, str(tmp_path))
+    assert 'test_elbo: -90.5' in capsys.readouterr().out
+    assert read_metrics(str(tmp_path)) == {'test_elbo': -90.5, 'loss': None}
+    with pytest.raises(UsageError, match='is not a folder'):
+        read_metrics(str(tmp_path / 'metrics.json'))
+    os.remove(str(tmp_path / 'metrics.json'))
+    with pytest.raises(UsageError, match='is the run finished'):
+        read_metrics(str(tmp_path))
+
+
+def test_read_array_never_unpickles(tmp_path):
+    path = str(tmp_path / 'a.npy')
+    numpy.save(path, numpy.array([{'x': 1}], dtype=object))
+    with pytest.raises(UsageError, match='not a readable .npy array'):
+        read_array(path)
+    write(path, 'not an array')
+    with pytest.raises(UsageError, match='not a readable .npy array'):
+        read_array(path)
+    numpy.save(path, numpy.arange(3.))
+    numpy.testing.assert_array_equal(read_array(path), [0., 1., 2.])

@@ -1,0 +1,102 @@
+"""The house: no import runs back up, utils/ is the ground, and the
+scripts share no block of code."""
+import ast
+import glob
+import os
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+PACKAGE = os.path.join(ROOT, 'vae_avb')
+# Each sub-package's floor; a module imports only from its floor or
+# below.
+FLOORS = {
+    'utils': 0,
+    'initializers': 1, 'functions': 1, 'datasets': 1, 'optimizers': 1,
+    'training': 1, 'visualization': 1,
+    'links': 2,
+    'losses': 3, 'evaluation': 3,
+    'methods': 4,
+    'experiment': 5,
+}
+
+
+def imports_of(path):
+    with open(path) as f:
+        tree = ast.parse(f.read(), path)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            yield node.module
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name
+
+
+def package_of(path):
+    parts = os.path.relpath(path, PACKAGE).split(os.sep)
+    return parts[0] if len(parts) > 1 else None
+
+
+def test_every_package_has_a_floor():
+    found = {name for name in os.listdir(PACKAGE)
+             if os.path.isfile(os.path.join(PACKAGE, name, '__init__.py'))}
+    assert found == set(FLOORS)
+
+
+@pytest.mark.parametrize('path', sorted(glob.glob(
+    os.path.join(PACKAGE, '*', '*.py'))))
+def test_no_import_runs_up_the_house(path):
+    here = package_of(path)
+    for module in imports_of(path):
+        parts = module.split('.')
+        if parts[0] != 'vae_avb':
+            continue
+        assert len(parts) > 1, '{} imports the whole package'.format(path)
+        there = parts[1]
+        assert FLOORS[there] <= FLOORS[here], (
+            '{} ({}, floor {}) imports {} (floor {})'.format(
+                os.path.relpath(path, ROOT), here, FLOORS[here], module,
+                FLOORS[there]))
+        if FLOORS[there] == FLOORS[here]:
+            assert there == here, (
+                '{} imports {}: packages of one floor do not import each '
+                'other'.format(os.path.relpath(path, ROOT), module))
+
+
+def test_utils_imports_nothing_of_vae_avb():
+    for path in glob.glob(os.path.join(PACKAGE, 'utils', '*.py')):
+        assert not [m for m in imports_of(path)
+                    if m.split('.')[0] == 'vae_avb'
+                    and m.split('.')[1] != 'utils'], path
+
+
+def normalized_lines(path):
+    with open(path) as f:
+        lines = [line.strip() for line in f]
+    return [line for line in lines if line and not line.startswith(
+        ('#', 'import ', 'from ', '"""', "'''", ')', ']', '}'))]
+
+
+def test_no_six_lines_are_shared_by_two_scripts():
+    scripts = sorted(glob.glob(os.path.join(ROOT, 'examples', '*', '*.py')))
+    windows = {}
+    for path in scripts:
+        lines = normalized_lines(path)
+        for i in range(len(lines) - 5):
+            block = tuple(lines[i:i + 6])
+            windows.setdefault(block, set()).add(os.path.relpath(path, ROOT))
+    shared = {b: p for b, p in windows.items() if len(p) > 1}
+    assert not shared, 'move shared code into vae_avb.experiment: {}'.format(
+        next(iter(shared.items())))
+
+
+def test_old_harness_names_fail_with_their_new_place():
+    import vae_avb.utils.cli as cli
+    with pytest.raises(ImportError, match='use vae_avb.experiment.resume'):
+        cli.resume
+    with pytest.raises(ImportError, match='from vae_avb.experiment import '
+                       'UsageError'):
+        from vae_avb.utils.cli import UsageError  # NOQA
+    with pytest.raises(AttributeError):
+        cli.no_such_name

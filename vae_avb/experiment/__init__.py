@@ -1,0 +1,41 @@
+"""The harness every example script uses: flags, output folders and
+resume, run folders, metrics, job pools, paper-vs-ours tables, trainer
+set-up and evaluations with progress."""
+from vae_avb.experiment.arguments import add_ais_arguments  # NOQA
+from vae_avb.experiment.arguments import add_device_argument  # NOQA
+from vae_avb.experiment.arguments import add_snapshot_arguments  # NOQA
+from vae_avb.experiment.arguments import ArgumentParser  # NOQA
+from vae_avb.experiment.arguments import interval  # NOQA
+from vae_avb.experiment.arguments import number_or_none  # NOQA
+from vae_avb.experiment.arguments import positive_float  # NOQA
+from vae_avb.experiment.arguments import positive_int  # NOQA
+from vae_avb.experiment.arguments import resolve_device  # NOQA
+from vae_avb.experiment.data import load_data  # NOQA
+from vae_avb.experiment.errors import run_main  # NOQA
+from vae_avb.experiment.errors import UsageError  # NOQA
+from vae_avb.experiment.evaluation import iwae_with_progress  # NOQA
+from vae_avb.experiment.evaluation import run_ais  # NOQA
+from vae_avb.experiment.files import read_array  # NOQA
+from vae_avb.experiment.files import read_json  # NOQA
+from vae_avb.experiment.files import write_json  # NOQA
+from vae_avb.experiment.jobs import Job  # NOQA
+from vae_avb.experiment.jobs import run_jobs  # NOQA
+from vae_avb.experiment.jobs import thread_env  # NOQA
+from vae_avb.experiment.metrics import ais_pairing  # NOQA
+from vae_avb.experiment.metrics import read_ais  # NOQA
+from vae_avb.experiment.metrics import read_metrics  # NOQA
+from vae_avb.experiment.metrics import RUN_KEYS  # NOQA
+from vae_avb.experiment.metrics import write_metrics  # NOQA
+from vae_avb.experiment.output import newest_snapshot  # NOQA
+from vae_avb.experiment.output import prepare_out  # NOQA
+from vae_avb.experiment.output import resume  # NOQA
+from vae_avb.experiment.runs import load_run  # NOQA
+from vae_avb.experiment.runs import read_method  # NOQA
+from vae_avb.experiment.runs import read_run_args  # NOQA
+from vae_avb.experiment.runs import write_run  # NOQA
+from vae_avb.experiment.tables import estimate_cell  # NOQA
+from vae_avb.experiment.tables import markdown_table  # NOQA
+from vae_avb.experiment.tables import spread  # NOQA
+from vae_avb.experiment.trainer import extend_epoch_trainer  # NOQA
+from vae_avb.experiment.trainer import run_trainer  # NOQA
+from vae_avb.experiment.trainer import seed_and_use  # NOQA

@@ -1,0 +1,144 @@
+"""Argument types and the flags every script shares."""
+import argparse
+import re
+
+import numpy
+
+import chainer
+
+from vae_avb.utils.check import one_line
+
+
+class ArgumentParser(argparse.ArgumentParser):
+
+    """``argparse.ArgumentParser`` whose errors take one line.
+
+    argparse prints the whole usage before an error; a script's user sees
+    ``prog: error: <problem and fix>`` instead (and ``--help`` for the
+    usage), with exit status 2 as argparse gives.
+    """
+
+    def error(self, message):
+        self.exit(2, '{}: error: {} (see --help)\n'.format(
+            self.prog, message))
+
+
+def positive_int(text):
+    """argparse type: an integer >= 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            'must be a positive integer, got {}'.format(text))
+    return value
+
+
+def positive_float(text):
+    """argparse type: a number > 0."""
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(
+            'must be a positive number, got {}'.format(text))
+    return value
+
+
+def number_or_none(text):
+    """argparse type: a number, or ``none`` for ``None``."""
+    if text.lower() == 'none':
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            'must be a number or "none", got {!r}'.format(text))
+
+
+_INTERVAL_RE = re.compile(r'^\s*(\d+)\s*(i|it|iter|iteration|iterations|'
+                          r'e|ep|epoch|epochs)?\s*$')
+
+
+def interval(text):
+    """argparse type: ``500`` or ``500iteration`` -> ``(500, 'iteration')``,
+    ``2epoch`` or ``2e`` -> ``(2, 'epoch')``."""
+    match = _INTERVAL_RE.match(text)
+    if not match or int(match.group(1)) < 1:
+        raise argparse.ArgumentTypeError(
+            'must be a positive count of iterations (500) or epochs '
+            '(2epoch), got {!r}'.format(text))
+    unit = 'epoch' if (match.group(2) or 'i').startswith('e') \
+        else 'iteration'
+    return int(match.group(1)), unit
+
+
+def add_snapshot_arguments(parser, default_interval):
+    """``--snapshot-every``, ``--keep-snapshots``, ``--resume``,
+    ``--skip-nonfinite`` (README, Runs that survive)."""
+    parser.add_argument('--snapshot-every', type=interval,
+                        default=default_interval,
+                        help='snapshot interval, iterations (500) or epochs '
+                        '(1epoch); default: {}{}'.format(*default_interval))
+    parser.add_argument('--keep-snapshots', type=positive_int, default=3,
+                        help='newest snapshots kept in --out (default: 3)')
+    parser.add_argument('--resume', '-r', nargs='?', const='auto',
+                        help='continue from a snapshot file, or with no '
+                        'value (or "auto") from the newest valid snapshot '
+                        'in --out')
+    parser.add_argument('--skip-nonfinite', action='store_true',
+                        help='skip a batch whose loss is NaN or inf instead '
+                        'of stopping')
+
+
+def add_ais_arguments(parser, default_size):
+    """The ``--ais-*`` flags of the scripts that estimate log p(x) by AIS
+    (:func:`vae_avb.experiment.run_ais` reads them)."""
+    parser.add_argument('--ais-size', type=positive_int,
+                        default=default_size,
+                        help='first test images the AIS estimate runs on '
+                        '(default {})'.format(default_size))
+    parser.add_argument('--ais-temperatures', type=positive_int,
+                        default=2000)
+    parser.add_argument('--ais-leapfrog', type=positive_int, default=10)
+    parser.add_argument('--ais-step', type=positive_float, default=0.01,
+                        help='leapfrog step, in start-distribution stds')
+    parser.add_argument('--ais-chains', type=positive_int, default=8)
+    parser.add_argument('--ais-adapt', action='store_true',
+                        help='adapt the leapfrog step per chain')
+    parser.add_argument('--ais-batch-size', type=positive_int, default=100,
+                        help='test images per AIS batch (--ais-chains rows '
+                        'each; default 100); on a GPU a larger batch, '
+                        'such as 2000, runs faster for the same estimate')
+
+
+def add_device_argument(parser, default='-1'):
+    parser.add_argument('--device', '-d', default=default,
+                        help='@numpy or -1 for the CPU, 0 or @cupy:0 for a '
+                        'GPU')
+
+
+def resolve_device(parser, spec):
+    """Returns the Chainer device for ``spec`` or exits with a usage error.
+
+    A GPU device is also tried (selected, one array allocated), so a
+    missing CuPy, driver or GPU is reported here, on one line, instead of
+    as a traceback in the middle of the run.
+    """
+    names_gpu = spec.strip().startswith('@cupy') or (
+        spec.strip().lstrip('-').isdigit() and int(spec) >= 0)
+    if names_gpu and not chainer.backend.cuda.available:
+        parser.error('--device {} needs CuPy and a CUDA GPU, but CuPy is not '
+                     'installed or finds no CUDA; install CuPy for your CUDA '
+                     '(pip install cupy-cuda12x) or use --device -1 for the '
+                     'CPU'.format(spec))
+    try:
+        device = chainer.get_device(spec)
+    except Exception as e:
+        parser.error('unknown --device {!r} ({}); use -1 or @numpy for the '
+                     'CPU, 0 or @cupy:0 for a GPU'.format(spec, one_line(e)))
+    if device.xp is not numpy:
+        try:
+            device.use()
+            device.xp.zeros(1)
+        except Exception as e:
+            parser.error('--device {}: the GPU cannot be used ({}); check '
+                         'the GPU id and driver, or use --device -1 for the '
+                         'CPU'.format(spec, one_line(e)))
+    return device

@@ -1,0 +1,62 @@
+"""The scripts' evaluations, with a line of progress for each long step."""
+import sys
+import time
+
+import numpy
+
+import chainer
+
+from vae_avb.evaluation import ais_log_likelihood
+from vae_avb.evaluation import importance_weighted_log_likelihood
+from vae_avb.evaluation import mean_and_standard_error
+
+
+def iwae_with_progress(vae, x, k, batch_size=100, chunk=1000,
+                       stream=sys.stderr):
+    """:func:`~vae_avb.evaluation.importance_weighted_log_likelihood` of
+    ``x``, ``chunk`` examples at a time with one line of progress each
+    (the same draws, hence the same numbers, as one call: ``chunk`` is a
+    multiple of ``batch_size``)."""
+    chunk = max(batch_size, chunk // batch_size * batch_size)
+    began = time.time()
+    parts = []
+    for start in range(0, len(x), chunk):
+        parts.append(importance_weighted_log_likelihood(
+            vae, x[start:start + chunk], k=k, batch_size=batch_size))
+        done = min(start + chunk, len(x))
+        stream.write('log-likelihood (k = {}): {}/{} examples, mean {:.3f}, '
+                     '{:.0f} s\n'.format(k, done, len(x),
+                                         numpy.concatenate(parts).mean(),
+                                         time.time() - began))
+        stream.flush()
+    return numpy.concatenate(parts)
+
+
+def run_ais(args, method, model, x):
+    """AIS on the images ``x`` (on the model's device) with the ``--ais-*``
+    flags of ``args`` (:func:`~vae_avb.experiment.add_ais_arguments`),
+    starting where ``method`` says.
+
+    Returns:
+        tuple: ``log p(x)`` per image (NumPy) and the metrics entries
+        ``ais_log_likelihood``, ``ais_standard_error`` and ``ais`` (the
+        settings, the start, the acceptance rate and the seconds).
+    """
+    began = time.time()
+    log_px, acceptance = ais_log_likelihood(
+        model.decoder, x, args.ais_temperatures, args.ais_leapfrog,
+        args.ais_step, args.ais_chains, start=method.ais_start(model, x),
+        batch_size=args.ais_batch_size, adapt_step_size=args.ais_adapt,
+        return_acceptance=True, progress=True)
+    seconds = time.time() - began
+    log_px = chainer.backend.CpuDevice().send(log_px)
+    mean, error = mean_and_standard_error(log_px)
+    return log_px, {
+        'ais_log_likelihood': mean,
+        'ais_standard_error': error,
+        'ais': {'images': len(log_px), 'temperatures': args.ais_temperatures,
+                'leapfrog': args.ais_leapfrog, 'step': args.ais_step,
+                'chains': args.ais_chains, 'adapt': args.ais_adapt,
+                'batch_size': args.ais_batch_size,
+                'start': method.ais_start_name,
+                'acceptance': acceptance, 'seconds': seconds}}

@@ -1,0 +1,100 @@
+"""One job pool for the reproduction scripts: training runs as
+subprocesses, a few at a time."""
+import collections
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from vae_avb.experiment.errors import UsageError
+
+Job = collections.namedtuple('Job', 'key name argv log')
+Job.__doc__ = """A command of the pool: ``argv`` (``sys.executable`` first),
+its output appended to the file ``log``; ``key`` and ``name`` identify it
+in messages."""
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent():  # pragma: no cover (runs in the child)
+    # Linux: the child gets SIGKILL when the pool's process dies, so that
+    # killing a reproduction script stops its runs too.
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(
+            _PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (AttributeError, OSError):
+        pass
+
+
+def thread_env(threads):
+    """The environment of a run limited to ``threads`` BLAS threads."""
+    return dict(os.environ, OMP_NUM_THREADS=str(threads),
+                OPENBLAS_NUM_THREADS=str(threads),
+                MKL_NUM_THREADS=str(threads))
+
+
+def run_jobs(jobs, parallel, env=None, poll=0.2):
+    """Runs ``jobs`` (:class:`Job`), ``parallel`` at a time, in order.
+
+    Each job's output is appended to its log, after a line naming the
+    command, so that a resumed reproduction keeps the earlier part. The
+    first job that fails stops the pool: the others are killed and a
+    one-line :class:`UsageError` names the job, its exit status, the last
+    line of its log and the log's path. Ctrl-C (or any error here) kills
+    every job before it propagates; a job also dies with this process.
+
+    Returns:
+        dict: Seconds each job took, by key.
+    """
+    if parallel < 1:
+        raise ValueError('run_jobs: parallel must be >= 1, got {}'.format(
+            parallel))
+    pending = list(jobs)
+    active = []
+    seconds = {}
+    preexec = _die_with_parent if sys.platform.startswith('linux') else None
+    try:
+        while pending or active:
+            while pending and len(active) < parallel:
+                job = pending.pop(0)
+                log = open(job.log, 'a')
+                log.write('# {}\n'.format(' '.join(job.argv)))
+                log.flush()
+                print('started {}: {}'.format(job.name, ' '.join(
+                    job.argv[1:])), flush=True)
+                process = subprocess.Popen(
+                    job.argv, stdout=log, stderr=subprocess.STDOUT, env=env,
+                    preexec_fn=preexec)
+                active.append((job, process, log, time.time()))
+            time.sleep(poll)
+            for entry in list(active):
+                job, process, log, began = entry
+                if process.poll() is None:
+                    continue
+                log.close()
+                active.remove(entry)
+                if process.returncode != 0:
+                    raise UsageError('{} failed (exit {}): {}; see {}'.format(
+                        job.name, process.returncode, _last_line(job.log),
+                        job.log))
+                seconds[job.key] = time.time() - began
+                print('finished {} in {:.0f} s'.format(
+                    job.name, seconds[job.key]), flush=True)
+    finally:
+        for _, process, log, _ in active:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            log.close()
+    return seconds
+
+
+def _last_line(path):
+    try:
+        with open(path, errors='replace') as f:
+            lines = f.read().strip().splitlines()
+    except OSError:
+        return '(log unreadable)'
+    return lines[-1] if lines else '(no output)'

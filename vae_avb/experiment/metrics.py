@@ -1,0 +1,85 @@
+"""The metrics schema: what ``metrics.json`` and ``evaluation.json`` hold.
+
+Written by the training and evaluation scripts and read by the
+comparison and reproduction scripts through this one definition.
+"""
+import os
+
+from vae_avb.experiment.errors import UsageError
+from vae_avb.experiment.files import read_array
+from vae_avb.experiment.files import read_json
+from vae_avb.experiment.files import write_json
+
+METRICS = 'metrics.json'
+EVALUATION = 'evaluation.json'
+AIS_LOG_PX = 'ais_log_px.npy'
+# The entries of ``metrics['ais']`` (settings of the AIS estimate).
+AIS_SETTINGS = ('images', 'temperatures', 'leapfrog', 'step', 'chains',
+                'adapt', 'batch_size', 'start')
+# Those that must agree for two estimates to be paired.
+AIS_PAIRING = ('images', 'temperatures', 'leapfrog', 'step', 'chains',
+               'adapt')
+# What every metrics file with an AIS estimate holds.
+AIS_KEYS = ('ais_log_likelihood', 'ais')
+# What a training run's holds besides (train_avb.py).
+RUN_KEYS = ('model', 'test_elbo', 'elbo_is_estimate', 'ais_standard_error',
+            'epochs', 'train_seconds', 'seed', 'device')
+
+
+def write_metrics(metrics, out, name=METRICS, quiet=False):
+    """Writes ``metrics`` to ``<out>/<name>`` (strict JSON) and prints
+    them."""
+    write_json(os.path.join(out, name), metrics)
+    if quiet:
+        return
+    width = max(len(key) for key in metrics)
+    for key, value in metrics.items():
+        print('{}: {}'.format(key.rjust(width), value))
+    print('{} written to {}'.format(name, os.path.abspath(out)))
+
+
+def read_metrics(folder, keys=()):
+    """The metrics of a finished run or evaluation in ``folder``.
+
+    Reads ``metrics.json`` (a training run) or ``evaluation.json`` (an
+    evaluation), which must hold ``keys``.
+
+    Raises:
+        UsageError: ``folder`` is not a folder, is not finished, or its
+            file is unreadable or incomplete.
+    """
+    if not os.path.isdir(folder):
+        raise UsageError('{} is not a folder; pass the --out folder of a '
+                         'finished run'.format(folder))
+    for name in (METRICS, EVALUATION):
+        path = os.path.join(folder, name)
+        if os.path.lexists(path):
+            return read_json(path, 'is the run finished? rerun it with '
+                             '--resume to write it again', keys)
+    raise UsageError('{} has neither {} nor {}; is the run finished?'.format(
+        folder, METRICS, EVALUATION))
+
+
+def read_ais(folder, keys=()):
+    """``(metrics, log_px)`` of a run or evaluation with an AIS estimate:
+    its metrics (holding ``keys`` too) and the per-image ``log p(x)``
+    they summarise."""
+    metrics = read_metrics(folder, AIS_KEYS + tuple(keys))
+    ais = metrics['ais']
+    if not isinstance(ais, dict) or any(k not in ais for k in AIS_PAIRING):
+        raise UsageError('{}: its "ais" entry lacks the AIS settings {}; '
+                         'evaluate it again with evaluate_avb.py'.format(
+                             folder, ', '.join(AIS_PAIRING)))
+    log_px = read_array(os.path.join(folder, AIS_LOG_PX),
+                        'the per-image estimates the pairing needs')
+    if log_px.ndim != 1 or len(log_px) != ais['images']:
+        raise UsageError('{}: {} has shape {}, but its metrics say {} '
+                         'images; evaluate it again'.format(
+                             folder, AIS_LOG_PX, log_px.shape,
+                             ais['images']))
+    return metrics, log_px
+
+
+def ais_pairing(metrics):
+    """The AIS settings two estimates must share to be paired."""
+    return {k: metrics['ais'].get(k) for k in AIS_PAIRING}
