@@ -6,10 +6,13 @@ import chainer
 import chainer.functions as F
 from chainer import gradient_check
 
+from vae_avb import functions
+from vae_avb.functions import contrast_gaussian
 from vae_avb.links import AdaptiveContrastEncoder
-from vae_avb.links.adaptive_contrast_encoder import whitening
 from vae_avb.links import Adversary
 from vae_avb.links import BernoulliDecoder
+from vae_avb.links import ContrastPosterior
+from vae_avb.links import NoiseBases
 from vae_avb.losses import AdaptiveContrastLoss
 from vae_avb.losses import AdversaryLoss
 from vae_avb.losses.adaptive_contrast_loss import kl_terms
@@ -458,34 +461,97 @@ def test_diagonal_contrast_moments_are_forwards_constants(fixed):
     numpy.testing.assert_allclose(var2, var.array, rtol=1e-5, atol=1e-7)
 
 
-def good_and_bad_covariances():
-    """``(2, 2, 2)``: a positive-definite covariance, then one that is not
-    (eigenvalue -1)."""
-    good = numpy.array([[2., 0.5], [0.5, 1.]], numpy.float32)
-    bad = numpy.array([[1., 2.], [2., 1.]], numpy.float32)
-    return numpy.stack([good, bad])
+# The structure: the noise bases as a Link, one posterior, r(z|x) from
+# vae_avb.functions (the algebra is tested in functions_tests).
+
+def test_algebra_still_importable_from_the_encoder_module():
+    from vae_avb.links import adaptive_contrast_encoder as module
+    for name in ('basis_moments', 'basis_covariance', 'whitening',
+                 'lower_inverse', 'standardize'):
+        assert getattr(module, name) is getattr(functions, name)
+    assert module.VAR_FLOOR == 1e-12 and module.COV_JITTER == 1e-6
 
 
-def test_whitening_refuses_a_covariance_not_positive_definite():
-    with pytest.raises(ValueError, match='not positive definite; use '
-                       "contrast='diagonal'"):
-        whitening(good_and_bad_covariances())
+def test_parameter_paths_are_those_of_earlier_model_files():
+    enc = encoder()
+    assert isinstance(enc, NoiseBases)
+    assert [name for name, _ in enc.namedparams()] == [
+        '/mlp/0/W', '/mlp/0/b', '/mlp/1/W', '/mlp/1/b', '/noise_W/0/W',
+        '/noise_W/1/W', '/noise_b/0/b', '/noise_b/1/b']
+    assert enc.noise_W[0].W.shape == (5, 4, 8)
+    assert enc.noise_b[1].b.shape == (5, 1, 3)
 
 
-def test_whitening_refuses_nan_factor_as_cupy_gives(monkeypatch):
-    # CuPy's cholesky does not raise on such a matrix: it returns NaN. The
-    # same one-line error must come instead of NaN flowing into training.
-    def nan_cholesky(a):
-        return numpy.full_like(a, numpy.nan)
-    monkeypatch.setattr(numpy.linalg, 'cholesky', nan_cholesky)
-    with pytest.raises(ValueError, match='not positive definite'):
-        whitening(good_and_bad_covariances()[1:])
+def test_noise_bases_alone():
+    bases = NoiseBases(4, 3, n_basis=5, n_hidden=8, n_layers=1)
+    assert [name for name, _ in bases.namedparams()] == [
+        '/noise_W/0/W', '/noise_W/1/W', '/noise_b/0/b', '/noise_b/1/b']
+    eps = bases.sample_noise(7)
+    assert eps.shape == (5, 7, 4) and eps.dtype == numpy.float32
+    v = bases(eps)
+    assert v.shape == (5, 7, 3)
+    # Basis i is its own MLP of eps_i.
+    h = numpy.maximum(eps[2] @ bases.noise_W[0].W.array[2]
+                      + bases.noise_b[0].b.array[2], 0)
+    expected = h @ bases.noise_W[1].W.array[2] + bases.noise_b[1].b.array[2]
+    numpy.testing.assert_allclose(v.array[2], expected, rtol=1e-5,
+                                  atol=1e-6)
+    mean, var = bases.noise_moments(1000)
+    assert mean.shape == var.shape == (5, 3)
+    with pytest.raises(ValueError, match='NoiseBases: eps has shape'):
+        bases(numpy.zeros((5, 7, 3), numpy.float32))
+    with pytest.raises(ValueError, match='NoiseBases: n_hidden'):
+        NoiseBases(4, 3, n_hidden=0)
 
 
-def test_whitening_of_a_positive_definite_covariance():
-    cov = good_and_bad_covariances()[:1]
-    inverse, half_log_det = whitening(cov)
-    lower = numpy.linalg.inv(inverse[0].astype(numpy.float64))
-    numpy.testing.assert_allclose(lower @ lower.T, cov[0], rtol=1e-5)
-    assert half_log_det[0] == pytest.approx(
-        0.5 * numpy.log(numpy.linalg.det(cov[0])), rel=1e-5)
+def test_encoder_bases_are_a_noise_bases_with_its_parameters():
+    enc = encoder()
+    bases = NoiseBases(4, 3, n_basis=5, n_hidden=8, n_layers=1)
+    bases.copyparams(enc)  # the same paths
+    eps = enc.sample_noise(6)
+    numpy.testing.assert_array_equal(bases(eps).array, enc.bases(eps).array)
+
+
+@pytest.mark.parametrize('contrast', ['diagonal', 'full'])
+def test_posterior_is_the_one_route(contrast):
+    enc = encoder(contrast=contrast)
+    x = data(6)
+    eps = enc.sample_noise(6)
+    posterior = enc.posterior(x, eps)
+    assert isinstance(posterior, ContrastPosterior)
+    assert isinstance(posterior.z, chainer.Variable)
+    assert posterior.z.creator is not None
+    assert isinstance(posterior.mean, numpy.ndarray)
+    assert posterior.spread.shape == ((6, 3, 3) if contrast == 'full'
+                                      else (6, 3))
+    for a, b in zip(enc.contrast_moments(x, eps), posterior):
+        numpy.testing.assert_array_equal(chainer.as_array(a),
+                                         chainer.as_array(b))
+    r = contrast_gaussian(posterior.mean, posterior.spread)
+    numpy.testing.assert_array_equal(enc.normalized_sample(x, eps),
+                                     r.whiten(posterior.z.array))
+    # forward: the diagonal posterior with the moments' graph.
+    moments = enc.noise_moments()
+    z, mean, var = enc(x, eps, moments)
+    diagonal = enc.posterior(x, eps, moments, contrast='diagonal')
+    numpy.testing.assert_array_equal(z.array, diagonal.z.array)
+    numpy.testing.assert_array_equal(mean.array, diagonal.mean)
+    numpy.testing.assert_array_equal(var.array, diagonal.spread)
+    with pytest.raises(ValueError, match="'diagonal' or 'full'"):
+        enc.posterior(x, eps, contrast='ful')
+    with pytest.raises(ValueError, match='forward.*covariance=False'):
+        enc(x, eps, enc.noise_moments(covariance=True))
+
+
+def test_ais_start_from_the_contrast_gaussian():
+    # The start distribution AIS takes: r(z|x) with fixed noise moments,
+    # diagonal whatever the encoder's contrast.
+    enc = encoder(contrast='full')
+    x = data(1)
+    moments = enc.noise_moments()
+    with chainer.no_backprop_mode(), chainer.using_config('train', False):
+        r = contrast_gaussian(*enc.posterior(
+            x, moments=moments, contrast='diagonal')[1:])
+        _, mean, var = enc(x, moments=moments)
+    numpy.testing.assert_array_equal(r.mean, mean.array)
+    numpy.testing.assert_array_equal(r.scale, numpy.sqrt(var.array))

@@ -7,3 +7,11 @@ from vae_avb.functions.dense_stack import FUSED_ACTIVATIONS  # NOQA
 from vae_avb.functions.row_inner_product import row_inner_product  # NOQA
 from vae_avb.functions.dense_stack import dense_stack_array  # NOQA
 from vae_avb.functions.two_class_logistic_loss import two_class_logistic_loss  # NOQA
+from vae_avb.functions.basis_covariance import basis_covariance  # NOQA
+from vae_avb.functions.basis_moments import basis_moments  # NOQA
+from vae_avb.functions.contrast_gaussian import contrast_gaussian  # NOQA
+from vae_avb.functions.contrast_gaussian import ContrastGaussian  # NOQA
+from vae_avb.functions.lower_inverse import lower_inverse  # NOQA
+from vae_avb.functions.posterior_moments import posterior_moments  # NOQA
+from vae_avb.functions.standardize import standardize  # NOQA
+from vae_avb.functions.whitening import whitening  # NOQA

@@ -5,3 +5,5 @@ from vae_avb.links.mlp import MLP  # NOQA
 from vae_avb.links.noise_encoder import NoiseEncoder  # NOQA
 from vae_avb.links.vae import VAE  # NOQA
 from vae_avb.links.adaptive_contrast_encoder import AdaptiveContrastEncoder  # NOQA
+from vae_avb.links.adaptive_contrast_encoder import ContrastPosterior  # NOQA
+from vae_avb.links.noise_bases import NoiseBases  # NOQA

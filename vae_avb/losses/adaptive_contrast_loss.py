@@ -1,7 +1,7 @@
 import chainer
 import chainer.functions as F
 
-from vae_avb.links.adaptive_contrast_encoder import standardize
+from vae_avb.functions.contrast_gaussian import contrast_gaussian
 from vae_avb.losses.avb_loss import AVBLoss
 from vae_avb.utils import check_same_device
 
@@ -12,17 +12,19 @@ class AdaptiveContrastLoss(AVBLoss):
 
     Mescheder et al. 2017, Section 4 and Algorithm 2, as a loss to
     minimise. With ``mu(x)`` and ``sigma(x)^2`` the mean and variance of
-    ``q(z|x)`` (from :class:`~vae_avb.links.AdaptiveContrastEncoder`, with
-    stopped gradients) and ``z_bar = (z - mu) / sigma``, the KL term is
-    estimated per example as::
+    ``q(z|x)`` (from
+    :meth:`~vae_avb.links.AdaptiveContrastEncoder.posterior`, with stopped
+    gradients) and ``z_bar = (z - mu) / sigma``, the KL term is estimated
+    per example as::
 
         KL ~ T(x, z_bar) + log r(z|x) - log p(z),
         r(z|x) = N(z; mu(x), diag(sigma(x)^2)),  p(z) = N(0, I)
 
     (with the encoder's ``contrast='full'``, ``r`` has the full
     covariance ``Sigma(x)`` of ``q(z|x)`` and ``z_bar = L^-1 (z - mu)``,
-    ``L L^T = Sigma``), where the adversary ``T`` contrasts ``z_bar`` with
-    ``N(0, I)`` (see
+    ``L L^T = Sigma``; ``r`` is
+    :func:`~vae_avb.functions.contrast_gaussian`), where the adversary
+    ``T`` contrasts ``z_bar`` with ``N(0, I)`` (see
     :class:`AdversaryLoss` with ``adaptive_contrast=True``) and so
     estimates ``KL(q(z_bar|x), N(0, I)) = KL(q(z|x), r(z|x))``. The loss is
     ``E[-log p(x|z) + KL]`` per example, averaged over the batch.
@@ -57,7 +59,7 @@ class AdaptiveContrastLoss(AVBLoss):
         """
         check_same_device(self, self.adversary, 'adversary',
                           'AdaptiveContrastLoss')
-        z, mean, spread = self.encoder.contrast_moments(x, eps)
+        z, mean, spread = self.encoder.posterior(x, eps)
         reconstruction = self.reconstruction(x, z)
         kl_contrast, kl_gaussian = kl_terms(
             self.adversary, x, z, mean, spread)
@@ -78,14 +80,16 @@ def kl_terms(adversary, x, z, mean, spread):
         mean (array): ``E[z|x]`` (a constant).
         spread (array): ``Var[z|x]`` ``(B, n_latent)``, or ``Cov[z|x]``
             ``(B, n_latent, n_latent)`` (a constant): ``r(z|x)`` is the
-            Gaussian with these moments.
+            Gaussian with these moments,
+            :func:`~vae_avb.functions.contrast_gaussian`.
 
     Returns:
         tuple: ``(E[T(x, z_bar)], E[log r(z|x) - log p(z)])`` as
         Variables.
     """
-    z_bar, half_log_det = standardize(z, mean, spread)
+    r = contrast_gaussian(mean, spread)
+    z_bar = r.whiten(z)
     t = F.mean(adversary(x, z_bar, frozen=True))
     # log r - log p per example; the 2 pi terms cancel.
-    log_ratio = 0.5 * F.sum(z * z - z_bar * z_bar, axis=1) - half_log_det
+    log_ratio = 0.5 * F.sum(z * z - z_bar * z_bar, axis=1) - r.half_log_det
     return t, F.mean(log_ratio)

@@ -1,5 +1,6 @@
 """AVB with adaptive contrast (Mescheder et al. 2017, Section 4,
 Algorithm 2)."""
+from vae_avb.functions import contrast_gaussian
 from vae_avb.losses import AdaptiveContrastLoss
 from vae_avb.losses import AdversaryLoss
 from vae_avb.methods.avb import AVBMethod
@@ -35,16 +36,19 @@ class AdaptiveContrastMethod(AVBMethod):
         return AdversaryLoss(encoder, adversary, adaptive_contrast=True)
 
     def ais_start(self, model, x, batch_size=500):
+        # The diagonal r(z|x) (the marginal stds for a full contrast too):
+        # AIS starts from a diagonal Gaussian.
         encoder = model.encoder
-        xp = encoder.xp
         means, stds = [], []
         moments = encoder.noise_moments()
         with no_graph():
             for i in range(0, len(x), batch_size):
-                _, mean, var = encoder(x[i:i + batch_size], moments=moments)
-                means.append(mean.array)
-                stds.append(xp.sqrt(var.array))
-        return xp.concatenate(means), xp.concatenate(stds)
+                r = contrast_gaussian(*encoder.posterior(
+                    x[i:i + batch_size], moments=moments,
+                    contrast='diagonal')[1:])
+                means.append(r.mean)
+                stds.append(r.scale)
+        return encoder.xp.concatenate(means), encoder.xp.concatenate(stds)
 
     def posterior_sample(self, model, x):
         encoder = model.encoder

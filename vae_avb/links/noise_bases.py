@@ -1,0 +1,116 @@
+import chainer
+import chainer.functions as F
+
+from vae_avb.functions.basis_moments import basis_moments
+from vae_avb.initializers import Xavier
+from vae_avb.utils import get_activation
+
+
+class NoiseBases(chainer.Chain):
+
+    """``n_basis`` independent noise networks ``v_i = v_i(eps_i)``.
+
+    The bases of the adaptive-contrast encoder (Mescheder et al. 2017,
+    Section 4): each ``v_i`` is a small MLP of its own noise ``eps_i ~
+    N(0, I)`` (``n_noise`` values) with outputs of size ``n_latent``. The
+    ``n_basis`` networks run as one batched product: layer ``l`` holds
+    the weights ``noise_W[l].W`` of shape ``(n_basis, in, out)`` (one
+    Xavier matrix per basis) and the biases ``noise_b[l].b`` of shape
+    ``(n_basis, 1, out)``.
+
+    Args:
+        n_noise (int): Noise size of each basis network.
+        n_latent (int): Size of each basis vector.
+        n_basis (int): Number of bases.
+        n_hidden (int): Width of the hidden layers.
+        n_layers (int): Hidden layers of each network (0: linear bases).
+        activation (str or callable): Activation of the hidden layers.
+    """
+
+    def __init__(self, n_noise, n_latent, n_basis=32, n_hidden=64,
+                 n_layers=2, activation='relu'):
+        super(NoiseBases, self).__init__()
+        self._check_sizes(type(self).__name__, n_noise=n_noise,
+                          n_basis=n_basis, n_hidden=n_hidden)
+        self.n_noise = n_noise
+        self.n_latent = n_latent
+        self.n_basis = n_basis
+        self.noise_activation = get_activation(activation)
+        self.n_noise_layers = n_layers
+        sizes = [n_noise] + [n_hidden] * n_layers + [n_latent]
+        with self.init_scope():
+            self.noise_W = chainer.ChainList()
+            self.noise_b = chainer.ChainList()
+        for size_in, size_out in zip(sizes[:-1], sizes[1:]):
+            link = chainer.Link()
+            with link.init_scope():
+                # One Xavier matrix per basis, as n_basis Linear layers.
+                link.W = chainer.Parameter(
+                    Xavier(size_in, size_out), (n_basis, size_in, size_out))
+            self.noise_W.append(link)
+            bias = chainer.Link()
+            with bias.init_scope():
+                bias.b = chainer.Parameter(0., (n_basis, 1, size_out))
+            self.noise_b.append(bias)
+
+    @staticmethod
+    def _check_sizes(where, **sizes):
+        for name, value in sizes.items():
+            if int(value) != value or value < 1:
+                raise ValueError(
+                    '{}: {} must be a positive integer, got {!r}'.format(
+                        where, name, value))
+
+    @property
+    def dtype(self):
+        return self.noise_W[0].W.dtype
+
+    def sample_noise(self, batch_size):
+        """Draws ``eps`` of shape ``(n_basis, batch_size, n_noise)``."""
+        return self.xp.random.standard_normal(
+            (self.n_basis, batch_size, self.n_noise)).astype(
+                self.dtype, copy=False)
+
+    def bases(self, eps):
+        """The basis vectors ``v_i(eps_i)``, shape ``(n_basis, B,
+        n_latent)``, from ``eps`` of shape ``(n_basis, B, n_noise)``."""
+        shape = tuple(eps.shape)
+        if (len(shape) != 3 or shape[0] != self.n_basis
+                or shape[2] != self.n_noise):
+            raise ValueError(
+                '{}: eps has shape {}; pass ({}, batch, {}) (n_basis, '
+                'batch, n_noise)'.format(type(self).__name__, shape,
+                                         self.n_basis, self.n_noise))
+        h = eps
+        last = len(self.noise_W) - 1
+        for i, (w, b) in enumerate(zip(self.noise_W, self.noise_b)):
+            h = F.matmul(h, w.W)
+            h = h + F.broadcast_to(b.b, h.shape)
+            if i < last:
+                h = self.noise_activation(h)
+        return h
+
+    def forward(self, eps):
+        """:meth:`bases`."""
+        return self.bases(eps)
+
+    def noise_moments(self, n_samples=10000, covariance=False):
+        """``E[v_i]`` and ``Var[v_i]`` from ``n_samples`` noise draws.
+
+        For moments that do not depend on the batch (evaluation, a start
+        distribution for AIS, batches of one).
+
+        Args:
+            n_samples (int): Noise draws.
+            covariance (bool): Return the covariance matrices
+                ``Cov[v_i]``, shape ``(n_basis, n_latent, n_latent)``,
+                instead of the variances.
+
+        Returns:
+            tuple: Two arrays, ``E[v]`` of shape ``(n_basis, n_latent)``
+            and ``Var[v]`` of the same shape (or ``Cov[v]``).
+        """
+        with chainer.no_backprop_mode(), \
+                chainer.using_config('train', False):
+            v = self.bases(self.sample_noise(n_samples)).array
+        return basis_moments(v, covariance)
