@@ -57,16 +57,14 @@ def run_all(args):
     """Runs train.py for every method and seed; returns their metrics."""
     runs = [(method, seed, os.path.join(args.out, '{}_seed{}'.format(
         method, seed))) for seed in args.seeds for method in ('avb', 'vae')]
-    jobs = []
-    for method, seed, out in runs:
-        os.makedirs(out, exist_ok=True)
-        command = [sys.executable, TRAIN, '--method', method, '--seed',
-                   str(seed), '--out', out, '--device', args.device]
-        command += ['--resume', 'auto'] if args.resume else []
-        command += ['--test'] if args.test else []
-        jobs.append(ex.Job(out, out, command, os.path.join(out,
-                                                           'train.log')))
-    ex.run_jobs(jobs, args.jobs, ex.thread_env(1))
+    jobs = [ex.Job(out, out, [sys.executable, TRAIN, '--method', method,
+                              '--seed', str(seed), '--out', out, '--device',
+                              args.device] + (['--test'] if args.test else []),
+                   os.path.join(args.out, os.path.basename(out) + '.log'))
+            for method, seed, out in runs]
+    ex.prepare_out(args.out)
+    ex.run_jobs(ex.plan_runs(jobs, args.out, args.resume, lambda j: j.key),
+                args.jobs, ex.thread_env(1))
     results = {'vae': [], 'avb': []}
     for method, seed, out in runs:
         results[method].append(ex.read_metrics(out, ['log_likelihood']))
@@ -81,9 +79,8 @@ def main(argv=None):
                         help='runs at a time (default: 2, one per core)')
     parser.add_argument('--out', '-o', default='results/four_points')
     parser.add_argument('--resume', action='store_true',
-                        help='continue the runs already in --out from their '
-                        'newest snapshots (finished runs are only '
-                        're-evaluated)')
+                        help='keep the runs --out already finished and '
+                        'continue the others from their newest snapshots')
     parser.add_argument('--test', action='store_true',
                         help='a few iterations, to check the script')
     args = parser.parse_args(argv)

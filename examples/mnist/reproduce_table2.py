@@ -1,46 +1,23 @@
 """Runs the five models of the AVB paper's Table 2 and writes "paper | ours".
 
 VAE (8-dim), AVB (8-dim), AVB + AC (8-dim), VAE (32-dim) and AVB + AC
-(32-dim) on dynamically binarized MNIST, all with ``train_avb.py``'s
-architecture family (MLPs of the same width and depth) and one budget:
+(32-dim) on dynamically binarized MNIST with ``train_avb.py``'s MLPs and
+one budget: ``--budget cpu`` (30 epochs, AIS on 300 test images; 93
+minutes on 2 cores with ``--jobs 2``) or ``--budget gpu`` (300 epochs,
+the authors' AIS on the whole test set). Both give the AVB models the
+larger adversary; ``--extra`` flags come last and override the budget's.
 
-- ``--budget cpu``: fewer epochs, AIS on part of the test set with
-  fewer temperatures; 93 minutes on 2 CPU cores with ``--jobs 2``
-  (timed end to end, seed 3, 2026-12-04). Its numbers are below the
-  paper's.
-- ``--budget gpu``: the authors' AIS settings on the whole test set and a
-  long training, for a GPU (``--device @cupy:0``).
-
-Both give the AVB models the larger adversary (``--adversary-dim-h 1024
---adversary-layers 3``). ``--extra`` flags come last, so they override
-the budget's (``--extra=--adversary-dim-h=300
---extra=--adversary-layers=2`` gives ``train_avb.py``'s default
-adversary, the CPU budget's before 2026-12-04).
-
-Writes ``<out>/<model>/`` (each run's files), ``<out>/table2.md`` and
-``<out>/table2.json``. Runs go ``--jobs`` at a time as subprocesses, each
-with ``OMP_NUM_THREADS`` and ``OPENBLAS_NUM_THREADS`` set to
-``--threads``.
+Writes ``<out>/<model>/`` (each run), ``<out>/<model>.log``,
+``<out>/table2.md`` and ``<out>/table2.json``; runs go ``--jobs`` at a
+time, each with ``--threads`` BLAS threads. ``--resume`` keeps the
+finished models and continues the others (a model added later joins the
+table); without it an ``--out`` holding runs is refused. ``--summarize
+DIR...`` trains nothing and writes ``<out>/table2_seeds.md``, the mean
+and range over seeds and the paired differences by seed.
 
     python examples/mnist/reproduce_table2.py --budget cpu --jobs 2
-    python examples/mnist/reproduce_table2.py --budget gpu --jobs 5 \
+    python examples/mnist/reproduce_table2.py --budget gpu --jobs 5 \\
         --threads 2 --device @cupy:0
-
-(The five runs share one GPU with little slowdown; on an H200 the GPU
-budget should take about 70 minutes, see examples/mnist/README.md.)
-
-An interrupted reproduction goes on with ``--resume``: finished models
-(their ``metrics.json`` written) are kept, the others continue from their
-newest snapshot; the table then also lists the models finished there
-before with the same budget and seed, so that a model added to a
-folder later (``--resume --models avb_acf32``) joins the others. Without
-it, an ``--out`` that already holds runs is refused, so nothing written
-is mixed or overwritten.
-
-``--summarize DIR [DIR ...]`` trains nothing: it reads the ``table2.json``
-of earlier runs (one per seed) and writes ``<out>/table2_seeds.md``, the
-mean and range over seeds of every number and of the paired
-differences.
 """
 import collections
 import os
@@ -137,34 +114,6 @@ def commands(args):
         if m.key in args.models]
 
 
-def finished(out, key):
-    return os.path.lexists(os.path.join(out, key, 'metrics.json'))
-
-
-def check_resume(runs, out, resume):
-    """The runs still to do: all of them on a fresh ``out``; with
-    ``resume``, those without ``metrics.json``, each told to continue from
-    its newest snapshot."""
-    started = [key for key, _, _ in runs
-               if os.path.isdir(os.path.join(out, key))
-               and os.listdir(os.path.join(out, key))]
-    if not resume:
-        if started:
-            raise ex.UsageError('--out {} already holds runs ({}); add '
-                                '--resume to continue them, or choose '
-                                'another --out'.format(out, ', '.join(
-                                    started)))
-        return list(runs)
-    todo = []
-    for key, name, argv in runs:
-        if finished(out, key):
-            print('kept {}: {} is finished'.format(
-                name, os.path.join(out, key)), flush=True)
-        else:
-            todo.append((key, name, argv + ['--resume', 'auto']))
-    return todo
-
-
 def same_settings(a, b):
     """Whether two runs' metrics come from one budget and seed (the AIS
     batch size changes only which numbers each chain draws)."""
@@ -188,7 +137,8 @@ def folder_results(runs, out, resume):
             earlier = ex.read_json(path).get('commands', [])
         reference = results[runs[0][0]][0]
         for m in MODELS:
-            if m.key in results or not finished(out, m.key):
+            if m.key in results or not ex.finished(os.path.join(out,
+                                                                m.key)):
                 continue
             run = ex.read_ais(os.path.join(out, m.key), ex.RUN_KEYS)
             if not same_settings(run[0], reference):
@@ -299,11 +249,11 @@ def main(argv=None):
     if args.summarize:
         return summarize(args.summarize, args.out)
     runs = commands(args)
-    todo = check_resume(runs, args.out, args.resume)
+    todo = ex.plan_runs([ex.Job(key, name, argv, os.path.join(
+        args.out, key + '.log')) for key, name, argv in runs], args.out,
+        args.resume, lambda job: os.path.join(args.out, job.key))
     began = time.time()
-    ex.run_jobs([ex.Job(key, name, argv, os.path.join(args.out, key + '.log'))
-                 for key, name, argv in todo], args.jobs,
-                ex.thread_env(args.threads))
+    ex.run_jobs(todo, args.jobs, ex.thread_env(args.threads))
     wall = time.time() - began
     results, argvs = folder_results(runs, args.out, args.resume)
     text = table(results, wall, args)

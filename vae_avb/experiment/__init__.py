@@ -29,6 +29,8 @@ from vae_avb.experiment.metrics import write_metrics  # NOQA
 from vae_avb.experiment.output import newest_snapshot  # NOQA
 from vae_avb.experiment.output import prepare_out  # NOQA
 from vae_avb.experiment.output import resume  # NOQA
+from vae_avb.experiment.reproduction import finished  # NOQA
+from vae_avb.experiment.reproduction import plan_runs  # NOQA
 from vae_avb.experiment.runs import load_run  # NOQA
 from vae_avb.experiment.runs import read_method  # NOQA
 from vae_avb.experiment.runs import read_run_args  # NOQA
