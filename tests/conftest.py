@@ -27,3 +27,12 @@ def _seeded():
     numpy.random.seed(0)
     with chainer.using_config('dtype', numpy.float32):
         yield
+
+
+@pytest.fixture(params=['fused', 'reference'])
+def path(request):
+    """Runs a test on the fused path and on the reference path (Chainer's
+    own composition, :func:`vae_avb.functions.reference_path`)."""
+    from vae_avb.functions import reference_path
+    with reference_path(request.param == 'reference'):
+        yield request.param

@@ -17,6 +17,7 @@ from vae_avb.datasets import DynamicBinarized
 from vae_avb.datasets import send_array
 from vae_avb.datasets.mnist import BINARIZATIONS
 from vae_avb.evaluation import mean_report
+from vae_avb.functions import reference_path
 from vae_avb.links import VAE
 from vae_avb.losses import ELBOLoss
 from vae_avb.optimizers import Adam
@@ -86,6 +87,12 @@ def save_model(vae, args):
 
 def main(argv=None):
     args = parse_args(argv)
+    # --plain: Chainer's own functions throughout (the reference path).
+    with reference_path(args.plain):
+        return train(args)
+
+
+def train(args):
     device = args.device
     # Everything that can be wrong with the input is found before the
     # first file is written (README, Runs that survive).
@@ -94,10 +101,9 @@ def main(argv=None):
     ex.prepare_out(args.out)
     ex.seed_and_use(device, args.seed)
 
-    fused = not args.plain
     vae = VAE.mlp(784, args.dim_z, args.dim_h, args.n_layers,
-                  args.activation, fused=fused)
-    loss = ELBOLoss(vae, beta=args.beta, k=args.k, fused=fused)
+                  args.activation)
+    loss = ELBOLoss(vae, beta=args.beta, k=args.k)
     loss.to_device(device)
     if args.plain:
         optimizer = chainer.optimizers.Adam(args.lr)

@@ -24,7 +24,7 @@ def model():
 
 
 @pytest.mark.parametrize('adapt', [False, True])
-def test_ais_matches_quadrature_from_the_prior(model, adapt):
+def test_ais_matches_quadrature_from_the_prior(model, adapt, path):
     decoder, x, exact = model
     estimate, acceptance = ais_log_likelihood(
         decoder, x, n_temperatures=500, n_leapfrog=5, step_size=0.1,
@@ -92,7 +92,7 @@ def test_ais_matches_iwae_on_a_trained_vae():
     assert exact.mean() > -2.
 
 
-def test_ais_leaves_the_decoder_unchanged(model):
+def test_ais_leaves_the_decoder_unchanged(model, path):
     decoder, x, _ = model
     decoder.cleargrads()
     before = [p.array.copy() for p in decoder.params()]

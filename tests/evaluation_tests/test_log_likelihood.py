@@ -82,7 +82,7 @@ def test_iwae_bounds_exact_log_likelihood_and_tightens(trained_vae):
     numpy.testing.assert_allclose(estimates[1000], exact, atol=0.05)
 
 
-def test_iwae_at_k1_is_elbo_in_expectation(vae):
+def test_iwae_at_k1_is_elbo_in_expectation(vae, path):
     x = numpy.repeat(ALL_BINARY_4D[[1, 6]], 5000, axis=0)
     iwae = importance_weighted_log_likelihood(vae, x, k=1)
     elbo = -mean_report(ELBOLoss(vae), x, batch_size=1000)['loss']

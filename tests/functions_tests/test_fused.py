@@ -13,6 +13,7 @@ from vae_avb.functions import dense_stack
 from vae_avb.functions import dense_stack_array
 from vae_avb.functions import gaussian_kl_divergence
 from vae_avb.functions import gaussian_sample_kl
+from vae_avb.functions import reference_path
 from vae_avb.functions import row_inner_product
 from vae_avb.functions import two_class_logistic_loss
 from vae_avb.links import MLP
@@ -105,16 +106,15 @@ def layers_float64(sizes):
 @pytest.mark.parametrize('activation', ['tanh', 'relu', 'sigmoid'])
 @pytest.mark.parametrize('activate_output', [False, True])
 def test_dense_stack_equals_layer_by_layer(activation, activate_output):
-    fused = MLP(5, 7, 3, 2, activation, activate_output)
-    plain = MLP(5, 7, 3, 2, activation, activate_output, fused=False)
-    plain.copyparams(fused)
+    mlp = MLP(5, 7, 3, 2, activation, activate_output)
     x = numpy.random.normal(size=(6, 5)).astype(numpy.float32)
     outputs = []
-    for mlp in (fused, plain):
+    for reference in (False, True):
         mlp.cleargrads()
         xv = chainer.Variable(x.copy())
-        y = mlp(xv)
-        F.sum(y * numpy.arange(3, dtype=numpy.float32)).backward()
+        with reference_path(reference):
+            y = mlp(xv)
+            F.sum(y * numpy.arange(3, dtype=numpy.float32)).backward()
         outputs.append([y.array, xv.grad] + [p.grad for p in mlp.params()])
     for a, b in zip(*outputs):
         numpy.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
@@ -232,8 +232,24 @@ def test_fused_nodes_refuse_double_backprop():
     x = chainer.Variable(numpy.random.uniform(0, 1, (2, 3)))
     logits = chainer.Variable(numpy.random.normal(size=(2, 3)))
     loss = bernoulli_nll_mean(x, logits)
-    with pytest.raises(NotImplementedError, match='first-order'):
+    with pytest.raises(NotImplementedError, match='first-order .*'
+                       'reference_path'):
         loss.backward(enable_double_backprop=True)
+
+
+def test_the_reference_path_gives_second_derivatives():
+    # Under the switch the same function composes Chainer's own nodes,
+    # which support double backpropagation.
+    logits = chainer.Variable(numpy.random.normal(size=(2, 3)))
+    x = numpy.random.uniform(0, 1, (2, 3))
+    with reference_path():
+        loss = bernoulli_nll_mean(x, logits)
+        g, = chainer.grad([loss], [logits], enable_double_backprop=True)
+        gg, = chainer.grad([F.sum(g * g)], [logits])
+    # d/dl of sum((sigmoid(l) - x)^2 / B^2) = 2 (p - x) p (1 - p) / B^2
+    p = 1 / (1 + numpy.exp(-logits.array))
+    numpy.testing.assert_allclose(gg.array, 2 * (p - x) * p * (1 - p) / 4,
+                                  rtol=1e-10)
 
 
 def test_bernoulli_nll_mean_checks_the_data_like_bernoulli_nll():

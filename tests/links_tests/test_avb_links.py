@@ -112,17 +112,17 @@ def test_adversary_can_be_negative():
     assert (t < 0).any() and (t > 0).any()
 
 
-@pytest.mark.parametrize('fused', [True, False])
 @pytest.mark.parametrize('prior_term', [False, True])
 @pytest.mark.parametrize('side_terms', [False, True])
 @pytest.mark.parametrize('frozen', [False, True])
 def test_adversary_shared_x_scores_each_group_with_the_same_x(
-        fused, prior_term, side_terms, frozen):
-    # Every combination of the flags, against a NumPy reference; with
-    # side_terms and fused=False the x-only term once failed to reshape
-    # (issue 23).
+        path, prior_term, side_terms, frozen):
+    # Every combination of the flags on both paths, against a NumPy
+    # reference; with side_terms on the reference path the x-only term
+    # once failed to reshape (issue 23).
     adversary = Adversary(4, 2, 16, 2, prior_term=prior_term,
-                          side_terms=side_terms, fused=fused)
+                          side_terms=side_terms)
+    score = adversary.constant if frozen else adversary
     if side_terms:
         for head in (adversary.x_head, adversary.z_head):
             head.b.array[...] = numpy.random.uniform(-1, 1, head.b.shape)
@@ -130,8 +130,8 @@ def test_adversary_shared_x_scores_each_group_with_the_same_x(
     z = numpy.random.standard_normal((6, 2)).astype(numpy.float32)
     xx = numpy.concatenate((x, x))
     expected = naive.adversary(adversary, xx, z)
-    shared = adversary(x, z, frozen=frozen, shared_x=True)
-    tiled = adversary(xx, z, frozen=frozen)
+    shared = score(x, z, shared_x=True)
+    tiled = score(xx, z)
     numpy.testing.assert_allclose(shared.array, expected, rtol=1e-5,
                                   atol=1e-6)
     numpy.testing.assert_allclose(tiled.array, expected, rtol=1e-5,
@@ -139,13 +139,12 @@ def test_adversary_shared_x_scores_each_group_with_the_same_x(
     # Gradients reach z alike; the parameters only when not frozen.
     zv = chainer.Variable(z)
     adversary.cleargrads()
-    chainer.functions.sum(adversary(x, zv, frozen=frozen,
-                                    shared_x=True)).backward()
+    chainer.functions.sum(score(x, zv, shared_x=True)).backward()
     grad_shared = zv.grad.copy()
     got = [p.grad is not None for p in adversary.params()]
     assert not any(got) if frozen else all(got)
     zv = chainer.Variable(z)
-    chainer.functions.sum(adversary(xx, zv, frozen=frozen)).backward()
+    chainer.functions.sum(score(xx, zv)).backward()
     numpy.testing.assert_allclose(grad_shared, zv.grad, rtol=1e-5,
                                   atol=1e-6)
 
@@ -157,30 +156,29 @@ def test_adversary_shared_x_needs_whole_groups():
         adversary(points(2), z, shared_x=True)
 
 
-def test_noise_encoder_sample_is_forward_without_a_graph():
-    for fused in (True, False):
-        encoder = NoiseEncoder(4, 2, 3, 16, fused=fused)
-        x = points(5)
-        eps = encoder.sample_noise(5)
-        sample = encoder.sample(x, eps)
-        assert isinstance(sample, numpy.ndarray)
-        numpy.testing.assert_array_equal(sample, encoder(x, eps).array)
-        # Drawn noise comes from the global random state, as forward's.
-        numpy.random.seed(4)
-        drawn = encoder.sample(x)
-        numpy.random.seed(4)
-        numpy.testing.assert_array_equal(drawn, encoder(x).array)
+def test_noise_encoder_sample_is_forward_without_a_graph(path):
+    encoder = NoiseEncoder(4, 2, 3, 16)
+    x = points(5)
+    eps = encoder.sample_noise(5)
+    sample = encoder.sample(x, eps)
+    assert isinstance(sample, numpy.ndarray)
+    numpy.testing.assert_array_equal(sample, encoder(x, eps).array)
+    # Drawn noise comes from the global random state, as forward's.
+    numpy.random.seed(4)
+    drawn = encoder.sample(x)
+    numpy.random.seed(4)
+    numpy.testing.assert_array_equal(drawn, encoder(x).array)
 
 
-def test_frozen_tower_on_data_builds_no_graph():
-    # The encoder's AVB step scores (x, z) with a frozen adversary: the x
-    # tower on data is a constant, z still gets its gradient.
+def test_constant_tower_on_data_builds_no_graph(path):
+    # The encoder's AVB step scores (x, z) with a constant adversary: the
+    # x tower on data is a constant, z still gets its gradient.
     adversary = Adversary(4, 2, 16, 2)
     adversary.cleargrads()
     x = points(4)
-    g = adversary.x_tower(x, frozen=True)
+    g = adversary.x_tower.constant(x)
     assert g.creator is None and not g.requires_grad
     z = chainer.Variable(numpy.random.standard_normal((4, 2)).astype('f'))
-    chainer.functions.sum(adversary(x, z, frozen=True)).backward()
+    chainer.functions.sum(adversary.constant(x, z)).backward()
     assert z.grad is not None and numpy.abs(z.grad).sum() > 0
     assert all(p.grad is None for p in adversary.params())

@@ -17,7 +17,7 @@ def test_shapes_and_layers(n_layers, activation):
     assert y.dtype == numpy.float32
 
 
-def test_matches_manual_forward():
+def test_matches_manual_forward(path):
     mlp = MLP(4, 5, 2, 1, 'tanh')
     x = numpy.random.normal(size=(3, 4)).astype(numpy.float32)
     h = numpy.tanh(x @ mlp[0].W.array.T + mlp[0].b.array)
@@ -25,7 +25,7 @@ def test_matches_manual_forward():
     numpy.testing.assert_allclose(mlp(x).array, expected, rtol=1e-5)
 
 
-def test_activate_output():
+def test_activate_output(path):
     mlp = MLP(4, 5, 2, 1, 'relu', activate_output=True)
     y = mlp(numpy.random.normal(size=(50, 4)).astype(numpy.float32))
     assert (y.array >= 0).all()

@@ -30,7 +30,7 @@ def naive_elbo_terms(vae, x, eps, k):
 
 @pytest.mark.parametrize('k', [1, 3])
 @pytest.mark.parametrize('beta', [1.0, 0.5])
-def test_matches_naive_reference(model, k, beta):
+def test_matches_naive_reference(model, k, beta, path):
     x = numpy.random.uniform(size=(4, 6))
     eps = numpy.random.standard_normal((k * 4, 2))
     loss = ELBOLoss(model, beta=beta, k=k)
@@ -44,7 +44,7 @@ def test_matches_naive_reference(model, k, beta):
                                   rtol=1e-10)
 
 
-def test_default_noise_is_f_gaussian_global_state(model):
+def test_default_noise_is_f_gaussian_global_state(model, path):
     # With no eps, the draw is numpy's global standard normal, so a seed
     # reproduces it: the naive reference with that draw gives the loss.
     x = numpy.random.uniform(size=(4, 6))
@@ -56,7 +56,7 @@ def test_default_noise_is_f_gaussian_global_state(model):
         value, sum(naive_elbo_terms(model, x, eps, 1)), rtol=1e-10)
 
 
-def test_gradient_wrt_parameters(model):
+def test_gradient_wrt_parameters(model, path):
     x = numpy.random.uniform(0.1, 0.9, size=(3, 6))
     eps = numpy.random.standard_normal((6, 2))
     loss = ELBOLoss(model, k=2)
@@ -83,7 +83,7 @@ def test_bad_arguments(model, kwargs, message):
         ELBOLoss(model, **kwargs)
 
 
-def test_bad_data_is_named(model):
+def test_bad_data_is_named(model, path):
     x = numpy.random.uniform(size=(4, 6))
     x[1, 1] = 3.0
     with pytest.raises(ValueError, match=r'\[0, 1\]'):

@@ -8,7 +8,6 @@ import chainer.functions as F
 import numpy
 
 from vae_avb.evaluation.log_weights import logsumexp
-from vae_avb.functions import bernoulli_nll
 
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
@@ -17,7 +16,8 @@ class _Target(object):
 
     """``log f(z) = log p(z) + log p(x|z)`` and its gradient in ``z``.
 
-    The decoder's parameters enter as constants (``frozen``), so the
+    The decoder's parameters enter as constants
+    (:meth:`~vae_avb.links.BernoulliDecoder.log_likelihood`), so the
     gradient reaches ``z`` only and no parameter gradient is touched.
     """
 
@@ -32,8 +32,7 @@ class _Target(object):
         with chainer.using_config('train', False), \
                 chainer.using_config('type_check', False), \
                 chainer.force_backprop_mode():
-            logits = self.decoder.mlp(zv, frozen=True)
-            log_px = -bernoulli_nll(self.x_rows, logits, reduce='no')
+            log_px = self.decoder.log_likelihood(self.x_rows, zv)
             log_f = log_px - 0.5 * F.sum(zv * zv, axis=1)
             grad, = chainer.grad([F.sum(log_f)], [zv])
         xp = backend.get_array_module(z)
@@ -143,7 +142,7 @@ def ais_log_likelihood(decoder, x, n_temperatures=2000, n_leapfrog=10,
 def _ais_batch(decoder, x, n_temperatures, n_leapfrog, step_size,
                n_chains, start, adapt, target_acceptance):
     xp = backend.get_array_module(x)
-    dtype = decoder.mlp[0].W.dtype
+    dtype = decoder.dtype
     batch, n_latent = x.shape[0], decoder.n_latent
     rows = n_chains * batch
     # Row c B + b is chain c of example b.

@@ -15,3 +15,7 @@ from vae_avb.functions.lower_inverse import lower_inverse  # NOQA
 from vae_avb.functions.posterior_moments import posterior_moments  # NOQA
 from vae_avb.functions.standardize import standardize  # NOQA
 from vae_avb.functions.whitening import whitening  # NOQA
+from vae_avb.functions.dense_layers import dense_layers  # NOQA
+from vae_avb.functions.dense_layers import dense_layers_array  # NOQA
+from vae_avb.functions.fused_path import reference_path  # NOQA
+from vae_avb.functions.fused_path import use_fused  # NOQA

@@ -2,7 +2,9 @@ import chainer
 from chainer import backend
 from chainer import function_node
 
+from vae_avb.functions.bernoulli_nll import bernoulli_nll
 from vae_avb.functions.first_order import check_first_order
+from vae_avb.functions.fused_path import use_fused
 from vae_avb.utils.check import check_values
 
 
@@ -48,13 +50,14 @@ class BernoulliNLLMean(function_node.FunctionNode):
 
 
 def bernoulli_nll_mean(x, logits):
-    """Bernoulli negative log-likelihood in nats per example, fused.
+    """Bernoulli negative log-likelihood in nats per example.
 
     Computes what ``vae_avb.functions.bernoulli_nll(x, logits)`` computes
-    (``reduce='mean'``: summed over features, averaged over the batch) as a
-    single function node with an analytic gradient, instead of the five
-    nodes of Chainer's composition. Used by the losses' ``fused=True`` path;
-    it supports first-order gradients only.
+    (``reduce='mean'``: summed over features, averaged over the batch):
+    on the fused path (:func:`~vae_avb.functions.use_fused`) as a single
+    function node with an analytic gradient (first-order only) instead of
+    the five nodes of Chainer's composition, which the reference path
+    runs.
 
     Args:
         x (chainer.Variable or array): Data ``(B, D)`` in ``[0, 1]``.
@@ -72,5 +75,7 @@ def bernoulli_nll_mean(x, logits):
         raise ValueError(
             'bernoulli_nll_mean: x has shape {} and logits {}; both must be '
             '(batch, features)'.format(tuple(x.shape), tuple(logits.shape)))
+    if not use_fused():
+        return bernoulli_nll(x, logits)
     check_values(x, 'x', 'bernoulli_nll_mean', unit_interval=True)
     return BernoulliNLLMean().apply((x, logits))[0]

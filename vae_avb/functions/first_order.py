@@ -11,5 +11,6 @@ def check_first_order(name):
     """
     if chainer.config.enable_backprop:
         raise NotImplementedError(
-            '{} supports first-order gradients only; build the loss with '
-            'fused=False for double backpropagation'.format(name))
+            '{} supports first-order gradients only; run it under '
+            'vae_avb.functions.reference_path() for double '
+            'backpropagation'.format(name))

@@ -3,8 +3,11 @@ import numpy
 from chainer import backend
 from chainer import function_node
 import chainer
+import chainer.functions as F
 
 from vae_avb.functions.first_order import check_first_order
+from vae_avb.functions.fused_path import use_fused
+from vae_avb.functions.gaussian_kl_divergence import gaussian_kl_divergence
 
 
 class GaussianSampleKL(function_node.FunctionNode):
@@ -66,13 +69,13 @@ class GaussianSampleKL(function_node.FunctionNode):
 
 
 def gaussian_sample_kl(mean, ln_var=None, eps=None, k=1):
-    """Samples ``z = mean + exp(ln_var / 2) * eps`` and the KL, fused.
+    """Samples ``z = mean + exp(ln_var / 2) * eps`` and the KL.
 
     Returns what :func:`chainer.functions.gaussian` (on the mean and log
     variance tiled ``k`` times) and ``vae_avb.functions.
-    gaussian_kl_divergence(mean, ln_var)`` return, from one function node
-    with an analytic gradient. Used by :class:`vae_avb.losses.ELBOLoss`
-    with ``fused=True``; first-order gradients only.
+    gaussian_kl_divergence(mean, ln_var)`` return: on the fused path from
+    one function node with an analytic gradient (first-order only), on
+    the reference path from that composition, with the same draws.
 
     Args:
         mean (chainer.Variable or array): ``(B, n)``; or, when ``ln_var``
@@ -113,6 +116,15 @@ def gaussian_sample_kl(mean, ln_var=None, eps=None, k=1):
         raise ValueError(
             'gaussian_sample_kl: eps has shape {}; expected (k * {}, {})'
             .format(tuple(eps.shape), mean.shape[0], n))
+    if not use_fused():
+        if packed:
+            mean, ln_var = F.split_axis(mean, 2, axis=1)
+        kl = gaussian_kl_divergence(mean, ln_var)
+        if eps.shape[0] > mean.shape[0]:
+            # One pass over k * B rows instead of a Python loop over k.
+            reps = (eps.shape[0] // mean.shape[0], 1)
+            mean, ln_var = F.tile(mean, reps), F.tile(ln_var, reps)
+        return F.gaussian(mean, ln_var, eps=eps), kl
     if packed:
         return GaussianSampleKL(eps, packed=True).apply((mean,))
     return GaussianSampleKL(eps).apply((mean, ln_var))

@@ -1,8 +1,10 @@
 import chainer
 from chainer import backend
+import chainer.functions as F
 from chainer import function_node
 
 from vae_avb.functions.first_order import check_first_order
+from vae_avb.functions.fused_path import use_fused
 
 
 class RowInnerProduct(function_node.FunctionNode):
@@ -45,10 +47,11 @@ class RowInnerProduct(function_node.FunctionNode):
 
 
 def row_inner_product(a, b, scale=1.0):
-    """``scale * sum(a * b, axis=1)`` in one node.
+    """``scale * sum(a * b, axis=1)``.
 
-    What ``F.sum(a * b, axis=1) * scale`` computes, as a single function
-    node (three in the composition); first-order gradients only.
+    What ``F.sum(a * b, axis=1) * scale`` computes: on the fused path as a
+    single function node (three in the composition; first-order gradients
+    only), on the reference path as that composition.
 
     ``b`` may also hold ``k`` groups of ``B`` rows, each group paired with
     the same ``a`` of ``B`` rows: row ``j * B + i`` of the result is
@@ -69,4 +72,8 @@ def row_inner_product(a, b, scale=1.0):
             'row_inner_product: a has shape {} and b {}; they must be '
             '(batch, n) and (k * batch, n)'.format(tuple(a.shape),
                                                    tuple(b.shape)))
+    if not use_fused():
+        k = b.shape[0] // a.shape[0]
+        return F.sum((F.tile(a, (k, 1)) if k > 1 else a) * b,
+                     axis=1) * scale
     return RowInnerProduct(scale).apply((a, b))[0]

@@ -5,6 +5,9 @@ import chainer.links as L
 from vae_avb.functions.row_inner_product import row_inner_product
 from vae_avb.links.mlp import MLP
 from vae_avb.utils import check_batch
+from vae_avb.utils.removed import FROZEN_REMOVED
+from vae_avb.utils.removed import FUSED_REMOVED
+from vae_avb.utils.removed import refuse_removed
 
 
 class Adversary(chainer.Chain):
@@ -38,12 +41,12 @@ class Adversary(chainer.Chain):
         prior_term (bool): Add ``0.5 * ||z||^2`` to the output.
         side_terms (bool): Add ``Tx(x) + Tz(z)``, linear read-outs of the
             two towers.
-        fused (bool): Fused tower nodes (see :class:`~vae_avb.links.MLP`).
     """
 
     def __init__(self, n_in, n_latent, n_hidden=512, n_layers=3,
                  activation='relu', center_x=True, prior_term=False,
-                 side_terms=False, fused=True):
+                 side_terms=False, fused=None):
+        refuse_removed('Adversary', 'fused', fused, FUSED_REMOVED)
         super(Adversary, self).__init__()
         if n_layers < 1:
             raise ValueError(
@@ -55,26 +58,27 @@ class Adversary(chainer.Chain):
         self.center_x = center_x
         self.prior_term = prior_term
         self.side_terms = side_terms
-        self.fused = fused
         with self.init_scope():
             self.x_tower = MLP(n_in, n_hidden, n_hidden, n_layers - 1,
-                               activation, fused=fused)
+                               activation)
             self.z_tower = MLP(n_latent, n_hidden, n_hidden, n_layers - 1,
-                               activation, fused=fused)
+                               activation)
             if side_terms:
                 self.x_head = L.Linear(n_hidden, 1)
                 self.z_head = L.Linear(n_hidden, 1)
 
-    def forward(self, x, z, frozen=False, shared_x=False):
+    @property
+    def dtype(self):
+        """The parameters' dtype."""
+        return self.x_tower.dtype
+
+    def forward(self, x, z, frozen=None, shared_x=False):
         """Scores pairs.
 
         Args:
             x (chainer.Variable or array): Shape ``(B, n_in)``.
             z (chainer.Variable or array): Shape ``(B, n_latent)``, or
                 ``(k B, n_latent)`` with ``shared_x``.
-            frozen (bool): Treat the adversary's parameters as constants
-                (gradients reach ``x`` and ``z`` only), as the encoder's
-                step of AVB uses it.
             shared_x (bool): ``z`` holds ``k`` groups of ``B`` rows, each
                 group paired with the same ``x`` (the posterior and the
                 prior samples of the adversary's step): the x tower runs
@@ -85,7 +89,17 @@ class Adversary(chainer.Chain):
             B,)`` with ``shared_x``), row ``j B + i`` scoring ``(x_i,
             z_(j B + i))``.
         """
-        dtype = self.x_tower[0].W.dtype
+        refuse_removed('Adversary.forward', 'frozen', frozen, FROZEN_REMOVED)
+        return self._score(x, z, shared_x, False)
+
+    def constant(self, x, z, shared_x=False):
+        """What :meth:`forward` scores, with the adversary's parameters as
+        constants: gradients reach ``x`` and ``z`` only (the encoder's step
+        of AVB uses the adversary so)."""
+        return self._score(x, z, shared_x, True)
+
+    def _score(self, x, z, shared_x, constant):
+        dtype = self.dtype
         check_batch(x, self.n_in, 'x', 'Adversary', dtype)
         check_batch(z, self.n_latent, 'z', 'Adversary', dtype)
         rows = x.shape[0]
@@ -98,29 +112,25 @@ class Adversary(chainer.Chain):
                             else ''))
         if self.center_x:
             x = 2 * x - 1
-        g = self.x_tower(x, frozen)
-        h = self.z_tower(z, frozen)
+        tower = 'constant' if constant else 'forward'
+        g = getattr(self.x_tower, tower)(x)
+        h = getattr(self.z_tower, tower)(z)
         k = z.shape[0] // rows if rows else 1
-        if self.fused:
-            t = row_inner_product(g, h, 1.0 / self.n_hidden)
-        else:
-            # The x tower's rows repeated for the k groups of z (g itself
-            # stays B rows for the x-only term below).
-            t = F.sum((F.tile(g, (k, 1)) if k > 1 else g) * h,
-                      axis=1) / self.n_hidden
+        # Row j B + i pairs x_i with z_(j B + i); g stays B rows.
+        t = row_inner_product(g, h, 1.0 / self.n_hidden)
         if self.side_terms:
-            tx = F.reshape(_linear(self.x_head, g, frozen), (rows,))
+            tx = F.reshape(_linear(self.x_head, g, constant), (rows,))
             if k > 1:
                 tx = F.tile(tx, (k,))
-            t = t + tx + F.reshape(_linear(self.z_head, h, frozen),
+            t = t + tx + F.reshape(_linear(self.z_head, h, constant),
                                    (z.shape[0],))
         if self.prior_term:
             t = t + 0.5 * F.sum(z * z, axis=1)
         return t
 
 
-def _linear(link, h, frozen):
-    # A frozen read-out takes its weights as constants.
-    if frozen:
+def _linear(link, h, constant):
+    # A constant read-out takes its weights as arrays.
+    if constant:
         return F.linear(h, link.W.array, link.b.array)
     return link(h)

@@ -1,8 +1,11 @@
 import chainer
 import chainer.functions as F
 
+from vae_avb.functions.bernoulli_nll import bernoulli_nll
 from vae_avb.links.mlp import MLP
 from vae_avb.utils import check_batch
+from vae_avb.utils.removed import FUSED_REMOVED
+from vae_avb.utils.removed import refuse_removed
 
 
 class BernoulliDecoder(chainer.Chain):
@@ -22,17 +25,16 @@ class BernoulliDecoder(chainer.Chain):
         n_hidden (int): Width of the hidden layers.
         n_layers (int): Number of hidden layers.
         activation (str or callable): Hidden activation.
-        fused (bool): Fused MLP node (see :class:`~vae_avb.links.MLP`).
     """
 
     def __init__(self, n_latent=20, n_out=784, n_hidden=500, n_layers=1,
-                 activation='tanh', fused=True):
+                 activation='tanh', fused=None):
+        refuse_removed('BernoulliDecoder', 'fused', fused, FUSED_REMOVED)
         super(BernoulliDecoder, self).__init__()
         self.n_latent = n_latent
         self.n_out = n_out
         with self.init_scope():
-            self.mlp = MLP(n_latent, n_hidden, n_out, n_layers, activation,
-                           fused=fused)
+            self.mlp = MLP(n_latent, n_hidden, n_out, n_layers, activation)
 
     def forward(self, z, sigmoid=False):
         """Decodes latent codes.
@@ -44,7 +46,30 @@ class BernoulliDecoder(chainer.Chain):
         Returns:
             chainer.Variable: Shape ``(B, n_out)``.
         """
-        check_batch(z, self.n_latent, 'z', 'BernoulliDecoder',
-                    self.mlp[0].W.dtype)
+        check_batch(z, self.n_latent, 'z', 'BernoulliDecoder', self.dtype)
         logits = self.mlp(z)
         return F.sigmoid(logits) if sigmoid else logits
+
+    @property
+    def dtype(self):
+        """The parameters' dtype."""
+        return self.mlp.dtype
+
+    def constant(self, z):
+        """The logits with the decoder's weights as constants: gradients
+        reach ``z`` only (what evaluation differentiates)."""
+        check_batch(z, self.n_latent, 'z', 'BernoulliDecoder', self.dtype)
+        return self.mlp.constant(z)
+
+    def log_likelihood(self, x, z):
+        """``log p(x|z)`` per row, the weights as constants (gradients
+        reach ``z`` only): what AIS and importance sampling need.
+
+        Args:
+            x (array): Data ``(B, n_out)`` in ``[0, 1]``.
+            z (chainer.Variable or array): Codes ``(B, n_latent)``.
+
+        Returns:
+            chainer.Variable: Shape ``(B,)``, in nats.
+        """
+        return -bernoulli_nll(x, self.constant(z), reduce='no')

@@ -2,10 +2,12 @@ import chainer
 import chainer.functions as F
 import chainer.links as L
 
-from vae_avb.functions.dense_stack import dense_stack
+from vae_avb.functions.dense_layers import dense_layers
 from vae_avb.initializers import Xavier
 from vae_avb.links.mlp import MLP
 from vae_avb.utils import check_batch
+from vae_avb.utils.removed import FUSED_REMOVED
+from vae_avb.utils.removed import refuse_removed
 
 
 class GaussianEncoder(chainer.Chain):
@@ -27,12 +29,14 @@ class GaussianEncoder(chainer.Chain):
         n_hidden (int): Width of the hidden layers.
         n_layers (int): Number of hidden layers (seed 001 uses 2).
         activation (str or callable): Hidden activation.
-        fused (bool): Run body and head as one fused node when the
-            activation allows it (see :class:`~vae_avb.links.MLP`).
+
+    On the fused path body and head run as one node when the activation
+    allows it (see :class:`~vae_avb.links.MLP`).
     """
 
     def __init__(self, n_in=784, n_latent=20, n_hidden=500, n_layers=1,
-                 activation='tanh', fused=True):
+                 activation='tanh', fused=None):
+        refuse_removed('GaussianEncoder', 'fused', fused, FUSED_REMOVED)
         super(GaussianEncoder, self).__init__()
         if n_layers < 1:
             raise ValueError(
@@ -42,7 +46,7 @@ class GaussianEncoder(chainer.Chain):
         self.n_latent = n_latent
         with self.init_scope():
             self.body = MLP(n_in, n_hidden, n_hidden, n_layers - 1,
-                            activation, activate_output=True, fused=fused)
+                            activation, activate_output=True)
             self.head = L.Linear(n_hidden, 2 * n_latent,
                                  initialW=Xavier(n_hidden, n_latent))
 
@@ -65,9 +69,12 @@ class GaussianEncoder(chainer.Chain):
         The head's output before the split, which
         :func:`~vae_avb.functions.gaussian_sample_kl` takes directly.
         """
-        check_batch(x, self.n_in, 'x', 'GaussianEncoder', self.head.W.dtype)
-        if self.body.fused_activation is not None:
-            # Body and head as one fused node.
-            return dense_stack(x, list(self.body) + [self.head],
-                               self.body.fused_activation)
-        return self.head(self.body(x))
+        check_batch(x, self.n_in, 'x', 'GaussianEncoder', self.dtype)
+        # Body (activated output) and head: one fused node where it can.
+        return dense_layers(x, list(self.body) + [self.head],
+                            self.body.activation)
+
+    @property
+    def dtype(self):
+        """The parameters' dtype."""
+        return self.head.W.dtype

@@ -3,6 +3,8 @@ import chainer.functions as F
 
 from vae_avb.links.mlp import MLP
 from vae_avb.utils import check_batch
+from vae_avb.utils.removed import FUSED_REMOVED
+from vae_avb.utils.removed import refuse_removed
 
 
 class NoiseEncoder(chainer.Chain):
@@ -23,11 +25,11 @@ class NoiseEncoder(chainer.Chain):
         n_layers (int): Number of hidden layers (seed 004: 3).
         activation (str or callable): Hidden activation (seed 004: relu).
         center_x (bool): Feed ``2x - 1`` instead of ``x``.
-        fused (bool): Fused MLP node (see :class:`~vae_avb.links.MLP`).
     """
 
     def __init__(self, n_in, n_latent, n_noise=None, n_hidden=512,
-                 n_layers=3, activation='relu', center_x=True, fused=True):
+                 n_layers=3, activation='relu', center_x=True, fused=None):
+        refuse_removed('NoiseEncoder', 'fused', fused, FUSED_REMOVED)
         super(NoiseEncoder, self).__init__()
         self.n_in = n_in
         self.n_latent = n_latent
@@ -35,13 +37,17 @@ class NoiseEncoder(chainer.Chain):
         self.center_x = center_x
         with self.init_scope():
             self.mlp = MLP(n_in + self.n_noise, n_hidden, n_latent, n_layers,
-                           activation, fused=fused)
+                           activation)
 
     def sample_noise(self, batch_size):
         """Draws ``eps ~ N(0, I)`` of shape ``(batch_size, n_noise)``."""
         return self.xp.random.standard_normal(
-            (batch_size, self.n_noise)).astype(self.mlp[0].W.dtype,
-                                               copy=False)
+            (batch_size, self.n_noise)).astype(self.dtype, copy=False)
+
+    @property
+    def dtype(self):
+        """The parameters' dtype."""
+        return self.mlp.dtype
 
     def forward(self, x, eps=None):
         """Draws one ``z`` per example.
@@ -83,7 +89,7 @@ class NoiseEncoder(chainer.Chain):
     def _inputs(self, x, eps):
         """Checked ``x`` (centred when ``center_x``) and ``eps`` (drawn
         when ``None``), for :meth:`forward` and :meth:`sample`."""
-        dtype = self.mlp[0].W.dtype
+        dtype = self.dtype
         check_batch(x, self.n_in, 'x', 'NoiseEncoder', dtype)
         if eps is None:
             eps = self.sample_noise(x.shape[0])

@@ -2,6 +2,8 @@ import chainer
 
 from vae_avb.links.bernoulli_decoder import BernoulliDecoder
 from vae_avb.links.gaussian_encoder import GaussianEncoder
+from vae_avb.utils.removed import FUSED_REMOVED
+from vae_avb.utils.removed import refuse_removed
 
 
 class VAE(chainer.Chain):
@@ -31,17 +33,16 @@ class VAE(chainer.Chain):
 
     @classmethod
     def mlp(cls, n_in=784, n_latent=20, n_hidden=500, n_layers=1,
-            activation='tanh', fused=True):
+            activation='tanh', fused=None):
         """Builds an MLP VAE; defaults are Chainer's example (784-500-20).
 
-        ``fused=False`` builds the layer-by-layer reference networks (see
-        :class:`~vae_avb.links.MLP`).
+        (The reference path is chosen at run time, see
+        :func:`~vae_avb.functions.reference_path`.)
         """
+        refuse_removed('VAE.mlp', 'fused', fused, FUSED_REMOVED)
         return cls(
-            GaussianEncoder(n_in, n_latent, n_hidden, n_layers, activation,
-                            fused),
-            BernoulliDecoder(n_latent, n_in, n_hidden, n_layers, activation,
-                             fused))
+            GaussianEncoder(n_in, n_latent, n_hidden, n_layers, activation),
+            BernoulliDecoder(n_latent, n_in, n_hidden, n_layers, activation))
 
     def encode(self, x):
         """Returns ``(mu, ln_var)`` of ``q(z|x)``, each ``(B, n_latent)``."""
@@ -67,7 +68,7 @@ class VAE(chainer.Chain):
         :func:`chainer.functions.gaussian` does.
         """
         xp = self.xp
-        dtype = self.decoder.mlp[0].W.dtype
+        dtype = self.decoder.dtype
         return xp.random.standard_normal(
             (n, self.n_latent)).astype(dtype, copy=False)
 

@@ -44,7 +44,6 @@ class AdaptiveContrastLoss(AVBLoss):
             moments of ``q(z|x)``.
         decoder (vae_avb.links.BernoulliDecoder): ``z -> logits``.
         adversary (vae_avb.links.Adversary): ``T(x, z_bar)``.
-        fused (bool): Reconstruction term as one fused node.
     """
 
     def forward(self, x, eps=None):
@@ -74,7 +73,8 @@ def kl_terms(adversary, x, z, mean, spread):
     """The two parts of the adaptive-contrast KL estimate, batch means.
 
     Args:
-        adversary: ``T(x, z_bar)``, used with frozen parameters.
+        adversary: ``T(x, z_bar)``, used through its ``constant``
+            method (its parameters get no gradient).
         x (array): Data ``(B, D)``.
         z (chainer.Variable): Samples ``(B, n_latent)``.
         mean (array): ``E[z|x]`` (a constant).
@@ -89,7 +89,7 @@ def kl_terms(adversary, x, z, mean, spread):
     """
     r = contrast_gaussian(mean, spread)
     z_bar = r.whiten(z)
-    t = F.mean(adversary(x, z_bar, frozen=True))
+    t = F.mean(adversary.constant(x, z_bar))
     # log r - log p per example; the 2 pi terms cancel.
     log_ratio = 0.5 * F.sum(z * z - z_bar * z_bar, axis=1) - r.half_log_det
     return t, F.mean(log_ratio)

@@ -1,9 +1,10 @@
 import chainer
-import chainer.functions as F
 
 from vae_avb.functions import two_class_logistic_loss
 from vae_avb.links import Adversary
 from vae_avb.utils import check_same_device
+from vae_avb.utils.removed import FUSED_REMOVED
+from vae_avb.utils.removed import refuse_removed
 
 
 class AdversaryLoss(chainer.Chain):
@@ -25,15 +26,11 @@ class AdversaryLoss(chainer.Chain):
     The chain owns the adversary and only uses the encoder (not a child
     link), so an optimizer set up on it updates the adversary alone.
 
-    With ``fused=True`` (the default) the encoder's sample is computed
-    without a graph (``encoder.sample`` when it has one), the x tower of an
+    The encoder's sample is computed without a graph (``encoder.sample``
+    when it has one), and the x tower of an
     :class:`~vae_avb.links.Adversary` runs once on the ``B`` data rows
-    shared by both kinds of pairs (``shared_x``) and the loss is one node
-    (:func:`~vae_avb.functions.two_class_logistic_loss`); ``fused=False``
-    scores ``concat(x, x)`` and composes Chainer's
-    :func:`~chainer.functions.sigmoid_cross_entropy`. Both compute the
-    same loss and gradients (to float rounding) from the same random
-    draws.
+    shared by both kinds of pairs (``shared_x``); the loss is
+    :func:`~vae_avb.functions.two_class_logistic_loss`.
 
     With ``adaptive_contrast`` (Section 4, Algorithm 2) the posterior
     pairs hold ``z_bar = (z - E[z|x]) / std[z|x]`` from an
@@ -47,13 +44,13 @@ class AdversaryLoss(chainer.Chain):
     Args:
         encoder (vae_avb.links.NoiseEncoder): ``z = f(x, eps)``.
         adversary (vae_avb.links.Adversary): ``T(x, z)``.
-        fused (bool): The fused path described above.
         adaptive_contrast (bool): Contrast the normalised posterior
             sample with ``N(0, I)``.
     """
 
-    def __init__(self, encoder, adversary, fused=True,
+    def __init__(self, encoder, adversary, fused=None,
                  adaptive_contrast=False):
+        refuse_removed('AdversaryLoss', 'fused', fused, FUSED_REMOVED)
         super(AdversaryLoss, self).__init__()
         if adaptive_contrast and not hasattr(encoder,
                                              'normalized_sample'):
@@ -61,7 +58,6 @@ class AdversaryLoss(chainer.Chain):
                 'AdversaryLoss: adaptive_contrast needs an encoder with '
                 'normalized_sample (an AdaptiveContrastEncoder), got '
                 '{}'.format(type(encoder).__name__))
-        self.fused = fused
         self.adaptive_contrast = adaptive_contrast
         with self.init_scope():
             self.adversary = adversary
@@ -87,7 +83,7 @@ class AdversaryLoss(chainer.Chain):
         xp = self.xp
         if self.adaptive_contrast:
             z_posterior = self.encoder.normalized_sample(x, eps)
-        elif self.fused and hasattr(self.encoder, 'sample'):
+        elif hasattr(self.encoder, 'sample'):
             z_posterior = self.encoder.sample(x, eps)
         else:
             with chainer.no_backprop_mode():
@@ -96,23 +92,15 @@ class AdversaryLoss(chainer.Chain):
             z_prior = xp.random.standard_normal(
                 z_posterior.shape).astype(z_posterior.dtype, copy=False)
         z = xp.concatenate((z_posterior, z_prior))
-        if self.fused and isinstance(self.adversary, Adversary):
+        if isinstance(self.adversary, Adversary):
             logits = self.adversary(x, z, shared_x=True)
         else:
             logits = self.adversary(xp.concatenate((x, x)), z)
-        if not self.fused:
-            labels = xp.concatenate((xp.ones(batch_size, xp.int32),
-                                     xp.zeros(batch_size, xp.int32)))
-            # sigmoid_cross_entropy averages over 2B pairs; the objective
-            # is the sum of the two per-kind means.
-            loss = 2 * F.sigmoid_cross_entropy(logits, labels)
-            accuracy = F.binary_accuracy(logits, labels)
-        else:
-            loss = two_class_logistic_loss(logits, batch_size)
-            # binary_accuracy's rule: a logit >= 0 says "posterior".
-            t = chainer.as_array(logits)
-            accuracy = chainer.Variable(xp.asarray(
-                ((t[:batch_size] >= 0).sum() + (t[batch_size:] < 0).sum())
-                / len(t), dtype=t.dtype))
+        loss = two_class_logistic_loss(logits, batch_size)
+        # binary_accuracy's rule: a logit >= 0 says "posterior".
+        t = chainer.as_array(logits)
+        accuracy = chainer.Variable(xp.asarray(
+            ((t[:batch_size] >= 0).sum() + (t[batch_size:] < 0).sum())
+            / len(t), dtype=t.dtype))
         chainer.report({'loss': loss, 'accuracy': accuracy}, self)
         return loss

@@ -1,9 +1,10 @@
 import chainer
 import chainer.functions as F
 
-from vae_avb.functions import bernoulli_nll
 from vae_avb.functions import bernoulli_nll_mean
 from vae_avb.utils import check_same_device
+from vae_avb.utils.removed import FUSED_REMOVED
+from vae_avb.utils.removed import refuse_removed
 
 
 class AVBLoss(chainer.Chain):
@@ -34,15 +35,13 @@ class AVBLoss(chainer.Chain):
     Args:
         encoder (vae_avb.links.NoiseEncoder): ``z = f(x, eps)``.
         decoder (vae_avb.links.BernoulliDecoder): ``z -> logits``.
-        adversary (vae_avb.links.Adversary): ``T(x, z)``.
-        fused (bool): Reconstruction term as one fused node
-            (:func:`~vae_avb.functions.bernoulli_nll_mean`); ``False``
-            composes Chainer's :func:`~chainer.functions.bernoulli_nll`.
+        adversary (vae_avb.links.Adversary): ``T(x, z)``, used through
+            its ``constant`` method.
     """
 
-    def __init__(self, encoder, decoder, adversary, fused=True):
+    def __init__(self, encoder, decoder, adversary, fused=None):
+        refuse_removed(type(self).__name__, 'fused', fused, FUSED_REMOVED)
         super(AVBLoss, self).__init__()
-        self.fused = fused
         with self.init_scope():
             self.encoder = encoder
             self.decoder = decoder
@@ -65,7 +64,7 @@ class AVBLoss(chainer.Chain):
         reconstruction = self.reconstruction(x, z)
         # The adversary's parameters are constants here: this step trains
         # the encoder and decoder only.
-        kl = F.mean(self.adversary(x, z, frozen=True))
+        kl = F.mean(self.adversary.constant(x, z))
         loss = reconstruction + kl
         chainer.report({'loss': loss, 'reconstruction': reconstruction,
                         'kl': kl}, self)
@@ -73,7 +72,4 @@ class AVBLoss(chainer.Chain):
 
     def reconstruction(self, x, z):
         """``E[-log p(x|z)]``: summed over pixels, batch mean."""
-        logits = self.decoder(z)
-        if self.fused:
-            return bernoulli_nll_mean(x, logits)
-        return bernoulli_nll(x, logits)
+        return bernoulli_nll_mean(x, self.decoder(z))

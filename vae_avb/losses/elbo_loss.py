@@ -1,10 +1,10 @@
 import chainer
 import chainer.functions as F
 
-from vae_avb.functions import bernoulli_nll
 from vae_avb.functions import bernoulli_nll_mean
-from vae_avb.functions import gaussian_kl_divergence
 from vae_avb.functions import gaussian_sample_kl
+from vae_avb.utils.removed import FUSED_REMOVED
+from vae_avb.utils.removed import refuse_removed
 
 
 class ELBOLoss(chainer.Chain):
@@ -22,11 +22,12 @@ class ELBOLoss(chainer.Chain):
     example. ``beta = 1`` gives the true negative ELBO; the seeds call
     ``beta`` ``C``.
 
-    With ``fused=True`` (the default) the sampling with the KL, and the
-    reconstruction term, are each one function node with an analytic
+    On the fused path (the default, see
+    :func:`~vae_avb.functions.use_fused`) the sampling with the KL, and
+    the reconstruction term, are each one function node with an analytic
     gradient (:func:`~vae_avb.functions.gaussian_sample_kl`,
     :func:`~vae_avb.functions.bernoulli_nll_mean`): the same values (to
-    float rounding) and the same random draws as ``fused=False``, which
+    float rounding) and the same random draws as the reference path, which
     composes Chainer's :func:`~chainer.functions.gaussian`,
     :func:`~chainer.functions.bernoulli_nll` and
     :func:`~chainer.functions.gaussian_kl_divergence` term by term, in
@@ -40,10 +41,10 @@ class ELBOLoss(chainer.Chain):
         vae (vae_avb.links.VAE): The model.
         beta (float): Weight of the KL term (>= 0).
         k (int): Number of samples of ``z`` per example (>= 1).
-        fused (bool): Use the fused function nodes (see above).
     """
 
-    def __init__(self, vae, beta=1.0, k=1, fused=True):
+    def __init__(self, vae, beta=1.0, k=1, fused=None):
+        refuse_removed('ELBOLoss', 'fused', fused, FUSED_REMOVED)
         super(ELBOLoss, self).__init__()
         if k < 1 or int(k) != k:
             raise ValueError(
@@ -53,7 +54,6 @@ class ELBOLoss(chainer.Chain):
                 'ELBOLoss: beta must be >= 0, got {!r}'.format(beta))
         self.beta = beta
         self.k = int(k)
-        self.fused = fused
         with self.init_scope():
             self.vae = vae
 
@@ -70,23 +70,13 @@ class ELBOLoss(chainer.Chain):
         Returns:
             chainer.Variable: The scalar loss, in nats per example.
         """
-        if self.fused:
-            z, kl = gaussian_sample_kl(
-                self.vae.encoder.forward_packed(x), None, eps, self.k)
-            if self.k > 1:
-                x = F.tile(x, (self.k, 1))
-            reconstruction = bernoulli_nll_mean(
-                x, self.vae.decode(z, sigmoid=False))
-            return self._report(reconstruction, kl)
-        mu, ln_var = self.vae.encode(x)
-        kl = gaussian_kl_divergence(mu, ln_var)
+        z, kl = gaussian_sample_kl(
+            self.vae.encoder.forward_packed(x), None, eps, self.k)
         if self.k > 1:
             # One pass over k * B rows instead of a Python loop over k.
-            mu = F.tile(mu, (self.k, 1))
-            ln_var = F.tile(ln_var, (self.k, 1))
             x = F.tile(x, (self.k, 1))
-        z = F.gaussian(mu, ln_var, eps=eps)
-        reconstruction = bernoulli_nll(x, self.vae.decode(z, sigmoid=False))
+        reconstruction = bernoulli_nll_mean(
+            x, self.vae.decode(z, sigmoid=False))
         return self._report(reconstruction, kl)
 
     def _report(self, reconstruction, kl):

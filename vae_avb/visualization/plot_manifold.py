@@ -37,7 +37,7 @@ def plot_manifold(decoder, path, n_grid=25, limit=2.0, z_path=None,
     axis = numpy.linspace(-limit, limit, n_grid)
     z1, z2 = numpy.meshgrid(axis, axis[::-1])
     z = numpy.stack((z1.ravel(), z2.ravel()), axis=1).astype(
-        decoder.mlp[0].W.dtype)
+        decoder.dtype)
     with chainer.no_backprop_mode(), chainer.using_config('train', False):
         images = decoder(decoder.device.send(z), sigmoid=True)
     mosaic = tile_images(images, n_grid, image_shape, padding=0)
