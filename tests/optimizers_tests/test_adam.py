@@ -1,17 +1,59 @@
+import ast
+import glob
+import inspect
+import os
+import re
+import subprocess
+import sys
+
 import numpy
 import pytest
 
 import chainer
+import chainer.functions as F
+import chainer.links as L
 
-from vae_avb.links import VAE
 from vae_avb.optimizers import Adam
+from vae_avb.optimizers import PackedAdam
 from vae_avb.optimizers import adam as adam_module
 from vae_avb.optimizers import adam_kernel
+from vae_avb.optimizers import packed_adam
 
 
-def run_steps(optimizer_class, model, grads, **hyperparams):
-    optimizer = optimizer_class(**hyperparams)
+class Net(chainer.ChainList):
+
+    """Linear layers: small ones, and one above the pack threshold when
+    ``big`` (300 x 250 = 75,000 elements)."""
+
+    def __init__(self, sizes=(20, 30, 30, 4), big=False):
+        layers = [L.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:])]
+        if big:
+            layers.append(L.Linear(sizes[-1], 300))
+            layers.append(L.Linear(300, 250))
+        super(Net, self).__init__(*layers)
+
+    def forward(self, x):
+        for i, layer in enumerate(self):
+            x = layer(x)
+            if i + 1 < len(self):
+                x = F.tanh(x)
+        return F.sum(x * x)
+
+
+def net(dtype=numpy.float32, **kwargs):
+    numpy.random.seed(0)
+    with chainer.using_config('dtype', dtype):
+        return Net(**kwargs)
+
+
+def run_steps(optimizer, model, grads):
+    if isinstance(optimizer, type):
+        optimizer = optimizer()
     optimizer.setup(model)
+    return steps(optimizer, model, grads)
+
+
+def steps(optimizer, model, grads):
     for step_grads in grads:
         for param, grad in zip(model.params(), step_grads):
             param.grad = grad.copy()
@@ -19,16 +61,19 @@ def run_steps(optimizer_class, model, grads, **hyperparams):
     return optimizer
 
 
-def random_grads(model, steps, dtype):
+def random_grads(model, n, dtype=numpy.float32):
     return [[numpy.random.standard_normal(p.shape).astype(dtype)
-             for p in model.params()] for _ in range(steps)]
+             for p in model.params()] for _ in range(n)]
 
 
 def assert_same_params(model, reference):
-    for (name, a), (_, b) in zip(sorted(model.namedparams()),
-                                 sorted(reference.namedparams())):
+    pairs = list(zip(sorted(model.namedparams()),
+                     sorted(reference.namedparams())))
+    assert pairs
+    for (name, a), (_, b) in pairs:
         assert a.dtype == b.dtype
         numpy.testing.assert_array_equal(a.array, b.array, err_msg=name)
+        assert a.update_rule.t == b.update_rule.t, name
 
 
 @pytest.fixture(params=['compiled', 'numpy'])
@@ -43,127 +88,251 @@ def loop(request, monkeypatch):
     return request.param
 
 
+OURS = {
+    'Adam': Adam,
+    'PackedAdam': PackedAdam,
+    'PackedAdam(pack_below=0)': lambda **kw: PackedAdam(pack_below=0, **kw),
+}
+
+
+@pytest.mark.parametrize('ours', sorted(OURS))
 @pytest.mark.parametrize('dtype', [numpy.float32, numpy.float64])
 @pytest.mark.parametrize('hyperparams', [
     {}, {'alpha': 3e-3, 'beta1': 0.5}, {'eta': 0.5, 'eps': 1e-4}])
-@pytest.mark.parametrize('pack', [65536, 0])
-def test_bit_identical_to_chainer_adam(dtype, hyperparams, pack, loop,
-                                       monkeypatch):
-    # pack=0 updates every parameter by itself; the default packs the
-    # biases and small matrices of this model into one flat update.
-    monkeypatch.setattr(adam_module, 'PACK', pack)
-    with chainer.using_config('dtype', dtype):
-        ours = VAE.mlp(50, 3, 40)
-    reference = ours.copy(mode='copy')
-    grads = random_grads(ours, 4, dtype)
-    run_steps(Adam, ours, grads, **hyperparams)
-    run_steps(chainer.optimizers.Adam, reference, grads, **hyperparams)
-    assert_same_params(ours, reference)
+def test_bit_identical_to_chainer_adam(ours, dtype, hyperparams, loop):
+    model = net(dtype, big=True)
+    reference = model.copy(mode='copy')
+    grads = random_grads(model, 4, dtype)
+    run_steps(OURS[ours](**hyperparams), model, grads)
+    run_steps(chainer.optimizers.Adam(**hyperparams), reference, grads)
+    assert_same_params(model, reference)
+
+
+def test_adam_updates_the_arrays_of_the_model_in_place():
+    # The default Adam never replaces a parameter's array nor makes it a
+    # view of a buffer of its own (as PackedAdam does).
+    model = net(big=True)
+    arrays = {name: p.array for name, p in model.namedparams()}
+    optimizer = run_steps(Adam, model, random_grads(model, 3))
+    for name, param in model.namedparams():
+        assert param.array is arrays[name], name
+        assert param.array.base is None, name
+        for key in ('m', 'v'):
+            assert param.update_rule.state[key].base is None, (name, key)
+    assert not hasattr(optimizer, 'packer')
+
+
+def packed_names(optimizer, model):
+    names = {id(p): name for name, p in model.namedparams()}
+    return [sorted(names[id(p)] for p in pack.params)
+            for pack in optimizer.packer.packs.values()]
 
 
 def test_packed_parameters_are_views_of_one_buffer():
-    model = VAE.mlp(50, 3, 40)
-    optimizer = run_steps(Adam, model, random_grads(model, 1,
-                                                    numpy.float32))
-    (pack,) = optimizer._packs.values()
-    assert len(pack.params) == len(list(model.params()))
-    for param in model.params():
-        assert param.array.base is pack.data
-        assert param.update_rule.state['m'].base is pack.m
-        assert param.update_rule.t == 1
+    model = net(big=True)
+    arrays = {name: p.array for name, p in model.namedparams()}
+    optimizer = run_steps(PackedAdam, model, random_grads(model, 1))
+    # The first step creates the states, parameter by parameter.
+    assert optimizer.packer.packs == {}
+    steps(optimizer, model, random_grads(model, 1))
+    (pack,) = optimizer.packer.packs.values()
+    small = sorted(name for name, p in model.namedparams()
+                   if p.size < packed_adam.PACK)
+    assert packed_names(optimizer, model) == [small]
+    for name, param in model.namedparams():
+        rule = param.update_rule
+        assert rule.t == 2
+        if name in small:
+            assert param.array.base is pack.data
+            assert rule.state['m'].base is pack.m
+        else:
+            assert param.array is arrays[name]
 
 
 def test_replaced_arrays_are_picked_up(loop):
     # A user (or a deserializer that was given no array) replaces a packed
     # parameter's array and a state: the next step repacks and still
     # matches Chainer's Adam.
-    model = VAE.mlp(30, 2, 20)
+    model = net()
     reference = model.copy(mode='copy')
-    grads = random_grads(model, 3, numpy.float32)
-    optimizer = run_steps(Adam, model, grads[:1])
+    grads = random_grads(model, 4)
+    optimizer = run_steps(PackedAdam, model, grads[:2])
     chainer_optimizer = run_steps(chainer.optimizers.Adam, reference,
-                                  grads[:1])
+                                  grads[:2])
+    old = list(optimizer.packer.packs.values())
     for link in (model, reference):
-        param = link.encoder.head.b
+        param = link[1].b
         param.array = param.array + 1
         param.update_rule.state['m'] = param.update_rule.state['m'] * 2
-    for optimizer_, link in ((optimizer, model),
-                             (chainer_optimizer, reference)):
-        for step_grads in grads[1:]:
-            for param, grad in zip(link.params(), step_grads):
-                param.grad = grad.copy()
-            optimizer_.update()
+    steps(optimizer, model, grads[2:])
+    steps(chainer_optimizer, reference, grads[2:])
+    assert list(optimizer.packer.packs.values()) != old
+    assert model[1].b.array.base is \
+        list(optimizer.packer.packs.values())[0].data
     assert_same_params(model, reference)
 
 
 def test_parameters_outside_the_pack_are_updated_one_by_one():
-    # A disabled rule, a per-parameter learning rate and a hook keep
-    # Chainer's per-parameter semantics.
-    model = VAE.mlp(30, 2, 20)
+    # A disabled rule, a per-parameter step size and hooks (before and
+    # after the update) keep Chainer's per-parameter semantics.
+    model = net(sizes=(10, 12, 12, 12, 12, 3))
     reference = model.copy(mode='copy')
-    grads = random_grads(model, 3, numpy.float32)
-    calls = []
+    grads = random_grads(model, 3)
+    seen = {id(model): [], id(reference): []}
+
+    def post_hook(rule, param):
+        seen[id(link)].append(param.array.copy())
+
+    post_hook.timing = 'post'
     for link in (model, reference):
-        optimizer = Adam() if link is model else chainer.optimizers.Adam()
+        optimizer = PackedAdam() if link is model else \
+            chainer.optimizers.Adam()
         optimizer.setup(link)
-        link.encoder.head.b.update_rule.enabled = False
-        link.decoder.mlp[0].b.update_rule.hyperparam.alpha = 1e-2
-        link.decoder.mlp[1].b.update_rule.add_hook(
-            lambda rule, param: calls.append(param.name), name='h')
-        for step_grads in grads:
-            for param, grad in zip(link.params(), step_grads):
-                param.grad = grad.copy()
-            optimizer.update()
-    assert calls == ['b'] * 6
+        link[0].b.update_rule.enabled = False
+        link[1].b.update_rule.hyperparam.alpha = 1e-2
+        link[2].b.update_rule.add_hook(post_hook, name='h')
+        link[3].W.update_rule.add_hook(post_hook, name='g')
+        link[3].W.update_rule.remove_hook('g')
+        steps(optimizer, link, grads)
+        if link is model:
+            packed = packed_names(optimizer, model)
+    assert packed == [['/0/W', '/1/W', '/2/W', '/3/W', '/3/b', '/4/W',
+                       '/4/b']]
+    assert len(seen[id(model)]) == 3
+    for a, b in zip(seen[id(model)], seen[id(reference)]):
+        numpy.testing.assert_array_equal(a, b)
     assert_same_params(model, reference)
 
 
-def test_options_outside_the_fast_path_fall_back_to_chainer():
-    model = VAE.mlp(20, 2, 10)
+def test_a_parameter_updated_by_hand_is_updated_once():
+    model = net()
     reference = model.copy(mode='copy')
-    grads = random_grads(model, 3, numpy.float32)
-    run_steps(Adam, model, grads, amsgrad=True, weight_decay_rate=1e-2)
-    run_steps(chainer.optimizers.Adam, reference, grads, amsgrad=True,
-              weight_decay_rate=1e-2)
+    grads = random_grads(model, 3)
+    optimizer = run_steps(PackedAdam, model, grads)
+    run_steps(chainer.optimizers.Adam, reference, grads)
+    assert optimizer.packer.packs
+    for link in (model, reference):
+        link[0].W.update()
     assert_same_params(model, reference)
 
 
-def test_update_with_a_loss_function_matches_chainer():
-    model = VAE.mlp(20, 2, 10)
+@pytest.mark.parametrize('ours', sorted(OURS))
+def test_options_outside_the_fast_path_fall_back_to_chainer(ours):
+    model = net()
+    reference = model.copy(mode='copy')
+    grads = random_grads(model, 3)
+    options = dict(amsgrad=True, weight_decay_rate=1e-2)
+    run_steps(OURS[ours](**options), model, grads)
+    run_steps(chainer.optimizers.Adam(**options), reference, grads)
+    assert_same_params(model, reference)
+
+
+@pytest.mark.parametrize('ours', sorted(OURS))
+@pytest.mark.parametrize('loss_scale', [None, 8.0])
+def test_update_with_a_loss_function_matches_chainer(ours, loss_scale):
+    model = net()
     reference = model.copy(mode='copy')
     x = numpy.random.uniform(size=(5, 20)).astype(numpy.float32)
-    for link, optimizer in ((model, Adam()),
+    for link, optimizer in ((model, OURS[ours]()),
                             (reference, chainer.optimizers.Adam())):
         optimizer.setup(link)
+        if loss_scale is not None:
+            optimizer.loss_scaling(scale=loss_scale)
         for _ in range(3):
-            optimizer.update(
-                lambda: chainer.functions.sum(link.decode(link.encode(x)[0])))
+            optimizer.update(link, x)
         assert optimizer.t == 3
+        if isinstance(optimizer, PackedAdam):
+            assert bool(optimizer.packer.packs) == (
+                loss_scale is None and ours == 'PackedAdam')
     assert_same_params(model, reference)
 
 
-@pytest.mark.parametrize('direction', ['ours->chainer', 'chainer->ours'])
-def test_state_loads_in_either_direction(tmp_path, direction):
-    model = VAE.mlp(20, 2, 10)
-    first, second = (Adam, chainer.optimizers.Adam)
-    if direction == 'chainer->ours':
-        first, second = second, first
-    grads = random_grads(model, 4, numpy.float32)
-    optimizer = run_steps(first, model, grads[:2])
+@pytest.mark.parametrize('first, second', [
+    ('Adam', 'chainer'), ('chainer', 'Adam'),
+    ('PackedAdam', 'chainer'), ('chainer', 'PackedAdam'),
+    ('Adam', 'PackedAdam'), ('PackedAdam', 'Adam')])
+def test_state_loads_in_either_direction(tmp_path, first, second):
+    classes = dict(OURS, chainer=chainer.optimizers.Adam)
+    model = net()
+    grads = random_grads(model, 5)
+    optimizer = run_steps(classes[first], model, grads[:3])
     path = str(tmp_path / 'adam.npz')
     chainer.serializers.save_npz(path, optimizer)
     copy = model.copy(mode='copy')
-    other = second()
+    other = classes[second]()
     other.setup(copy)
     chainer.serializers.load_npz(path, other)
-    assert other.t == 2
+    assert other.t == 3
     for a, b in zip(model.params(), copy.params()):
-        numpy.testing.assert_array_equal(a.update_rule.state['m'],
-                                         b.update_rule.state['m'])
+        assert b.update_rule.t == 3
+        for key in ('m', 'v'):
+            numpy.testing.assert_array_equal(a.update_rule.state[key],
+                                             b.update_rule.state[key])
     # Both go on identically from the loaded state.
-    for optimizer_, link in ((optimizer, model), (other, copy)):
-        for step_grads in grads[2:]:
-            for param, grad in zip(link.params(), step_grads):
-                param.grad = grad.copy()
-            optimizer_.update()
+    steps(optimizer, model, grads[3:])
+    steps(other, copy, grads[3:])
     assert_same_params(model, copy)
+
+
+COMPILE_ONCE = '''
+import numpy
+from vae_avb.optimizers import Adam, adam_kernel
+assert adam_kernel.compiled() is not None
+for dtype in (numpy.float32, numpy.float64):
+    param = numpy.zeros(3, dtype)
+    adam_kernel.AdamStep()(param, numpy.ones(3, dtype), numpy.zeros(3, dtype),
+                           numpy.zeros(3, dtype), Adam().hyperparam, 1e-3)
+    assert (param < 0).all()
+'''
+
+
+def compiled_cache_files(folder):
+    return sorted(glob.glob(os.path.join(folder, '**', '*.nb[ic]'),
+                            recursive=True))
+
+
+@pytest.mark.parametrize('user_cache', [False, True])
+def test_no_compiled_cache_is_written_into_the_package(tmp_path,
+                                                       user_cache):
+    package = os.path.dirname(os.path.abspath(adam_kernel.__file__))
+    assert compiled_cache_files(package) == []
+    env = dict(os.environ)
+    env.pop('NUMBA_CACHE_DIR', None)
+    env['PYTHONPATH'] = os.pathsep.join(
+        [os.path.dirname(os.path.dirname(package))] +
+        [p for p in [env.get('PYTHONPATH')] if p])
+    if user_cache:
+        env['NUMBA_CACHE_DIR'] = str(tmp_path)
+    subprocess.run([sys.executable, '-c', COMPILE_ONCE], check=True,
+                   env=env, cwd=str(tmp_path))
+    assert compiled_cache_files(package) == []
+    # Numba caches only where the user asked it to.
+    assert bool(compiled_cache_files(str(tmp_path))) == user_cache
+
+
+def private_names_used(module):
+    """``x._y`` where ``x`` is not ``self``, and ``self._y`` where a
+    Chainer base class of the module's classes uses ``_y``."""
+    tree = ast.parse(inspect.getsource(module))
+    found = [node.attr for node in ast.walk(tree)
+             if isinstance(node, ast.Attribute)
+             and node.attr.startswith('_') and not node.attr.startswith('__')
+             and not (isinstance(node.value, ast.Name)
+                      and node.value.id == 'self')]
+    own = {node.attr for node in ast.walk(tree)
+           if isinstance(node, ast.Attribute) and node.attr.startswith('_')
+           and not node.attr.startswith('__')}
+    for value in vars(module).values():
+        if inspect.isclass(value) and value.__module__ == module.__name__:
+            for base in value.__mro__[1:]:
+                if base.__module__.startswith('chainer'):
+                    text = inspect.getsource(base)
+                    found += [name for name in own
+                              if re.search(r'\b{}\b'.format(name), text)]
+    return sorted(set(found))
+
+
+@pytest.mark.parametrize('module', [adam_module, adam_kernel, packed_adam],
+                         ids=lambda m: m.__name__)
+def test_public_chainer_api_only(module):
+    assert private_names_used(module) == []

@@ -7,6 +7,10 @@ cache-sized blocks; the compiled loop makes one. All three compute the
 same float operations in the same order and dtype (the hyperparameters
 are rounded to the parameter's dtype first, as NumPy does when it
 multiplies a float32 array by a Python float), so they give the same bits.
+
+The loop is compiled on first use in each process. Numba keeps the machine
+code between processes only where ``NUMBA_CACHE_DIR`` names a folder;
+nothing is ever written into the package directory.
 """
 import warnings
 
@@ -34,6 +38,13 @@ def _compiled_loop(data, grad, m, v, c1, c2, alpha_t, eps, minus_eta):
 _compiled = []
 
 
+def user_cache(numba):
+    """Whether to cache the compiled loop: only in the folder the user
+    named with ``NUMBA_CACHE_DIR`` (Numba would otherwise write next to
+    this file, into the installed package)."""
+    return bool(numba.config.CACHE_DIR)
+
+
 def compiled():
     """The compiled loop, or ``None`` without Numba (imported on first use,
     so that importing vae_avb does not load Numba and LLVM)."""
@@ -48,10 +59,12 @@ def compiled():
             # error_model='numpy': no ZeroDivisionError check inside the
             # loop (a division by zero gives inf as in NumPy), which lets
             # LLVM vectorise it. No fastmath: the results must stay
-            # bit-identical to Chainer's. cache=True keeps the machine
-            # code next to this file (or in Numba's user cache).
-            _compiled.append(numba.njit(cache=True, nogil=True,
-                                        error_model='numpy')(_compiled_loop))
+            # bit-identical to Chainer's. The machine code is cached on
+            # disk only where the user named a cache folder
+            # (NUMBA_CACHE_DIR); nothing is written into the package.
+            _compiled.append(numba.njit(cache=user_cache(numba),
+                                        nogil=True, error_model='numpy')(
+                                            _compiled_loop))
     return _compiled[0]
 
 
