@@ -8,6 +8,7 @@ from chainer.iterators.order_samplers import ShuffleOrderSampler
 from vae_avb.datasets import ArrayIterator
 from vae_avb.datasets import DynamicBinarized
 from vae_avb.datasets import send_array
+from vae_avb.utils.random_state import serialize_random_state
 
 
 def data(n=23, d=3):
@@ -29,6 +30,183 @@ def test_same_batches_and_epochs_as_serial_iterator(shuffle):
         assert ours.epoch == reference.epoch
         assert ours.is_new_epoch == reference.is_new_epoch
         assert ours.epoch_detail == reference.epoch_detail
+
+
+def state(iterator):
+    return (iterator.epoch, iterator.is_new_epoch, iterator.epoch_detail,
+            iterator.previous_epoch_detail, iterator.current_position)
+
+
+def next_or_stop(iterator):
+    try:
+        return iterator.next()
+    except StopIteration:
+        return None
+
+
+def assert_same_batch(batch, expected):
+    if expected is None:
+        assert batch is None
+        return
+    if isinstance(batch, list):  # SerialIterator's list of examples
+        batch = chainer.dataset.concat_examples(batch)
+    if isinstance(expected, list):
+        expected = chainer.dataset.concat_examples(expected)
+    numpy.testing.assert_array_equal(batch, expected)
+    assert batch.dtype == expected.dtype
+
+
+@pytest.mark.parametrize('n,batch_size', [
+    (1, 1), (1, 3), (7, 1), (7, 2), (7, 3), (7, 7), (7, 8), (7, 15),
+    (23, 5), (23, 23), (23, 24), (23, 50)])
+@pytest.mark.parametrize('repeat', [True, False])
+@pytest.mark.parametrize('shuffle', [True, False])
+def test_serial_iterator_step_for_step(n, batch_size, repeat, shuffle):
+    # Several epochs, batches that straddle epochs (or are larger than
+    # one), a single pass that ends: the same examples in the same order,
+    # and the same epoch bookkeeping, at every step.
+    array = data(n)
+    ours = ArrayIterator(array, batch_size, repeat=repeat, shuffle=shuffle,
+                         seed=3)
+    sampler = ShuffleOrderSampler(numpy.random.RandomState(3)) \
+        if shuffle else None
+    reference = SerialIterator(array, batch_size, repeat=repeat,
+                               shuffle=None if shuffle else False,
+                               order_sampler=sampler)
+    assert state(ours) == state(reference)
+    assert ours.repeat == reference.repeat
+    n_batches = 4 * n // batch_size + 3  # past the fourth epoch
+    for _ in range(n_batches):
+        assert_same_batch(next_or_stop(ours), next_or_stop(reference))
+        assert state(ours) == state(reference)
+    assert ours.epoch >= (4 if repeat else 1)
+
+
+def test_reset_starts_over_as_serial_iterator_does():
+    array = data()
+    ours = ArrayIterator(array, 5, seed=4)
+    reference = SerialIterator(
+        array, 5, order_sampler=ShuffleOrderSampler(
+            numpy.random.RandomState(4)))
+    for _ in range(7):
+        ours.next()
+        reference.next()
+    ours.reset()
+    reference.reset()  # draws a new order from the same random state
+    assert state(ours) == state(reference)
+    for _ in range(7):
+        assert_same_batch(ours.next(), reference.next())
+        assert state(ours) == state(reference)
+
+
+def test_is_a_chainer_iterator():
+    iterator = ArrayIterator(data(6), 4, repeat=False, shuffle=False)
+    assert isinstance(iterator, chainer.dataset.Iterator)
+    assert [len(b) for b in iterator] == [4, 2]
+
+
+class SerialArrayIterator(SerialIterator):
+
+    """``ArrayIterator`` as it was before issue 23: a ``SerialIterator``.
+
+    Its ``__init__`` and ``serialize`` are those of that class (batches
+    come back as lists of examples): the snapshots it writes are the
+    snapshots runs wrote until then.
+    """
+
+    def __init__(self, array, batch_size, repeat=True, shuffle=True,
+                 seed=None):
+        self.random_state = numpy.random.RandomState(seed)
+        if shuffle:
+            super(SerialArrayIterator, self).__init__(
+                array, batch_size, repeat=repeat,
+                order_sampler=ShuffleOrderSampler(self.random_state))
+        else:
+            super(SerialArrayIterator, self).__init__(
+                array, batch_size, repeat=repeat, shuffle=False)
+
+    def serialize(self, serializer):
+        super(SerialArrayIterator, self).serialize(serializer)
+        serialize_random_state(serializer['random_state'], self.random_state)
+        if hasattr(self.dataset, 'serialize'):
+            self.dataset.serialize(serializer['dataset'])
+
+
+SNAPSHOT_KEYS = ['current_position', 'epoch', 'is_new_epoch',
+                 'previous_epoch_detail', 'random_state/gauss',
+                 'random_state/has_gauss', 'random_state/key',
+                 'random_state/pos']
+
+
+@pytest.mark.parametrize('shuffle', [True, False])
+@pytest.mark.parametrize('binarized', [False, True])
+@pytest.mark.parametrize('steps', [0, 3, 5, 11])
+def test_snapshots_are_those_of_the_serial_iterator_version(
+        tmp_path, shuffle, binarized, steps):
+    # A snapshot written before issue 23 loads and goes on exactly as the
+    # old iterator would, and the other way round; the files hold the same
+    # keys and values.
+    def make(cls, seed):
+        images = numpy.random.RandomState(0).uniform(size=(10, 3))
+        images = images.astype(numpy.float32)
+        dataset = DynamicBinarized(images, seed=seed) if binarized \
+            else images
+        return cls(dataset, 4, shuffle=shuffle, seed=seed)
+
+    old, new = make(SerialArrayIterator, 5), make(ArrayIterator, 5)
+    for _ in range(steps):
+        assert_same_batch(new.next(), old.next())
+    old_path, new_path = str(tmp_path / 'old.npz'), str(tmp_path / 'new.npz')
+    chainer.serializers.save_npz(old_path, old)
+    chainer.serializers.save_npz(new_path, new)
+    with numpy.load(old_path) as saved_old, numpy.load(new_path) as saved:
+        keys = SNAPSHOT_KEYS + (['order'] if shuffle else []) + (
+            ['dataset/' + k for k in SNAPSHOT_KEYS if 'random' in k]
+            if binarized else [])
+        assert sorted(saved.files) == sorted(saved_old.files) == sorted(keys)
+        for key in keys:
+            assert saved[key].dtype == saved_old[key].dtype, key
+            numpy.testing.assert_array_equal(saved[key], saved_old[key],
+                                             err_msg=key)
+
+    resumed, resumed_old = make(ArrayIterator, 99), \
+        make(SerialArrayIterator, 99)
+    chainer.serializers.load_npz(old_path, resumed)
+    chainer.serializers.load_npz(new_path, resumed_old)
+    assert state(resumed) == state(old)
+    assert state(resumed_old) == state(new)
+    for _ in range(12):
+        expected = old.next()
+        assert_same_batch(resumed.next(), expected)
+        assert_same_batch(new.next(), expected)
+        assert_same_batch(resumed_old.next(), expected)
+        assert state(resumed) == state(old) == state(new)
+
+
+@pytest.mark.parametrize('rename', [{'order': '_order'},
+                                    {'previous_epoch_detail': None}])
+def test_older_chainer_snapshots_load_as_in_serial_iterator(rename):
+    # Chainer's own fallbacks: an order saved as '_order', a snapshot
+    # without 'previous_epoch_detail' (guessed from the position).
+    def make(cls):
+        return cls(data(10), 4, seed=2)
+
+    saved = {}
+    old = make(SerialArrayIterator)
+    for _ in range(4):
+        old.next()
+    old.serialize(chainer.serializers.DictionarySerializer(saved))
+    for key, new_key in rename.items():
+        value = saved.pop(key)
+        if new_key is not None:
+            saved[new_key] = value
+    resumed, resumed_old = make(ArrayIterator), make(SerialArrayIterator)
+    for iterator in (resumed, resumed_old):
+        iterator.serialize(chainer.serializers.NpzDeserializer(saved))
+    assert state(resumed) == state(resumed_old)
+    for _ in range(6):
+        assert_same_batch(resumed.next(), resumed_old.next())
+        assert state(resumed) == state(resumed_old)
 
 
 def test_single_pass_ends_with_a_partial_batch():

@@ -1,24 +1,28 @@
 import numpy
 
 import chainer
-from chainer.iterators import SerialIterator
 from chainer.iterators.order_samplers import ShuffleOrderSampler
 
 from vae_avb.utils.random_state import serialize_random_state
 
 
-class ArrayIterator(SerialIterator):
+class ArrayIterator(chainer.dataset.Iterator):
 
-    """:class:`~chainer.iterators.SerialIterator` that returns array slices.
+    """Dataset iterator that returns array slices.
 
     A dataset held as one array ``(N, D)`` (NumPy, or CuPy to keep the data
     on the GPU) is cut into batches with one indexing operation, instead of
     a list of ``B`` examples that :func:`~chainer.dataset.concat_examples`
-    then stacks row by row. Epochs, shuffling, the order of examples and
-    snapshots are Chainer's own (the same state machine), so the batches
-    are the same examples in the same order as ``SerialIterator`` with the
-    same shuffling. Pair it with :func:`send_array` as the updater's and
-    the evaluator's converter.
+    then stacks row by row. Epochs, shuffling and the order of examples
+    follow :class:`~chainer.iterators.SerialIterator` step for step: the
+    same :class:`~chainer.iterators.ShuffleOrderSampler` draws each
+    epoch's order, a batch that crosses the end of an epoch takes the rest
+    of this epoch and the beginning of the next, and the attributes
+    (``epoch``, ``is_new_epoch``, ``epoch_detail``,
+    ``previous_epoch_detail``, ``current_position``) and the snapshot keys
+    are ``SerialIterator``'s. So the batches are the same examples in the
+    same order as ``SerialIterator`` with the same shuffling. Pair it with
+    :func:`send_array` as the updater's and the evaluator's converter.
 
     The shuffling draws from its own ``numpy.random.RandomState(seed)``,
     whose state is saved in snapshots, so a resumed run visits the
@@ -49,21 +53,99 @@ class ArrayIterator(SerialIterator):
             raise ValueError(
                 'ArrayIterator: batch_size must be a positive integer, got '
                 '{!r}'.format(batch_size))
+        self.dataset = array
+        self.batch_size = int(batch_size)
+        self._repeat = repeat
         self.random_state = numpy.random.RandomState(seed)
-        if shuffle:
-            super(ArrayIterator, self).__init__(
-                array, int(batch_size), repeat=repeat,
-                order_sampler=ShuffleOrderSampler(self.random_state))
+        self.order_sampler = ShuffleOrderSampler(self.random_state) \
+            if shuffle else None
+        self.reset()
+
+    def reset(self):
+        """Goes back to the first batch of the first epoch.
+
+        With shuffling, a new order is drawn (the random state goes on, as
+        ``SerialIterator.reset`` does).
+        """
+        if self.order_sampler is None:
+            self._order = None
         else:
-            super(ArrayIterator, self).__init__(
-                array, int(batch_size), repeat=repeat, shuffle=False)
+            self._order = self.order_sampler(
+                numpy.arange(len(self.dataset)), 0)
+        self.current_position = 0
+        self.epoch = 0
+        self.is_new_epoch = False
+        self._detail_before = -1.
+
+    @property
+    def repeat(self):
+        return self._repeat
+
+    @property
+    def epoch_detail(self):
+        return self.epoch + self.current_position / self._epoch_size()
+
+    @property
+    def previous_epoch_detail(self):
+        # -1 stands for None inside, as in SerialIterator's snapshots.
+        if self._detail_before < 0:
+            return None
+        return self._detail_before
+
+    def _epoch_size(self):
+        if self._order is None:
+            return len(self.dataset)
+        return len(self._order)
+
+    def _positions(self, start, stop):
+        if self._order is None:
+            return numpy.arange(start, stop, dtype=numpy.intp)
+        return self._order[start:stop]
+
+    def _next_indices(self):
+        # The indices of the next batch, or None at the end of a single
+        # pass. A batch that reaches the end of the epoch takes the rest of
+        # it, then (repeat=True) the beginning of the next epoch, drawn by
+        # the order sampler as the old epoch ends.
+        if not self._repeat and self.epoch > 0:
+            return None
+        n = self._epoch_size()
+        if self._repeat and n == 0:
+            raise ValueError('ArrayIterator: the dataset is empty; an '
+                             'iterator that repeats needs examples')
+        start = self.current_position
+        stop = start + self.batch_size
+        order = self._order
+        epoch = self.epoch
+        is_new_epoch = False
+        pieces = []
+        while stop >= n:
+            pieces.append(self._positions(start, n))
+            if order is not None:
+                new_order = self.order_sampler(order, start)
+                if len(new_order) != len(order):
+                    raise ValueError(
+                        'ArrayIterator: the order sampler changed the '
+                        'size of the order from {} to {}'.format(
+                            len(order), len(new_order)))
+                order = self._order = new_order
+            epoch += 1
+            is_new_epoch = True
+            start = 0
+            if self._repeat:
+                stop -= n
+            else:
+                stop = 0
+                break
+        pieces.append(self._positions(start, stop))
+        self.current_position = stop
+        self.epoch = epoch
+        self.is_new_epoch = is_new_epoch
+        return numpy.concatenate(pieces)
 
     def __next__(self):
-        self._previous_epoch_detail = self.epoch_detail
-        state, indices = chainer.iterators._statemachine.\
-            iterator_statemachine(self._state, self.batch_size, self.repeat,
-                                  self.order_sampler, len(self.dataset))
-        self._state = state
+        self._detail_before = self.epoch_detail
+        indices = self._next_indices()
         if indices is None:
             raise StopIteration
         if self._take is not None:
@@ -77,7 +159,31 @@ class ArrayIterator(SerialIterator):
     next = __next__
 
     def serialize(self, serializer):
-        super(ArrayIterator, self).serialize(serializer)
+        # SerialIterator's keys and meanings, so that snapshots written
+        # when this class was a SerialIterator load, and the other way.
+        self.current_position = serializer('current_position',
+                                           self.current_position)
+        self.epoch = serializer('epoch', self.epoch)
+        self.is_new_epoch = serializer('is_new_epoch', self.is_new_epoch)
+        if self._order is not None:
+            try:
+                serializer('order', self._order)
+            except KeyError:
+                serializer('_order', self._order)
+        try:
+            self._detail_before = serializer(
+                'previous_epoch_detail', self._detail_before)
+        except KeyError:
+            # Snapshots of older Chainer versions: guessed as
+            # SerialIterator does.
+            self._detail_before = self.epoch + \
+                (self.current_position - self.batch_size) / \
+                self._epoch_size()
+            if self.epoch_detail > 0:
+                self._detail_before = max(
+                    self._detail_before, 0.)
+            else:
+                self._detail_before = -1.
         serialize_random_state(serializer['random_state'], self.random_state)
         if hasattr(self.dataset, 'serialize'):
             self.dataset.serialize(serializer['dataset'])

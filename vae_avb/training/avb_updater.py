@@ -1,6 +1,7 @@
 from chainer.dataset import convert
 from chainer import training
 
+from vae_avb.training.skip_nonfinite import convert_batch
 from vae_avb.training.skip_nonfinite import report_skip
 from vae_avb.training.skip_nonfinite import update_unless_nonfinite
 
@@ -62,8 +63,7 @@ class AVBUpdater(training.updaters.StandardUpdater):
 
     def update_core(self):
         iterator = self.get_iterator('main')
-        x = convert._call_converter(
-            self.converter, iterator.next(), self.input_device)
+        x = convert_batch(self, iterator.next())
         adversary = self.get_optimizer('adversary')
         for _ in range(self.n_adversary_steps):
             self._step(adversary, x)

@@ -1,10 +1,35 @@
 import sys
 
+import numpy
+
 import chainer
-from chainer.dataset import convert
+from chainer.backends import cuda
 from chainer import training
 
 from vae_avb.training.finite_guard import first_nonfinite
+
+
+def convert_batch(updater, batch):
+    """``updater.converter(batch, updater.input_device)``, as Chainer's
+    ``StandardUpdater`` calls it.
+
+    A :class:`chainer.dataset.Converter` (:func:`~vae_avb.datasets.send_array`,
+    :func:`~chainer.dataset.concat_examples`, any function decorated with
+    :func:`chainer.dataset.converter`) gets the device itself. A plain
+    function (an old-style converter) gets what ``StandardUpdater`` gives
+    it: ``-1`` for the CPU, the GPU's id for CuPy, ``None`` for no device.
+    """
+    converter = updater.converter
+    device = updater.input_device
+    if device is None or isinstance(converter, chainer.dataset.Converter):
+        return converter(batch, device)
+    if device.xp is numpy:
+        return converter(batch, -1)
+    if device.xp is cuda.cupy:
+        return converter(batch, device.device.id)
+    raise RuntimeError(
+        'an old-style converter (a plain function) cannot send a batch to '
+        '{}; decorate it with chainer.dataset.converter()'.format(device))
 
 
 def update_unless_nonfinite(optimizer, lossfun, *args):
@@ -55,10 +80,9 @@ class SkipNonFiniteUpdater(training.updaters.StandardUpdater):
         self.skipped = 0
 
     def update_core(self):
-        iterator = self._iterators['main']
-        in_arrays = convert._call_converter(
-            self.converter, iterator.next(), self.input_device)
-        optimizer = self._optimizers['main']
+        iterator = self.get_iterator('main')
+        in_arrays = convert_batch(self, iterator.next())
+        optimizer = self.get_optimizer('main')
         loss_func = self.loss_func or optimizer.target
         if not isinstance(in_arrays, tuple):
             in_arrays = (in_arrays,)
