@@ -18,17 +18,7 @@ Cases:
              encoder, 32 -> 512 -> 512 -> 784 decoder, 2 x 512 towers,
              batch 100, one adversary step).
 
-Comparisons (--compare):
-  chainer    (default) the plain Chainer pipeline ('baseline') against
-             vae_avb's path ('vae_avb'); ratio = vae_avb / baseline.
-  packing    vae_avb's path with the default Adam ('vae_avb') against the
-             same path with the opt-in PackedAdam, which updates the small
-             parameters in one flat sweep ('vae_avb_packed'); ratio =
-             vae_avb_packed / vae_avb, and step_time_saved = 1 - 1 / ratio,
-             the share of a default training step that packing saves.
-
 Usage: python benchmarks/benchmark.py [--device @numpy] [--rounds 5]
-           [--compare {chainer,packing}]
 """
 import argparse
 import functools
@@ -63,7 +53,6 @@ from vae_avb.losses import AdversaryLoss  # NOQA: E402
 from vae_avb.losses import AVBLoss  # NOQA: E402
 from vae_avb.losses import ELBOLoss  # NOQA: E402
 from vae_avb.optimizers import Adam  # NOQA: E402
-from vae_avb.optimizers import PackedAdam  # NOQA: E402
 from vae_avb.training import AVBUpdater  # NOQA: E402
 from vae_avb.training import FiniteGuard  # NOQA: E402
 from vae_avb.experiment import add_device_argument  # NOQA: E402
@@ -84,14 +73,6 @@ CASES = {
         decoder_activation='relu', lr=1e-4, adversary_lr=2e-4,
         adversary_steps=1),
 }
-
-# The two paths each comparison runs, alternating; ratio = second / first.
-COMPARISONS = {
-    'chainer': ('baseline', 'vae_avb'),
-    'packing': ('vae_avb', 'vae_avb_packed'),
-}
-# The optimizer of each of vae_avb's paths.
-OPTIMIZERS = {'vae_avb': Adam, 'vae_avb_packed': PackedAdam}
 
 
 def avb_matmuls(c):
@@ -190,9 +171,7 @@ def four_points_array(n=4096):
 
 
 def build(case, path, device):
-    """Returns the updater of ``path`` ('baseline', or one of vae_avb's
-    paths: 'vae_avb' with the default Adam, 'vae_avb_packed' with
-    PackedAdam) and whether it runs with type checks."""
+    """Returns the updater of ``path`` ('baseline' or 'vae_avb')."""
     c = CASES[case]
     numpy.random.seed(0)
     if case == 'vae':
@@ -202,7 +181,7 @@ def build(case, path, device):
                 train, c['batch_size'], device=device), True
         loss = ELBOLoss(VAE.mlp(784, 20, 500))
         loss.to_device(device)
-        optimizer = OPTIMIZERS[path](1e-3)
+        optimizer = Adam(1e-3)
         optimizer.setup(loss)
         iterator = ArrayIterator(device.send(train), c['batch_size'], seed=0)
         return training.updaters.StandardUpdater(
@@ -224,7 +203,7 @@ def build(case, path, device):
     optimizers = {}
     for name, lr in (('main', c['lr']), ('adversary', c['adversary_lr'])):
         losses[name].to_device(device)
-        optimizers[name] = OPTIMIZERS[path](lr, beta1=0.5)
+        optimizers[name] = Adam(lr, beta1=0.5)
         optimizers[name].setup(losses[name])
     if case == 'avb_mnist':
         iterator = ArrayIterator(device.send(mnist_array()), c['batch_size'],
@@ -252,36 +231,28 @@ def timed_run(updater, type_check, n_batches, fast_guard):
         return time.perf_counter() - start
 
 
-def measure(case, device, rounds, n_batches, warmup,
-            compared=COMPARISONS['chainer']):
-    """Runs the two paths of ``compared`` alternating; the ratio is the
-    second's samples/s over the first's."""
+def measure(case, device, rounds, n_batches, warmup):
     paths = {}
-    for path in compared:
+    for path in ('baseline', 'vae_avb'):
         updater, type_check = build(case, path, device)
-        timed_run(updater, type_check, warmup, path != 'baseline')
+        timed_run(updater, type_check, warmup, path == 'vae_avb')
         paths[path] = (updater, type_check)
     batch = CASES[case]['batch_size']
     speeds = {path: [] for path in paths}
     for _ in range(rounds):
         for path, (updater, type_check) in paths.items():
             seconds = timed_run(updater, type_check, n_batches,
-                                path != 'baseline')
+                                path == 'vae_avb')
             speeds[path].append(n_batches * batch / seconds)
-    first, second = compared
-    ratios = [b / a for a, b in zip(speeds[first], speeds[second])]
+    ratios = [b / a for a, b in zip(speeds['baseline'], speeds['vae_avb'])]
     limit_gflops = matmul_limit(case, device)
     limit = limit_gflops * 1e9 / flops_per_example(case)
     result = {
-        'compared': list(compared),
         'batch_size': batch,
         'batches_per_round': n_batches,
         'rounds': rounds,
         'ratio_per_round': [round(r, 3) for r in ratios],
         'ratio_median': round(statistics.median(ratios), 3),
-        # The share of the first path's time per step the second saves.
-        'step_time_saved_median': round(
-            1 - 1 / statistics.median(ratios), 3),
         'matmul_gflops': round(limit_gflops, 1),
         'mflop_per_example': round(flops_per_example(case) / 1e6, 3),
         'matmul_limit_samples_per_s': round(limit),
@@ -310,7 +281,7 @@ def peak_rss(case, path, args):
 def child(spec, device, n_batches):
     case, path = spec.split(':')
     updater, type_check = build(case, path, device)
-    timed_run(updater, type_check, n_batches, path != 'baseline')
+    timed_run(updater, type_check, n_batches, path == 'vae_avb')
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(json.dumps({'peak_rss_mib': round(rss, 1)}))
 
@@ -324,11 +295,6 @@ def main(argv=None):
     parser.add_argument('--batches', type=positive_int, default=200,
                         help='batches per path per round')
     parser.add_argument('--warmup', type=positive_int, default=20)
-    parser.add_argument('--compare', choices=sorted(COMPARISONS),
-                        default='chainer',
-                        help='chainer: plain Chainer vs vae_avb; packing: '
-                        'vae_avb with Adam vs with PackedAdam (default: '
-                        'chainer)')
     parser.add_argument('--no-memory', action='store_true',
                         help='skip the peak RSS children')
     parser.add_argument('--child', help=argparse.SUPPRESS)
@@ -346,17 +312,16 @@ def main(argv=None):
         'chainer': chainer.__version__,
         'numpy': numpy.__version__,
         'device': str(device),
-        'compare': args.compare,
         'cases': {},
     }
     for case in args.cases:
         print('measuring {} ...'.format(case), file=sys.stderr)
-        compared = COMPARISONS[args.compare]
         result = measure(case, device, args.rounds, args.batches,
-                         args.warmup, compared)
+                         args.warmup)
         if not args.no_memory:
             result['peak_rss_mib'] = {
-                path: peak_rss(case, path, args) for path in compared}
+                path: peak_rss(case, path, args)
+                for path in ('baseline', 'vae_avb')}
         report['cases'][case] = result
     print(json.dumps(report, indent=1))
     return report

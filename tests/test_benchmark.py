@@ -25,23 +25,6 @@ def test_benchmark_prints_one_json_report():
     assert case['matmul_limit_samples_per_s'] > 0
 
 
-def test_benchmark_compares_adam_with_and_without_packing():
-    out = subprocess.run(
-        [sys.executable, os.path.join(ROOT, 'benchmarks', 'benchmark.py'),
-         '--cases', 'avb_toy', '--rounds', '2', '--batches', '2',
-         '--warmup', '1', '--compare', 'packing', '--no-memory'],
-        check=True, capture_output=True, text=True, cwd=ROOT).stdout
-    report = json.loads(out)
-    assert report['compare'] == 'packing'
-    case = report['cases']['avb_toy']
-    assert case['compared'] == ['vae_avb', 'vae_avb_packed']
-    for path in case['compared']:
-        assert case[path]['samples_per_s_median'] > 0
-    assert len(case['ratio_per_round']) == 2
-    assert case['step_time_saved_median'] < 1
-    assert 'baseline' not in case and 'peak_rss_mib' not in case
-
-
 def test_flop_count_of_the_vae_matches_the_issue():
     sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
     import benchmark

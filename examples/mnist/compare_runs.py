@@ -5,8 +5,9 @@ Each RUN is the ``--out`` folder of a ``train_avb.py`` run (its
 evaluation (``evaluation.json``). The first is the baseline; for every
 other run the table gives its log p(x), its difference from the baseline
 on the same test images (mean +- standard error over the images, much
-tighter than either number's own error) and the ``train_avb.py`` settings
-in which it differs from the baseline (from the ``args.json`` files):
+tighter than either number's own error) and the model settings in which
+it differs from the baseline (those its method uses, from each run's
+``method.json``, or ``args.json`` for runs made before it existed):
 
     python examples/mnist/compare_runs.py results/vae32 results/ac32 \\
         results/ac32_big_adversary

@@ -1,11 +1,13 @@
 """Runs the five models of the AVB paper's Table 2 and writes "paper | ours".
 
 VAE (8-dim), AVB (8-dim), AVB + AC (8-dim), VAE (32-dim) and AVB + AC
-(32-dim) on dynamically binarized MNIST with ``train_avb.py``'s MLPs and
-one budget: ``--budget cpu`` (30 epochs, AIS on 300 test images; 93
-minutes on 2 cores with ``--jobs 2``) or ``--budget gpu`` (300 epochs,
-the authors' AIS on the whole test set). Both give the AVB models the
-larger adversary; ``--extra`` flags come last and override the budget's.
+(32-dim) on dynamically binarized MNIST with ``train_avb.py``'s MLPs
+(their flags, the paper's numbers and the budgets are the data of
+``table2.json``) and one budget: ``--budget cpu`` (30 epochs, AIS on 300
+test images; 93 minutes on 2 cores with ``--jobs 2``) or ``--budget
+gpu`` (300 epochs, the authors' AIS on the whole test set). Both give
+the AVB models the larger adversary; ``--extra`` flags come last and
+override the budget's.
 
 Writes ``<out>/<model>/`` (each run), ``<out>/<model>.log``,
 ``<out>/table2.md`` and ``<out>/table2.json``; runs go ``--jobs`` at a
@@ -25,53 +27,17 @@ import sys
 import time
 
 from vae_avb import experiment as ex
-from vae_avb.evaluation import mean_and_standard_error
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
+# The models, the paper's numbers and the budgets, as data.
+TABLE2 = ex.read_json(os.path.join(HERE, 'table2.json'))
 Model = collections.namedtuple('Model', 'key name flags paper compare cost')
-# The paper's row order, then ours. paper: Table 2's (ELBO, +-, AIS, +-)
-# (the AVB ELBOs are the adversary's estimates); compare: the models the
-# paired differences set it against; cost: longest runs start first, so
-# that parallel jobs end together.
-MODELS = [
-    Model('avb8', 'AVB (8-dim)', ['--dim-z', '8'],
-          (-83.6, 0.4, -91.2, 0.6), (), 3),
-    Model('avb_ac8', 'AVB + AC (8-dim)', ['--adaptive-contrast', '--dim-z',
-                                          '8'],
-          (-96.3, 0.4, -89.6, 0.6), ('vae8', 'avb8'), 4),
-    Model('avb_ac32', 'AVB + AC (32-dim)', ['--adaptive-contrast',
-                                            '--dim-z', '32'],
-          (-79.5, 0.3, -80.2, 0.4), ('vae32',), 6),
-    Model('vae8', 'VAE (8-dim)', ['--method', 'vae', '--dim-z', '8'],
-          (-98.1, 0.5, -90.9, 0.6), (), 1),
-    Model('vae32', 'VAE (32-dim)', ['--method', 'vae', '--dim-z', '32'],
-          (-87.2, 0.3, -81.9, 0.4), (), 2),
-    # Ours, run only when named in --models: adaptive contrast with the
-    # full covariance of q(z|x) in r(z|x).
-    Model('avb_acf8', 'AVB + AC full (8-dim)',
-          ['--adaptive-contrast', '--contrast', 'full', '--dim-z', '8'],
-          None, ('vae8', 'avb8', 'avb_ac8'), 5),
-    Model('avb_acf32', 'AVB + AC full (32-dim)',
-          ['--adaptive-contrast', '--contrast', 'full', '--dim-z', '32'],
-          None, ('vae32', 'avb_ac32'), 7),
-]
+MODELS = [Model(m['key'], m['name'], m['flags'], m['paper'] and tuple(
+    m['paper'][k] for k in ('elbo', 'elbo_error', 'ais', 'ais_error')),
+    tuple(m['compare']), m['cost']) for m in TABLE2['models']]
 BY_KEY = {m.key: m for m in MODELS}
-# Both budgets give the AVB models the larger adversary (towers of two
-# hidden layers of 1,024; train_avb.py's default is 300): on the CPU
-# budget it puts AVB + AC ahead of the VAE at 32-D (docs/).
-LARGER_ADVERSARY = ['--adversary-dim-h', '1024', '--adversary-layers', '3']
-BUDGETS = {
-    'cpu': ['--epoch', '30', '--ais-size', '300', '--ais-temperatures',
-            '1000', '--ais-leapfrog', '5', '--ais-chains', '8',
-            '--ais-adapt'] + LARGER_ADVERSARY,
-    # AIS on all 10,000 test images in one batch (80,000 chains): on an
-    # H200 batches of 1,000 already ran 10 times as fast as batches of 100.
-    'gpu': ['--epoch', '300', '--ais-size', '10000', '--ais-temperatures',
-            '2000', '--ais-leapfrog', '10', '--ais-chains', '8',
-            '--ais-batch-size', '10000'] + LARGER_ADVERSARY,
-    'test': ['--test'],
-}
+BUDGETS = TABLE2['budgets']
 
 
 def parse_args(argv):
@@ -122,34 +88,8 @@ def same_settings(a, b):
     return settings(a) == settings(b)
 
 
-def folder_results(runs, out, resume):
-    """The metrics and commands the table shows: the runs of this
-    invocation and, with ``resume``, every other model already finished
-    in ``out`` with the same budget and seed (their commands from the
-    folder's earlier ``table2.json``)."""
-    results = {key: ex.read_ais(os.path.join(out, key), ex.RUN_KEYS)
-               for key, _, _ in runs}
-    argvs = {key: argv[1:] for key, _, argv in runs}
-    if resume:
-        earlier = []
-        path = os.path.join(out, 'table2.json')
-        if os.path.lexists(path):
-            earlier = ex.read_json(path).get('commands', [])
-        reference = results[runs[0][0]][0]
-        for m in MODELS:
-            if m.key in results or not ex.finished(os.path.join(out,
-                                                                m.key)):
-                continue
-            run = ex.read_ais(os.path.join(out, m.key), ex.RUN_KEYS)
-            if not same_settings(run[0], reference):
-                print('left {} out of the table: its budget or seed differs'
-                      .format(m.name), flush=True)
-                continue
-            results[m.key] = run
-            run_out = os.path.join(out, m.key)
-            argvs[m.key] = next((a for a in earlier if run_out in a), None)
-    keys = [m.key for m in MODELS if m.key in results]
-    return {k: results[k] for k in keys}, [argvs[k] for k in keys]
+def read(run_out):
+    return ex.read_ais(run_out, ex.RUN_KEYS)
 
 
 def paper_cells(key):
@@ -161,18 +101,25 @@ def paper_cells(key):
             ex.estimate_cell(paper[2], paper[3]))
 
 
-def paired_differences(results):
-    """``(a, b, mean, error)`` of the orderings the paper reports, on the
-    same test images."""
-    pairs = []
-    for key, (_, la) in results.items():
-        for other in BY_KEY[key].compare:
-            if other in results and len(results[other][1]) == len(la):
-                mean, error = mean_and_standard_error(la - results[other][1])
-                if error is not None:
-                    pairs.append((BY_KEY[key].name, BY_KEY[other].name,
-                                  mean, error))
-    return pairs
+def pairs(results):
+    """The orderings the paper reports, paired on the same images."""
+    return [(BY_KEY[a].name, BY_KEY[b].name, mean, error)
+            for a, b, mean, error in ex.paired_differences(
+                {k: px for k, (_, px) in results.items()},
+                [(m.key, other) for m in MODELS for other in m.compare])]
+
+
+def rows(runs, cell, time_cells):
+    """One row per model finished in every run: names, the paper's and
+    our ELBO, the paper's and our log p(x)."""
+    return [[m.name, paper_cells(m.key)[0], ('~' if runs[0][m.key][0][
+        'elbo_is_estimate'] else '') + cell([r[m.key][0]['test_elbo']
+                                            for r in runs]),
+             paper_cells(m.key)[1], cell(
+                 [r[m.key][0]['ais_log_likelihood'] for r in runs],
+                 [r[m.key][0]['ais_standard_error'] for r in runs])]
+            + time_cells([r[m.key][0] for r in runs])
+            for m in MODELS if all(m.key in r for r in runs)]
 
 
 HEADER = ['model', 'ELBO paper', 'ELBO ours', 'log p(x) paper (AIS)',
@@ -180,30 +127,26 @@ HEADER = ['model', 'ELBO paper', 'ELBO ours', 'log p(x) paper (AIS)',
 
 
 def table(results, wall_seconds, args):
-    rows = []
-    for key, (m, _) in results.items():
-        rows.append([BY_KEY[key].name, paper_cells(key)[0], ex.estimate_cell(
-            m['test_elbo'], approximate=m['elbo_is_estimate']),
-            paper_cells(key)[1], ex.estimate_cell(
-                m['ais_log_likelihood'], m['ais_standard_error'] or 0.),
-            '{:.0f}'.format(m['train_seconds']),
-            '{:.0f}'.format(m['ais']['seconds'])])
-    ais = next(iter(results.values()))[0]
-    text = ex.markdown_table(HEADER + ['AIS (s)'], rows) + (
+    first = next(iter(results.values()))[0]
+    text = ex.markdown_table(HEADER + ['AIS (s)'], rows(
+        [results], lambda v, e=None: ex.estimate_cell(
+            v[0], None if e is None else e[0] or 0.),
+        lambda ms: ['{:.0f}'.format(ms[0]['train_seconds']),
+                    '{:.0f}'.format(ms[0]['ais']['seconds'])])) + (
         '\n\nBudget: {}; {} epochs; AIS on the first {images} test images, '
         '{temperatures} temperatures, {leapfrog} leapfrog steps, {chains} '
         'chains{}. Wall time {:.0f} s{}. ~: the adversary\'s KL estimate. '
         'Ours +-: standard error over the images.\n'.format(
-            'test' if args.test else args.budget, ais['epochs'],
-            ', adaptive step' if ais['ais']['adapt'] else '', wall_seconds,
+            'test' if args.test else args.budget, first['epochs'],
+            ', adaptive step' if first['ais']['adapt'] else '', wall_seconds,
             ' (this resumed invocation only)' if args.resume else '',
-            **ais['ais']))
-    pairs = paired_differences(results)
-    if pairs:
+            **first['ais']))
+    found = pairs(results)
+    if found:
         text += ('\nPaired differences of log p(x) on the same images '
                  '(mean +- standard error):\n\n' + ''.join(
                      '- {} minus {}: {:+.2f} +- {:.2f}\n'.format(*p)
-                     for p in pairs))
+                     for p in found))
     return text
 
 
@@ -211,27 +154,20 @@ def summarize(dirs, out):
     """The table over seeds from each run's folder (one per seed)."""
     runs = []
     for d in dirs:
-        keys = ex.read_json(os.path.join(d, 'table2.json'),
+        done = ex.read_json(os.path.join(d, 'table2.json'),
                             'pass folders written by this script',
                             ['results'])['results']
-        runs.append({k: ex.read_ais(os.path.join(d, k), ex.RUN_KEYS)
-                     for k in BY_KEY if k in keys})
+        runs.append({k: read(os.path.join(d, k)) for k in BY_KEY
+                     if k in done})
     seeds = [next(iter(r.values()))[0]['seed'] for r in runs]
-    rows = []
-    for m in MODELS:
-        if all(m.key in r for r in runs):
-            ms = [r[m.key][0] for r in runs]
-            rows.append([m.name, paper_cells(m.key)[0], (
-                '~' if ms[0]['elbo_is_estimate'] else '') + ex.spread(
-                [x['test_elbo'] for x in ms]), paper_cells(m.key)[1],
-                ex.spread([x['ais_log_likelihood'] for x in ms]),
-                ex.spread([x['train_seconds'] for x in ms], '{:.0f}')])
     by_pair = collections.OrderedDict()
     for seed, r in zip(seeds, runs):
-        for a, b, diff, se in paired_differences(r):
+        for a, b, diff, se in pairs(r):
             by_pair.setdefault((a, b), []).append(
                 'seed {} {:+.2f} +- {:.2f}'.format(seed, diff, se))
-    text = ex.markdown_table(HEADER, rows) + (
+    text = ex.markdown_table(HEADER, rows(
+        runs, lambda v, e=None: ex.spread(v), lambda ms: [ex.spread(
+            [m['train_seconds'] for m in ms], '{:.0f}')])) + (
         '\n\nMean (min to max) over seeds {}.\n\nPaired differences of '
         'log p(x) on the same images, by seed:\n\n'.format(
             ', '.join(map(str, seeds)))) + ''.join(
@@ -255,7 +191,9 @@ def main(argv=None):
     began = time.time()
     ex.run_jobs(todo, args.jobs, ex.thread_env(args.threads))
     wall = time.time() - began
-    results, argvs = folder_results(runs, args.out, args.resume)
+    results, argvs = ex.folder_results(
+        args.out, {key: argv[1:] for key, _, argv in runs}, list(BY_KEY),
+        read, same_settings, 'table2.json', args.resume)
     text = table(results, wall, args)
     with open(os.path.join(args.out, 'table2.md'), 'w') as f:
         f.write(text)

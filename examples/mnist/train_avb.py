@@ -23,54 +23,18 @@ from vae_avb.datasets import ArrayIterator
 from vae_avb.datasets import send_array
 from vae_avb.evaluation import mean_report
 from vae_avb.methods import make_method
-from vae_avb.methods import MethodConfig
-from vae_avb.methods import MLPNetworks
 from vae_avb.methods import no_graph
 from vae_avb.visualization import save_image_grid
 
 
 def parse_args(argv):
     parser = ex.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--method', choices=['avb', 'vae'], default='avb')
-    parser.add_argument('--adaptive-contrast', action='store_true',
-                        help='AVB with adaptive contrast (Algorithm 2)')
+    ex.add_method_arguments(parser)
     ex.add_device_argument(parser)
     parser.add_argument('--epoch', '-e', type=ex.positive_int,
                         help='training epochs (default 30; 1 with --test)')
     parser.add_argument('--batch-size', '-b', type=ex.positive_int,
                         default=100)
-    parser.add_argument('--dim-z', '-z', type=ex.positive_int, default=32)
-    parser.add_argument('--dim-noise', type=ex.positive_int, default=None,
-                        help='encoder noise size (default: 2 x dim-z, the '
-                        'authors\' 16 for z 8 and 64 for z 32)')
-    parser.add_argument('--n-basis', type=ex.positive_int, default=32,
-                        help='noise bases of the adaptive-contrast encoder')
-    parser.add_argument('--contrast', choices=['diagonal', 'full'],
-                        default='diagonal',
-                        help='adaptive contrast: the Gaussian r(z|x) fitted '
-                        'to q(z|x), with its variances (the paper) or its '
-                        'full covariance')
-    parser.add_argument('--coefficient-offset', type=ex.number_or_none,
-                        default=5.,
-                        help='adaptive contrast: coefficients a_i = elu(l_i '
-                        '- OFFSET) + 1 of the encoder outputs l_i, as the '
-                        'authors (default 5); "none" for a_i = l_i')
-    parser.add_argument('--dim-h', type=ex.positive_int, default=300,
-                        help='hidden width of encoder and decoder')
-    parser.add_argument('--n-layers', type=ex.positive_int, default=2,
-                        help='hidden layers of encoder and decoder')
-    parser.add_argument('--adversary-dim-h', type=ex.positive_int,
-                        default=300)
-    parser.add_argument('--adversary-layers', type=ex.positive_int,
-                        default=2, help='layers of each adversary tower')
-    parser.add_argument('--lr', type=ex.positive_float, default=3e-4,
-                        help='Adam step size of encoder and decoder')
-    parser.add_argument('--adversary-lr', type=ex.positive_float,
-                        help='Adam step size of the adversary (default: 2 x '
-                        '--lr, as the authors)')
-    parser.add_argument('--beta1', type=float, default=0.5)
-    parser.add_argument('--adversary-steps', type=ex.positive_int, default=1,
-                        help='adversary steps per encoder/decoder step')
     ex.add_ais_arguments(parser, default_size=1000)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', '-o', default='results/mnist_avb')
@@ -79,16 +43,7 @@ def parse_args(argv):
                         help='600 training images, 1 epoch (unless --epoch '
                         'is given) and a small AIS, to check the script')
     args = parser.parse_args(argv)
-    if args.adaptive_contrast and args.method != 'avb':
-        parser.error('--adaptive-contrast needs --method avb')
-    if args.contrast != 'diagonal' and not args.adaptive_contrast:
-        parser.error('--contrast {} needs --adaptive-contrast'.format(
-            args.contrast))
-    try:
-        args.config = config_from_args(args)
-    except ValueError as e:
-        parser.error(str(e).replace('MethodConfig: ', '--').replace(
-            '_', '-', 1))
+    args.config = ex.method_config(parser, args)
     args.device = ex.resolve_device(parser, args.device)
     if args.epoch is None:
         args.epoch = 1 if args.test else 30
@@ -96,19 +51,6 @@ def parse_args(argv):
         args.ais_size = min(args.ais_size, 10)
         args.ais_temperatures = min(args.ais_temperatures, 20)
     return args
-
-
-def config_from_args(args):
-    """The method configuration the flags describe."""
-    method = 'avb_ac' if args.adaptive_contrast else args.method
-    return MethodConfig(
-        method=method, dim_z=args.dim_z, networks=MLPNetworks(
-            784, args.dim_h, args.n_layers, 'relu', None,
-            args.adversary_dim_h, args.adversary_layers, 'relu'),
-        dim_noise=args.dim_noise, n_basis=args.n_basis,
-        contrast=args.contrast, coefficient_offset=args.coefficient_offset,
-        lr=args.lr, adversary_lr=args.adversary_lr, beta1=args.beta1,
-        adversary_steps=args.adversary_steps)
 
 
 def save_figures(args, method, model, test):

@@ -21,6 +21,8 @@ from vae_avb.experiment.files import write_json  # NOQA
 from vae_avb.experiment.jobs import Job  # NOQA
 from vae_avb.experiment.jobs import run_jobs  # NOQA
 from vae_avb.experiment.jobs import thread_env  # NOQA
+from vae_avb.experiment.method_arguments import add_method_arguments  # NOQA
+from vae_avb.experiment.method_arguments import method_config  # NOQA
 from vae_avb.experiment.metrics import ais_pairing  # NOQA
 from vae_avb.experiment.metrics import read_ais  # NOQA
 from vae_avb.experiment.metrics import read_metrics  # NOQA
@@ -30,6 +32,7 @@ from vae_avb.experiment.output import newest_snapshot  # NOQA
 from vae_avb.experiment.output import prepare_out  # NOQA
 from vae_avb.experiment.output import resume  # NOQA
 from vae_avb.experiment.reproduction import finished  # NOQA
+from vae_avb.experiment.reproduction import folder_results  # NOQA
 from vae_avb.experiment.reproduction import plan_runs  # NOQA
 from vae_avb.experiment.runs import load_run  # NOQA
 from vae_avb.experiment.runs import read_method  # NOQA
@@ -37,6 +40,7 @@ from vae_avb.experiment.runs import read_run_args  # NOQA
 from vae_avb.experiment.runs import write_run  # NOQA
 from vae_avb.experiment.tables import estimate_cell  # NOQA
 from vae_avb.experiment.tables import markdown_table  # NOQA
+from vae_avb.experiment.tables import paired_differences  # NOQA
 from vae_avb.experiment.tables import spread  # NOQA
 from vae_avb.experiment.trainer import extend_epoch_trainer  # NOQA
 from vae_avb.experiment.trainer import run_trainer  # NOQA

@@ -3,6 +3,7 @@ its ``metrics.json`` is written."""
 import os
 
 from vae_avb.experiment.errors import UsageError
+from vae_avb.experiment.files import read_json
 from vae_avb.experiment.jobs import Job
 from vae_avb.experiment.metrics import METRICS
 
@@ -46,3 +47,46 @@ def plan_runs(jobs, out, resume, run_out):
             todo.append(Job(job.key, job.name,
                             job.argv + ['--resume', 'auto'], job.log))
     return todo
+
+
+def folder_results(out, ran, keys, read, comparable, summary, resume):
+    """The results a reproduction's table shows, and their commands.
+
+    Those of the runs of this invocation (``ran``: ``{key: argv}``) and,
+    with ``resume``, every other run in ``keys`` already finished in
+    ``out`` whose results are ``comparable`` to the first's (the same
+    budget and seed), with its command from the folder's earlier
+    ``summary`` file (``{'commands': [...]}``); one line for each run left
+    out.
+
+    Args:
+        read (callable): ``read(run_out)``, a run's results, the metrics
+            first.
+        comparable (callable): ``comparable(metrics_a, metrics_b)``.
+
+    Returns:
+        tuple: ``{key: results}`` in the order of ``keys`` and the list of
+        their commands.
+    """
+    results = {key: read(os.path.join(out, key)) for key in ran}
+    argvs = dict(ran)
+    if resume and results:
+        path = os.path.join(out, summary)
+        earlier = read_json(path).get('commands', []) \
+            if os.path.lexists(path) else []
+        reference = next(iter(results.values()))[0]
+        for key in keys:
+            run_out = os.path.join(out, key)
+            if key in results or not finished(run_out):
+                continue
+            run = read(run_out)
+            if not comparable(run[0], reference):
+                print('left {} out of the table: its budget or seed differs'
+                      .format(run[0].get('model', key)), flush=True)
+                continue
+            results[key] = run
+            argvs[key] = next((a for a in earlier
+                               if isinstance(a, list) and run_out in a),
+                              None)
+    ordered = [k for k in keys if k in results]
+    return {k: results[k] for k in ordered}, [argvs[k] for k in ordered]

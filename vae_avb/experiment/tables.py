@@ -2,6 +2,8 @@
 passed in as data."""
 import numpy
 
+from vae_avb.evaluation import mean_and_standard_error
+
 
 def markdown_table(header, rows):
     """A Markdown table: ``header`` and ``rows`` are lists of cells."""
@@ -30,3 +32,17 @@ def spread(values, fmt='{:.1f}'):
     return '{} ({} to {})'.format(fmt.format(values.mean()),
                                   fmt.format(values.min()),
                                   fmt.format(values.max()))
+
+
+def paired_differences(log_px, pairs):
+    """``(a, b, mean, error)`` for each pair ``(a, b)`` of keys of
+    ``log_px`` (per-image estimates on the same images, same length):
+    the mean of ``log_px[a] - log_px[b]`` and its standard error. Pairs
+    missing a key, of other lengths or of one image are left out."""
+    found = []
+    for a, b in pairs:
+        if a in log_px and b in log_px and len(log_px[a]) == len(log_px[b]):
+            mean, error = mean_and_standard_error(log_px[a] - log_px[b])
+            if error is not None:
+                found.append((a, b, mean, error))
+    return found

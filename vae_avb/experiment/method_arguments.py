@@ -1,0 +1,85 @@
+"""The flags of a method's configuration, with its defaults."""
+import dataclasses
+
+from vae_avb.experiment.arguments import number_or_none
+from vae_avb.experiment.arguments import positive_float
+from vae_avb.experiment.arguments import positive_int
+from vae_avb.methods import MethodConfig
+from vae_avb.methods import MLPNetworks
+
+_DEFAULTS = MethodConfig()
+_NETWORKS = MLPNetworks()
+
+
+def add_method_arguments(parser):
+    """``--method``, ``--adaptive-contrast``, ``--contrast`` and the sizes
+    and step sizes of a :class:`~vae_avb.methods.MethodConfig` with MLP
+    networks; the defaults are the configuration's own (one place)."""
+    parser.add_argument('--method', choices=['avb', 'vae'], default='avb')
+    parser.add_argument('--adaptive-contrast', action='store_true',
+                        help='AVB with adaptive contrast (Algorithm 2)')
+    parser.add_argument('--dim-z', '-z', type=positive_int,
+                        default=_DEFAULTS.dim_z)
+    parser.add_argument('--dim-noise', type=positive_int, default=None,
+                        help='encoder noise size (default: 2 x dim-z, the '
+                        'authors\' 16 for z 8 and 64 for z 32)')
+    parser.add_argument('--n-basis', type=positive_int,
+                        default=_DEFAULTS.n_basis,
+                        help='noise bases of the adaptive-contrast encoder')
+    parser.add_argument('--contrast', choices=['diagonal', 'full'],
+                        default=_DEFAULTS.contrast,
+                        help='adaptive contrast: the Gaussian r(z|x) fitted '
+                        'to q(z|x), with its variances (the paper) or its '
+                        'full covariance')
+    parser.add_argument('--coefficient-offset', type=number_or_none,
+                        default=_DEFAULTS.coefficient_offset,
+                        help='adaptive contrast: coefficients a_i = elu(l_i '
+                        '- OFFSET) + 1 of the encoder outputs l_i, as the '
+                        'authors (default 5); "none" for a_i = l_i')
+    parser.add_argument('--dim-h', type=positive_int, default=_NETWORKS.dim_h,
+                        help='hidden width of encoder and decoder')
+    parser.add_argument('--n-layers', type=positive_int,
+                        default=_NETWORKS.n_layers,
+                        help='hidden layers of encoder and decoder')
+    parser.add_argument('--adversary-dim-h', type=positive_int,
+                        default=_NETWORKS.adversary_dim_h)
+    parser.add_argument('--adversary-layers', type=positive_int,
+                        default=_NETWORKS.adversary_layers,
+                        help='layers of each adversary tower')
+    parser.add_argument('--lr', type=positive_float, default=_DEFAULTS.lr,
+                        help='Adam step size of encoder and decoder')
+    parser.add_argument('--adversary-lr', type=positive_float,
+                        help='Adam step size of the adversary (default: 2 x '
+                        '--lr, as the authors)')
+    parser.add_argument('--beta1', type=float, default=_DEFAULTS.beta1)
+    parser.add_argument('--adversary-steps', type=positive_int,
+                        default=_DEFAULTS.adversary_steps,
+                        help='adversary steps per encoder/decoder step')
+
+
+def method_config(parser, args, n_in=784):
+    """The :class:`~vae_avb.methods.MethodConfig` the flags of
+    :func:`add_method_arguments` describe; a bad combination or value
+    exits with argparse's one-line error naming the flag."""
+    if args.adaptive_contrast and args.method != 'avb':
+        parser.error('--adaptive-contrast needs --method avb')
+    if args.contrast != 'diagonal' and not args.adaptive_contrast:
+        parser.error('--contrast {} needs --adaptive-contrast'.format(
+            args.contrast))
+    try:
+        return MethodConfig(
+            method='avb_ac' if args.adaptive_contrast else args.method,
+            dim_z=args.dim_z, networks=dataclasses.replace(
+                _NETWORKS, n_in=n_in, dim_h=args.dim_h,
+                n_layers=args.n_layers,
+                adversary_dim_h=args.adversary_dim_h,
+                adversary_layers=args.adversary_layers),
+            dim_noise=args.dim_noise, n_basis=args.n_basis,
+            contrast=args.contrast,
+            coefficient_offset=args.coefficient_offset, lr=args.lr,
+            adversary_lr=args.adversary_lr, beta1=args.beta1,
+            adversary_steps=args.adversary_steps)
+    except ValueError as e:
+        # 'MethodConfig: beta1 must be ...' -> '--beta1 must be ...'
+        name, _, rest = str(e).replace('MethodConfig: ', '').partition(' ')
+        parser.error('--{} {}'.format(name.replace('_', '-'), rest))
