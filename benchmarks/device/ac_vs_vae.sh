@@ -10,7 +10,7 @@
 # Env: LR (1e-3), EPOCHS (25), SEEDS ("0 1 2"), DEADLINE (seconds each
 # run may take, 530), DEV (@cupy:0; @numpy with TEST=--test checks the
 # script here). On an H200, 2026-12-04: 476 s in all (see
-# examples/mnist/README.md, "A larger step size"). What comes back:
+# docs/2026-12-04-adam-1e-3-gpu.md). What comes back:
 # $OUT/ac_vs_vae.tar.gz (each run's metrics.json, log, args.json and
 # ais_log_px.npy) and $OUT/ac_vs_vae.log.
 set -u
