@@ -126,7 +126,19 @@ def test_settings_a_vae_does_not_use_are_no_difference(tmp_path):
     # The other way round the big adversary is what the AVB run changed.
     line = row(module.main([vae, base]), base)
     assert '--adversary-dim-h 1024' in line
-    assert '--adversary-layers 3' in line and '--method avb_ac' in line
+    assert '--adversary-layers 3' in line and '--adaptive-contrast' in line
+
+
+def test_estimates_that_are_not_the_metrics_are_refused(tmp_path):
+    # An ais_log_px.npy replaced by another evaluation's (its mean is not
+    # the ais_log_likelihood beside it) cannot be paired.
+    module = load_example('examples/mnist/compare_runs.py')
+    base = fake_run(str(tmp_path / 'base'), [-90.] * 4)
+    other = fake_run(str(tmp_path / 'other'), [-91.] * 4)
+    numpy.save(os.path.join(other, 'ais_log_px.npy'), numpy.full(4, -80.))
+    with pytest.raises(UsageError, match='does not hold the estimates its '
+                       'metrics summarise'):
+        module.main([base, other])
 
 
 def test_single_image_runs_have_no_error(tmp_path):

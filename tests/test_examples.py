@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from vae_avb.experiment import UsageError
 from vae_avb.methods import make_method
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -113,6 +114,13 @@ def test_mnist_avb_models(flags, model, start, tmp_path):
     assert again['ais_log_likelihood'] == evaluation['ais_log_likelihood']
     assert again['elbo'] == evaluation['elbo']
     assert os.path.getsize(str(tmp_path / 'eval' / 'ais_log_px.npy')) > 0
+    # The run's own files are never overwritten by an evaluation.
+    with open(os.path.join(out, 'ais_log_px.npy'), 'rb') as f:
+        kept = f.read()
+    with pytest.raises(UsageError, match='already holds metrics.json'):
+        evaluate(argv + ['--out', out])
+    with open(os.path.join(out, 'ais_log_px.npy'), 'rb') as f:
+        assert f.read() == kept
 
 
 def test_mnist_avb_rejects_adaptive_contrast_for_vae(tmp_path, capsys):
@@ -307,3 +315,33 @@ def test_mnist_table2_same_settings_ignores_the_ais_batch_size():
     assert same(run, batched)
     assert not same(run, dict(run, ais=dict(ais, temperatures=3000)))
     assert not same(run, dict(run, seed=1))
+
+
+@pytest.mark.parametrize('entry, value, message', [
+    ('dim_z', '20', "'dim_z' is '20', but must be a positive integer"),
+    ('activation', 'swish', "'activation' is 'swish', but must be one of"),
+    ('binarize', 'maybe', "'binarize' is 'maybe', but must be one of"),
+    ('seed', -1, "'seed' is -1, but must be an integer seed"),
+    ('data', [1], "'data' is [1], but must be a file name or null"),
+])
+def test_plot_vae_refuses_crafted_model_json(tmp_path, entry, value,
+                                             message):
+    config = {'dim_z': 2, 'dim_h': 8, 'n_layers': 1, 'activation': 'tanh',
+              'binarize': 'none', 'seed': 0, 'data': None}
+    config[entry] = value
+    with open(str(tmp_path / 'model.json'), 'w') as f:
+        json.dump(config, f)
+    with pytest.raises(UsageError, match=message.replace('[', r'\[')
+                       .replace(']', r'\]')):
+        load_example('examples/mnist/plot_vae.py').main(
+            ['--snapshot', str(tmp_path)])
+
+
+def test_four_points_reproduction_refuses_a_seed_twice(tmp_path, capsys):
+    with pytest.raises(SystemExit) as e:
+        load_example('examples/four_points/reproduce.py').main(
+            ['--seeds', '0', '0', '--out', str(tmp_path)])
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and 'names a seed twice' in err
+    assert not os.listdir(str(tmp_path))

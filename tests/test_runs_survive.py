@@ -212,7 +212,7 @@ BAD_INPUT = [
     ('zero latent', MNIST, 'mnist', lambda t, o: ['--dim-z', '0'],
      r'--dim-z.*positive integer'),
     ('negative step size', MNIST, 'mnist', lambda t, o: ['--lr', '-0.001'],
-     r'--lr.*must be a positive number'),
+     r'--lr.*must be a positive finite number'),
     ('zero interval', MNIST, 'mnist', lambda t, o: ['--snapshot-every', '0'],
      r'--snapshot-every.*positive count'),
     ('unknown device', MNIST, 'mnist', lambda t, o: ['--device', 'tpu:0'],

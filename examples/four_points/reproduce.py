@@ -67,13 +67,15 @@ def run_all(args):
                 args.jobs, ex.thread_env(1))
     results = {'vae': [], 'avb': []}
     for method, seed, out in runs:
-        results[method].append(ex.read_metrics(out, ['log_likelihood']))
+        results[method].append(ex.read_metrics(
+            out, [key for _, key, _ in ROWS] + ['train_seconds']))
     return results
 
 
 def main(argv=None):
     parser = ex.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument('--seeds', type=ex.seed, nargs='+',
+                        default=[0, 1, 2])
     ex.add_device_argument(parser)  # Checked by each train.py run.
     parser.add_argument('--jobs', '-j', type=ex.positive_int, default=2,
                         help='runs at a time (default: 2, one per core)')
@@ -84,6 +86,9 @@ def main(argv=None):
     parser.add_argument('--test', action='store_true',
                         help='a few iterations, to check the script')
     args = parser.parse_args(argv)
+    if len(set(args.seeds)) != len(args.seeds):
+        parser.error('--seeds {} names a seed twice; give each seed once'
+                     .format(' '.join(map(str, args.seeds))))
 
     start = time.time()
     results = run_all(args)

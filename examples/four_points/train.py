@@ -53,7 +53,7 @@ def parse_args(argv):
                         help='Adam step size of the decoder (vae: --lr, '
                         'avb: 1e-3)')
     parser.add_argument('--adversary-lr', type=ex.positive_float, default=3e-3)
-    parser.add_argument('--decay-start', type=float, default=0.7,
+    parser.add_argument('--decay-start', type=ex.unit_interval, default=0.7,
                         help='share of the run after which step sizes '
                         'decay')
     parser.add_argument('--decay-ratio', type=ex.positive_float, default=0.1,
@@ -65,7 +65,7 @@ def parse_args(argv):
     parser.add_argument('--n-noise', type=ex.positive_int, default=16)
     parser.add_argument('--eval-samples', type=ex.positive_int, default=25000,
                         help='posterior samples per point for the metrics')
-    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--seed', type=ex.seed, default=0)
     parser.add_argument('--out', '-o', default='results/four_points')
     ex.add_snapshot_arguments(parser, (1000, 'iteration'))
     parser.add_argument('--test', action='store_true',

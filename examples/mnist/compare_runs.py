@@ -38,33 +38,47 @@ def parse_args(argv):
 
 
 def read_run(folder):
-    """``(metrics, log_px, settings)`` of one output folder: its AIS
-    estimate and the settings of the model it evaluated (those its method
-    uses; empty when the run folder is gone)."""
+    """``(metrics, log_px, method)`` of one output folder: its AIS
+    estimate and the method of the model it evaluated (``None`` when the
+    run folder is gone or holds no configuration)."""
     metrics, log_px = ex.read_ais(folder)
     # An evaluation's model is that of the run it evaluated.
     run = metrics.get('run', folder)
-    settings = {}
-    if isinstance(run, str) and os.path.isdir(run):
-        settings = ex.read_method(run).settings()
-    return metrics, log_px, settings
+    method = None
+    if isinstance(run, str) and os.path.isdir(run) and any(
+            os.path.lexists(os.path.join(run, name))
+            for name in ('method.json', 'args.json')):
+        method = ex.read_method(run)
+    return metrics, log_px, method
+
+
+# The train_avb.py flag of each setting; the others are not flags.
+FLAGS = {'dim_z', 'dim_noise', 'n_basis', 'contrast', 'coefficient_offset',
+         'dim_h', 'n_layers', 'adversary_dim_h', 'adversary_layers', 'lr',
+         'adversary_lr', 'beta1', 'adversary_steps'}
+METHOD_FLAGS = {'vae': '--method vae', 'avb': '--method avb',
+                'avb_ac': '--adaptive-contrast'}
 
 
 def differing_settings(baseline, other):
-    """``--flag value`` for each setting of ``other`` not in
-    ``baseline`` (settings ``other``'s method does not use are not in
-    it)."""
+    """What ``other``'s model sets otherwise than ``baseline``'s: the
+    settings ``other``'s method uses, as ``train_avb.py`` flags where
+    they are flags and ``name=value`` otherwise."""
+    if other is None:
+        return ''
+    base = baseline.settings(used_only=False) if baseline else {}
     parts = []
-    for key in sorted(other):
-        if key in baseline and baseline[key] == other[key]:
+    for key, value in sorted(other.settings().items()):
+        if key in base and base[key] == value:
             continue
-        value = other[key]
-        if value is True:
-            parts.append('--' + key.replace('_', '-'))
-        elif value is False or value is None:
-            parts.append('no --' + key.replace('_', '-'))
+        if key == 'method':
+            parts.append(METHOD_FLAGS[value])
+        elif key in FLAGS:
+            parts.append('--{} {}'.format(key.replace('_', '-'),
+                                          'none' if value is None
+                                          else value))
         else:
-            parts.append('--{} {}'.format(key.replace('_', '-'), value))
+            parts.append('{}={}'.format(key, value))
     return ' '.join(parts)
 
 
@@ -78,7 +92,7 @@ def estimate(values, signed=False):
 def compare(folders):
     """The Markdown table comparing ``folders[1:]`` with ``folders[0]``."""
     runs = [read_run(f) for f in folders]
-    base_metrics, base_px, base_settings = runs[0]
+    base_metrics, base_px, base_method = runs[0]
     for folder, (metrics, log_px, _) in zip(folders[1:], runs[1:]):
         if ex.ais_pairing(metrics) != ex.ais_pairing(base_metrics):
             raise ex.UsageError(
@@ -92,13 +106,13 @@ def compare(folders):
                                     folders[0], len(base_px), folder,
                                     len(log_px)))
     rows = []
-    for i, (folder, (metrics, log_px, settings)) in enumerate(
+    for i, (folder, (metrics, log_px, method)) in enumerate(
             zip(folders, runs)):
         rows.append([folder, metrics.get('model', ''), estimate(log_px),
                      'baseline' if i == 0 else estimate(log_px - base_px,
                                                         signed=True),
-                     '' if i == 0 else differing_settings(base_settings,
-                                                          settings)])
+                     '' if i == 0 else differing_settings(base_method,
+                                                          method)])
     ais = ex.ais_pairing(base_metrics)
     return ex.markdown_table(
         ['run', 'model', 'log p(x) (AIS)', 'minus baseline (paired)',

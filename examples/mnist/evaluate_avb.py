@@ -31,7 +31,7 @@ def parse_args(argv):
                         'train_avb.py run')
     ex.add_device_argument(parser)
     ex.add_ais_arguments(parser, default_size=100)
-    parser.add_argument('--seed', type=int, default=0,
+    parser.add_argument('--seed', type=ex.seed, default=0,
                         help='seed of the ELBO and AIS draws')
     parser.add_argument('--out', '-o', default=None,
                         help='default: <run>/eval_<images>x<temperatures>')
@@ -46,12 +46,20 @@ def parse_args(argv):
 def main(argv=None):
     args = parse_args(argv)
     method, model = ex.load_run(args.run, args.device)
-    run_args = ex.read_run_args(args.run)
-    if os.path.lexists(os.path.join(args.out, 'evaluation.json')):
-        raise ex.UsageError('{} already holds an evaluation; choose another '
-                            '--out'.format(args.out))
+    run_args = ex.check_entries(
+        os.path.join(args.run, 'args.json'), ex.read_run_args(args.run), {
+            'seed': (ex.is_int(0, 2 ** 32 - 1), 'an integer seed'),
+            'batch_size': (ex.is_int(1), 'a positive integer'),
+            'test': (lambda v: isinstance(v, bool), 'true or false')},
+        'pass the --out folder of a finished train_avb.py run')
+    for name in ('evaluation.json', 'metrics.json', 'ais_log_px.npy',
+                 'model.npz'):
+        if os.path.lexists(os.path.join(args.out, name)):
+            raise ex.UsageError('--out {} already holds {}, which this '
+                                'evaluation would overwrite; choose another '
+                                '--out'.format(args.out, name))
     _, test, _ = ex.load_data('dynamic', run_args.get('seed', 0), None,
-                              bool(run_args.get('test', False)))
+                              run_args.get('test', False))
     if args.ais_size > len(test):
         raise ex.UsageError('--ais-size {} is more than the {} test images; '
                             'give at most {}'.format(args.ais_size, len(test),

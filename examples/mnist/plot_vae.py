@@ -9,9 +9,11 @@ import os
 import sys
 
 from vae_avb import experiment as ex
+from vae_avb.datasets.mnist import BINARIZATIONS
 from vae_avb.links import VAE
 from vae_avb.training import load_snapshot
 from vae_avb.training import SnapshotError
+from vae_avb.utils.activation import ACTIVATIONS
 from vae_avb.visualization import make_vae_figures
 
 
@@ -25,10 +27,23 @@ def main(argv=None):
                         help='use 100 test images only')
     args = parser.parse_args(argv)
     device = ex.resolve_device(parser, args.device)
+    config_path = os.path.join(args.snapshot, 'model.json')
     config = ex.read_json(
-        os.path.join(args.snapshot, 'model.json'), 'pass the --out folder '
+        config_path, 'pass the --out folder '
         'of a finished train_vae.py run',
         ['dim_z', 'dim_h', 'n_layers', 'activation', 'binarize', 'seed'])
+    ex.check_entries(config_path, config, {
+        'dim_z': (ex.is_int(1), 'a positive integer'),
+        'dim_h': (ex.is_int(1), 'a positive integer'),
+        'n_layers': (ex.is_int(1), 'a positive integer'),
+        'activation': (lambda v: v in ACTIVATIONS,
+                       'one of ' + ', '.join(sorted(ACTIVATIONS))),
+        'binarize': (lambda v: v in BINARIZATIONS,
+                     'one of ' + ', '.join(BINARIZATIONS)),
+        'seed': (ex.is_int(0, 2 ** 32 - 1), 'an integer seed'),
+        'data': (lambda v: v is None or isinstance(v, str),
+                 'a file name or null')},
+        'pass the --out folder of a finished train_vae.py run')
     vae = VAE.mlp(784, config['dim_z'], config['dim_h'], config['n_layers'],
                   config['activation'])
     try:

@@ -48,7 +48,7 @@ def parse_args(argv):
                         help='default: the paper\'s five; avb_acf8 and '
                         'avb_acf32 add AC with the full covariance')
     parser.add_argument('--device', '-d', default='@numpy')
-    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--seed', type=ex.seed, default=0)
     parser.add_argument('--jobs', type=ex.positive_int, default=2,
                         help='runs at a time (default 2)')
     parser.add_argument('--threads', type=ex.positive_int, default=1,
@@ -154,11 +154,14 @@ def summarize(dirs, out):
     """The table over seeds from each run's folder (one per seed)."""
     runs = []
     for d in dirs:
-        done = ex.read_json(os.path.join(d, 'table2.json'),
-                            'pass folders written by this script',
+        path = os.path.join(d, 'table2.json')
+        done = ex.read_json(path, 'pass folders written by this script',
                             ['results'])['results']
         runs.append({k: read(os.path.join(d, k)) for k in BY_KEY
-                     if k in done})
+                     if isinstance(done, dict) and k in done})
+        if not runs[-1]:
+            raise ex.UsageError('{} lists no finished model; pass folders '
+                                'written by this script'.format(path))
     seeds = [next(iter(r.values()))[0]['seed'] for r in runs]
     by_pair = collections.OrderedDict()
     for seed, r in zip(seeds, runs):
@@ -193,7 +196,8 @@ def main(argv=None):
     wall = time.time() - began
     results, argvs = ex.folder_results(
         args.out, {key: argv[1:] for key, _, argv in runs}, list(BY_KEY),
-        read, same_settings, 'table2.json', args.resume)
+        read, same_settings, 'table2.json', args.resume,
+        fresh=[job.key for job in todo])
     text = table(results, wall, args)
     with open(os.path.join(args.out, 'table2.md'), 'w') as f:
         f.write(text)

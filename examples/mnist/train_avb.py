@@ -36,7 +36,7 @@ def parse_args(argv):
     parser.add_argument('--batch-size', '-b', type=ex.positive_int,
                         default=100)
     ex.add_ais_arguments(parser, default_size=1000)
-    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--seed', type=ex.seed, default=0)
     parser.add_argument('--out', '-o', default='results/mnist_avb')
     ex.add_snapshot_arguments(parser, (1, 'epoch'))
     parser.add_argument('--test', action='store_true',

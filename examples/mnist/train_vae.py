@@ -39,7 +39,7 @@ def parse_args(argv):
                         help='hidden layers in encoder and decoder')
     parser.add_argument('--activation', choices=sorted(ACTIVATIONS),
                         default='tanh')
-    parser.add_argument('--beta', type=float, default=1.0,
+    parser.add_argument('--beta', type=ex.non_negative_float, default=1.0,
                         help='KL weight (the seeds\' C)')
     parser.add_argument('--k', type=ex.positive_int, default=1,
                         help='samples of z per example in training')
@@ -54,7 +54,7 @@ def parse_args(argv):
     parser.add_argument('--eval-size', type=ex.positive_int, default=None,
                         help='test examples used for the log-likelihood '
                         '(default: all)')
-    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--seed', type=ex.seed, default=0)
     parser.add_argument('--out', '-o', default='results/mnist_vae')
     ex.add_snapshot_arguments(parser, (1, 'epoch'))
     parser.add_argument('--plain', action='store_true',

@@ -81,3 +81,36 @@ def test_read_array_never_unpickles(tmp_path):
         read_array(path)
     numpy.save(path, numpy.arange(3.))
     numpy.testing.assert_array_equal(read_array(path), [0., 1., 2.])
+
+
+def test_read_json_refuses_deep_nesting_and_overflow(tmp_path):
+    deep = write(str(tmp_path / 'deep.json'), '[' * 100000)
+    with pytest.raises(UsageError, match='nested too deeply|not a '
+                       'readable'):
+        read_json(deep)
+    big = write(str(tmp_path / 'big.json'), '{"a": 1e400}')
+    with pytest.raises(UsageError, match='overflows a float'):
+        read_json(big)
+
+
+def test_write_json_is_atomic(tmp_path, monkeypatch):
+    path = str(tmp_path / 'm.json')
+    write_json(path, {'a': 1})
+    # A failure while writing leaves the old file whole and no temporary.
+    monkeypatch.setattr(json, 'dumps', lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        write_json(path, {'a': 2})
+    monkeypatch.undo()
+    assert read_json(path) == {'a': 1}
+    assert sorted(os.listdir(str(tmp_path))) == ['m.json']
+
+
+def test_read_array_refuses_archives_and_strings(tmp_path):
+    path = str(tmp_path / 'a.npy')
+    with open(path, 'wb') as f:
+        numpy.savez(f, x=numpy.arange(3.))
+    with pytest.raises(UsageError, match='an .npz archive'):
+        read_array(path)
+    numpy.save(path, numpy.array(['a', 'b']))
+    with pytest.raises(UsageError, match='not numbers'):
+        read_array(path)

@@ -105,3 +105,12 @@ def test_jobs_die_with_the_pool(tmp_path):
 def test_refuses_zero_parallel_jobs():
     with pytest.raises(ValueError, match='parallel must be >= 1'):
         run_jobs([], 0)
+
+
+def test_a_job_that_cannot_start_is_one_line(tmp_path):
+    with pytest.raises(UsageError, match='cannot start job x'):
+        run_jobs([Job('x', 'job x', [str(tmp_path / 'no_such_program')],
+                      str(tmp_path / 'x.log'))], 1)
+    with pytest.raises(UsageError, match='cannot write the log'):
+        run_jobs([Job('y', 'job y', python('pass'),
+                      str(tmp_path / 'missing' / 'y.log'))], 1)

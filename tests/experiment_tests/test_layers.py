@@ -22,20 +22,50 @@ FLOORS = {
 }
 
 
+def module_name(path):
+    parts = os.path.relpath(path, ROOT)[:-len('.py')].split(os.sep)
+    return parts[:-1] if parts[-1] == '__init__' else parts
+
+
 def imports_of(path):
+    """The vae_avb modules ``path`` imports, relative imports resolved;
+    ``importlib.import_module`` and ``__import__`` (which a static check
+    cannot follow) are refused."""
     with open(path) as f:
         tree = ast.parse(f.read(), path)
+    package = module_name(path)
+    if not path.endswith('__init__.py'):
+        package = package[:-1]
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            yield node.module
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[:len(package) - node.level + 1]
+                assert base, '{}: relative import above vae_avb'.format(path)
+                names = [node.module] if node.module else \
+                    [alias.name for alias in node.names]
+                for name in names:
+                    yield '.'.join(base + name.split('.'))
+            elif node.module:
+                yield node.module
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name
+        elif isinstance(node, ast.Call):
+            called = node.func.attr if isinstance(node.func, ast.Attribute) \
+                else getattr(node.func, 'id', None)
+            assert called not in ('import_module', '__import__'), (
+                '{}: a dynamic import hides its layer; import by name'
+                .format(os.path.relpath(path, ROOT)))
 
 
 def package_of(path):
     parts = os.path.relpath(path, PACKAGE).split(os.sep)
     return parts[0] if len(parts) > 1 else None
+
+
+LIBRARY_FILES = sorted(
+    p for p in glob.glob(os.path.join(PACKAGE, '**', '*.py'), recursive=True)
+    if package_of(p) is not None)
 
 
 def test_every_package_has_a_floor():
@@ -44,8 +74,16 @@ def test_every_package_has_a_floor():
     assert found == set(FLOORS)
 
 
-@pytest.mark.parametrize('path', sorted(glob.glob(
-    os.path.join(PACKAGE, '*', '*.py'))))
+def test_the_package_face_imports_only_the_library():
+    # vae_avb/__init__.py is above every floor, but it imports neither
+    # the methods nor the scripts' harness: `import vae_avb` stays light.
+    for module in imports_of(os.path.join(PACKAGE, '__init__.py')):
+        assert module.split('.')[:2] not in (
+            ['vae_avb', 'methods'], ['vae_avb', 'experiment'])
+
+
+@pytest.mark.parametrize('path', LIBRARY_FILES,
+                         ids=lambda p: os.path.relpath(p, PACKAGE))
 def test_no_import_runs_up_the_house(path):
     here = package_of(path)
     for module in imports_of(path):
@@ -64,8 +102,38 @@ def test_no_import_runs_up_the_house(path):
                 'other'.format(os.path.relpath(path, ROOT), module))
 
 
+def test_the_check_sees_relative_nested_and_dynamic_imports(tmp_path):
+    # The check itself, on crafted files: each upward import is found.
+    nested = tmp_path / 'vae_avb' / 'functions' / 'fused'
+    nested.mkdir(parents=True)
+    cases = {
+        nested / '__init__.py': 'from vae_avb.experiment import errors\n',
+        nested / 'relative.py': 'from ...experiment import errors\n',
+        tmp_path / 'vae_avb' / 'utils' / 'check.py':
+            'from ..methods import config\n',
+    }
+    global ROOT, PACKAGE
+    saved = ROOT, PACKAGE
+    ROOT, PACKAGE = str(tmp_path), str(tmp_path / 'vae_avb')
+    try:
+        (tmp_path / 'vae_avb' / 'utils').mkdir(exist_ok=True)
+        for path, text in cases.items():
+            path.write_text(text)
+            with pytest.raises(AssertionError, match='imports vae_avb'):
+                test_no_import_runs_up_the_house(str(path))
+        dynamic = tmp_path / 'vae_avb' / 'links' / 'mlp.py'
+        dynamic.parent.mkdir()
+        dynamic.write_text('import importlib\n'
+                           'importlib.import_module("vae_avb.experiment")\n')
+        with pytest.raises(AssertionError, match='dynamic import'):
+            list(imports_of(str(dynamic)))
+    finally:
+        ROOT, PACKAGE = saved
+
+
 def test_utils_imports_nothing_of_vae_avb():
-    for path in glob.glob(os.path.join(PACKAGE, 'utils', '*.py')):
+    for path in glob.glob(os.path.join(PACKAGE, 'utils', '**', '*.py'),
+                          recursive=True):
         assert not [m for m in imports_of(path)
                     if m.split('.')[0] == 'vae_avb'
                     and m.split('.')[1] != 'utils'], path

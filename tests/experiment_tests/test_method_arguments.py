@@ -35,7 +35,9 @@ def test_no_flags_give_the_configuration_defaults():
      '--coefficient-offset must be a finite number'),
     (['--coefficient-offset', 'five'], 'must be a number or "none"'),
     (['--dim-z', '0'], 'must be a positive integer'),
-    (['--lr', '-1'], 'must be a positive number'),
+    (['--lr', '-1'], 'must be a positive finite number'),
+    (['--lr', 'inf'], 'must be a positive finite number'),
+    (['--lr', '1e308'], '--lr is too large: twice it'),
 ])
 def test_bad_flags_end_in_one_line(argv, message, capsys):
     with pytest.raises(SystemExit) as e:

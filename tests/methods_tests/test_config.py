@@ -129,3 +129,25 @@ def test_old_folders_that_cannot_be_read_are_refused(changes, message):
     del broken['dim_h']
     with pytest.raises(ValueError, match="args.json lacks 'dim_h'"):
         config_from_train_avb_args(broken)
+
+
+def test_sizes_beyond_memory_are_refused_before_any_allocation():
+    with pytest.raises(ValueError, match='about .* parameters, more than'):
+        MethodConfig(networks=MLPNetworks(dim_h=10 ** 6))
+    with pytest.raises(ValueError, match='about .* parameters'):
+        MethodConfig(method='avb_ac', n_basis=10 ** 6)
+
+
+def test_networks_entries_are_all_required():
+    value = entry()
+    del value['networks']['activation']
+    with pytest.raises(ValueError, match='networks lacks activation'):
+        config_from_dict(value)
+    value = entry()
+    value['networks']['activation'] = ['relu']
+    with pytest.raises(ValueError, match='activation must be one of'):
+        config_from_dict(value)
+    value = entry()
+    value['networks']['family'] = {'a': 1}
+    with pytest.raises(ValueError, match='unknown network family'):
+        config_from_dict(value)

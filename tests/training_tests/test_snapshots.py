@@ -103,6 +103,13 @@ def test_errors_name_the_problem(tmp_path):
         load_snapshot(good, model(5))
     assert not isinstance(info.value, CorruptSnapshotError)
     assert '\n' not in str(info.value)
+    # A single .npy array under a snapshot's name is no snapshot.
+    single = str(tmp_path / 'single.npz')
+    with open(single, 'wb') as f:
+        numpy.save(f, numpy.arange(3.))
+    with pytest.raises(CorruptSnapshotError, match='not a snapshot') as e:
+        load_snapshot(single, model())
+    assert '\n' not in str(e.value)
 
 
 def test_keeps_the_newest_by_iteration_not_by_name(tmp_path):

@@ -6,10 +6,13 @@ from vae_avb.experiment.arguments import add_device_argument  # NOQA
 from vae_avb.experiment.arguments import add_snapshot_arguments  # NOQA
 from vae_avb.experiment.arguments import ArgumentParser  # NOQA
 from vae_avb.experiment.arguments import interval  # NOQA
+from vae_avb.experiment.arguments import non_negative_float  # NOQA
 from vae_avb.experiment.arguments import number_or_none  # NOQA
 from vae_avb.experiment.arguments import positive_float  # NOQA
 from vae_avb.experiment.arguments import positive_int  # NOQA
 from vae_avb.experiment.arguments import resolve_device  # NOQA
+from vae_avb.experiment.arguments import seed  # NOQA
+from vae_avb.experiment.arguments import unit_interval  # NOQA
 from vae_avb.experiment.data import load_data  # NOQA
 from vae_avb.experiment.errors import run_main  # NOQA
 from vae_avb.experiment.errors import UsageError  # NOQA
@@ -45,3 +48,5 @@ from vae_avb.experiment.tables import spread  # NOQA
 from vae_avb.experiment.trainer import extend_epoch_trainer  # NOQA
 from vae_avb.experiment.trainer import run_trainer  # NOQA
 from vae_avb.experiment.trainer import seed_and_use  # NOQA
+from vae_avb.experiment.files import check_entries  # NOQA
+from vae_avb.experiment.files import is_int  # NOQA

@@ -33,11 +33,38 @@ def positive_int(text):
 
 
 def positive_float(text):
-    """argparse type: a number > 0."""
+    """argparse type: a finite number > 0."""
     value = float(text)
-    if not value > 0:
+    if not 0 < value < float('inf'):
         raise argparse.ArgumentTypeError(
-            'must be a positive number, got {}'.format(text))
+            'must be a positive finite number, got {}'.format(text))
+    return value
+
+
+def non_negative_float(text):
+    """argparse type: a finite number >= 0."""
+    value = float(text)
+    if not 0 <= value < float('inf'):
+        raise argparse.ArgumentTypeError(
+            'must be a finite number >= 0, got {}'.format(text))
+    return value
+
+
+def unit_interval(text):
+    """argparse type: a number in [0, 1]."""
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(
+            'must be a number from 0 to 1, got {}'.format(text))
+    return value
+
+
+def seed(text):
+    """argparse type: a seed NumPy takes, an integer from 0 to 2**32 - 1."""
+    value = int(text)
+    if not 0 <= value < 2 ** 32:
+        raise argparse.ArgumentTypeError(
+            'must be an integer from 0 to 4294967295, got {}'.format(text))
     return value
 
 

@@ -2,18 +2,23 @@
 
 Every JSON file and per-image array a script reads goes through
 :func:`read_json` and :func:`read_array`: regular files only (a FIFO
-would block), strict JSON, no pickles, one-line :class:`UsageError` on
-any problem.
+would block), of a bounded size, strict JSON (no NaN or infinity), no
+pickles, one-line :class:`UsageError` on any problem. :func:`write_json`
+writes atomically, so a kill never leaves a torn file.
 """
 import json
 import math
 import os
+import tempfile
 import zipfile
 
 import numpy
 
 from vae_avb.experiment.errors import UsageError
 from vae_avb.utils.check import one_line
+
+# The largest JSON file read: run folders hold a few kilobytes.
+MAX_JSON_BYTES = 64 * 2 ** 20
 
 
 def _regular_file(path, what):
@@ -27,19 +32,32 @@ def read_json(path, what='pass a file written by vae_avb', keys=()):
     """The object in the JSON file ``path``, a dict holding ``keys``.
 
     Raises:
-        UsageError: ``path`` is missing, not a regular file, not strict
-            JSON (``NaN`` included), not an object, or lacks a key.
+        UsageError: ``path`` is missing, not a regular file, too large,
+            not strict JSON (``NaN``, infinities and overflowing numbers
+            included), not an object, or lacks a key.
     """
     _regular_file(path, what)
+    if os.path.getsize(path) > MAX_JSON_BYTES:
+        raise UsageError('{} is larger than {} MiB, not a file written by '
+                         'vae_avb; {}'.format(path, MAX_JSON_BYTES >> 20,
+                                              what))
 
     def refuse(constant):
         raise ValueError('{} is not valid JSON'.format(constant))
+
+    def finite(text):
+        value = float(text)
+        if not math.isfinite(value):
+            raise ValueError('{} overflows a float'.format(text))
+        return value
     try:
         with open(path) as f:
-            value = json.load(f, parse_constant=refuse)
-    except (OSError, UnicodeDecodeError, ValueError) as e:
+            value = json.load(f, parse_constant=refuse, parse_float=finite)
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError,
+            MemoryError) as e:
         raise UsageError('{} is not a readable JSON file ({}); {}'.format(
-            path, one_line(e), what))
+            path, one_line(e) if not isinstance(e, RecursionError)
+            else 'nested too deeply', what))
     if not isinstance(value, dict):
         raise UsageError('{} holds a {}, not a JSON object; {}'.format(
             path, type(value).__name__, what))
@@ -48,6 +66,39 @@ def read_json(path, what='pass a file written by vae_avb', keys=()):
         raise UsageError('{} has no {}; {}'.format(
             path, ', '.join(repr(k) for k in missing), what))
     return value
+
+
+def check_entries(path, value, checks, what):
+    """Checks entries of an object read from ``path``.
+
+    Args:
+        checks (dict): ``{key: (test, description)}``; ``test(entry)`` is
+            true for a good entry, ``description`` says what it must be.
+            Missing keys are not checked.
+
+    Raises:
+        UsageError: One line naming the file, the entry and what it must
+            be.
+    """
+    for key, (test, description) in checks.items():
+        if key in value and not _passes(test, value[key]):
+            raise UsageError('{}: {!r} is {!r}, but must be {}; {}'.format(
+                path, key, value[key], description, what))
+    return value
+
+
+def _passes(test, entry):
+    try:
+        return bool(test(entry))
+    except (TypeError, ValueError):
+        return False
+
+
+def is_int(low=None, high=None):
+    """A test for :func:`check_entries`: an integer (not a bool) in
+    ``[low, high]``."""
+    return lambda v: isinstance(v, int) and not isinstance(v, bool) and (
+        low is None or v >= low) and (high is None or v <= high)
 
 
 def _finite(value):
@@ -63,16 +114,50 @@ def _finite(value):
 
 
 def write_json(path, value):
-    """Writes ``value`` as strict JSON (NaN and inf become ``null``)."""
-    with open(path, 'w') as f:
-        json.dump(_finite(value), f, indent=2, allow_nan=False)
+    """Writes ``value`` as strict JSON (NaN and inf become ``null``),
+    atomically: to a temporary file in the same folder, then renamed over
+    ``path``, so a kill leaves the old file or the new one, never a torn
+    one."""
+    text = json.dumps(_finite(value), indent=2, allow_nan=False)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, temp = tempfile.mkstemp(dir=folder, prefix='.tmp_',
+                                suffix='.json')
+    try:
+        with os.fdopen(fd, 'w') as f:
+            f.write(text + '\n')
+            f.flush()
+            os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)
+        os.replace(temp, path)
+    except BaseException:
+        if os.path.exists(temp):
+            os.remove(temp)
+        raise
 
 
 def read_array(path, what='pass a file written by vae_avb'):
-    """The array in the ``.npy`` file ``path``, read without pickles."""
+    """The numeric array in the ``.npy`` file ``path``, read without
+    pickles.
+
+    Raises:
+        UsageError: ``path`` is missing, not a regular file, not an
+            ``.npy`` array of numbers (an ``.npz``, strings, objects), or
+            too large for memory.
+    """
     _regular_file(path, what)
     try:
-        return numpy.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
+        array = numpy.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile,
+            MemoryError) as e:
         raise UsageError('{} is not a readable .npy array ({}); {}'.format(
             path, one_line(e), what))
+    if not isinstance(array, numpy.ndarray):
+        array.close()
+        raise UsageError('{} is an .npz archive, not an .npy array; '
+                         '{}'.format(path, what))
+    if array.dtype.kind not in 'fiu':
+        raise UsageError('{} holds {} values, not numbers; {}'.format(
+            path, array.dtype, what))
+    return array

@@ -59,14 +59,24 @@ def run_jobs(jobs, parallel, env=None, poll=0.2):
         while pending or active:
             while pending and len(active) < parallel:
                 job = pending.pop(0)
-                log = open(job.log, 'a')
+                try:
+                    log = open(job.log, 'a')
+                except OSError as e:
+                    raise UsageError('cannot write the log {} of {} ({})'
+                                     .format(job.log, job.name,
+                                             e.strerror or e))
                 log.write('# {}\n'.format(' '.join(job.argv)))
                 log.flush()
                 print('started {}: {}'.format(job.name, ' '.join(
                     job.argv[1:])), flush=True)
-                process = subprocess.Popen(
-                    job.argv, stdout=log, stderr=subprocess.STDOUT, env=env,
-                    preexec_fn=preexec)
+                try:
+                    process = subprocess.Popen(
+                        job.argv, stdout=log, stderr=subprocess.STDOUT,
+                        env=env, preexec_fn=preexec)
+                except OSError as e:
+                    log.close()
+                    raise UsageError('cannot start {} ({}): {}'.format(
+                        job.name, e.strerror or e, ' '.join(job.argv)))
                 active.append((job, process, log, time.time()))
             time.sleep(poll)
             for entry in list(active):

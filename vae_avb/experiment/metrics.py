@@ -5,7 +5,11 @@ comparison and reproduction scripts through this one definition.
 """
 import os
 
+import numpy
+
 from vae_avb.experiment.errors import UsageError
+from vae_avb.experiment.files import check_entries
+from vae_avb.experiment.files import is_int
 from vae_avb.experiment.files import read_array
 from vae_avb.experiment.files import read_json
 from vae_avb.experiment.files import write_json
@@ -66,17 +70,30 @@ def read_ais(folder, keys=()):
     they summarise."""
     metrics = read_metrics(folder, AIS_KEYS + tuple(keys))
     ais = metrics['ais']
+    again = 'evaluate it again with evaluate_avb.py'
     if not isinstance(ais, dict) or any(k not in ais for k in AIS_PAIRING):
         raise UsageError('{}: its "ais" entry lacks the AIS settings {}; '
-                         'evaluate it again with evaluate_avb.py'.format(
-                             folder, ', '.join(AIS_PAIRING)))
+                         '{}'.format(folder, ', '.join(AIS_PAIRING), again))
+    check_entries(folder, ais, {'images': (is_int(1), 'a positive count')},
+                  again)
+    number = (lambda v: v is None or isinstance(v, (int, float))
+              and not isinstance(v, bool), 'a number')
+    check_entries(folder, metrics, {
+        k: number for k in ('ais_log_likelihood', 'ais_standard_error',
+                            'test_elbo', 'train_seconds')}, again)
     log_px = read_array(os.path.join(folder, AIS_LOG_PX),
                         'the per-image estimates the pairing needs')
     if log_px.ndim != 1 or len(log_px) != ais['images']:
         raise UsageError('{}: {} has shape {}, but its metrics say {} '
-                         'images; evaluate it again'.format(
-                             folder, AIS_LOG_PX, log_px.shape,
-                             ais['images']))
+                         'images; {}'.format(folder, AIS_LOG_PX,
+                                             log_px.shape, ais['images'],
+                                             again))
+    mean = float(numpy.mean(log_px))
+    stated = metrics['ais_log_likelihood']
+    if stated is None or abs(mean - stated) > 1e-6 * max(1., abs(stated)):
+        raise UsageError('{}: {} (mean {:.4f}) does not hold the estimates '
+                         'its metrics summarise ({}); {}'.format(
+                             folder, AIS_LOG_PX, mean, stated, again))
     return metrics, log_px
 
 

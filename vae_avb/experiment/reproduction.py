@@ -9,8 +9,14 @@ from vae_avb.experiment.metrics import METRICS
 
 
 def finished(run_out):
-    """Whether the run in ``run_out`` wrote its metrics."""
-    return os.path.lexists(os.path.join(run_out, METRICS))
+    """Whether the run in ``run_out`` wrote its metrics (a file that does
+    not read back, torn by an old version or crafted, is no finished
+    run: the run is continued and writes it again)."""
+    try:
+        read_json(os.path.join(run_out, METRICS))
+    except UsageError:
+        return False
+    return True
 
 
 def plan_runs(jobs, out, resume, run_out):
@@ -49,15 +55,17 @@ def plan_runs(jobs, out, resume, run_out):
     return todo
 
 
-def folder_results(out, ran, keys, read, comparable, summary, resume):
+def folder_results(out, ran, keys, read, comparable, summary, resume,
+                   fresh=()):
     """The results a reproduction's table shows, and their commands.
 
-    Those of the runs of this invocation (``ran``: ``{key: argv}``) and,
-    with ``resume``, every other run in ``keys`` already finished in
-    ``out`` whose results are ``comparable`` to the first's (the same
-    budget and seed), with its command from the folder's earlier
-    ``summary`` file (``{'commands': [...]}``); one line for each run left
-    out.
+    Those of the runs of this invocation (``ran``: ``{key: argv}``, all
+    ``comparable`` with the first run trained now, ``fresh``, or else
+    with each other: a run kept from an earlier invocation with another
+    budget or seed is refused) and, with ``resume``, every other run in
+    ``keys`` already finished in ``out`` and comparable, with its command
+    from the folder's earlier ``summary`` file (``{'commands': [...]}``);
+    one line for each run left out.
 
     Args:
         read (callable): ``read(run_out)``, a run's results, the metrics
@@ -70,11 +78,20 @@ def folder_results(out, ran, keys, read, comparable, summary, resume):
     """
     results = {key: read(os.path.join(out, key)) for key in ran}
     argvs = dict(ran)
+    first = next((k for k in fresh if k in results),
+                 next(iter(results), None))
+    reference = results[first][0] if first is not None else None
+    for key, run in results.items():
+        if not comparable(run[0], reference):
+            raise UsageError(
+                '{} in --out {} was finished by an earlier run with another '
+                'budget or seed than {}; move it away to run it again with '
+                'these flags, or choose another --out'.format(
+                    key, out, first))
     if resume and results:
         path = os.path.join(out, summary)
         earlier = read_json(path).get('commands', []) \
             if os.path.lexists(path) else []
-        reference = next(iter(results.values()))[0]
         for key in keys:
             run_out = os.path.join(out, key)
             if key in results or not finished(run_out):

@@ -10,6 +10,9 @@ METHODS = ('vae', 'avb', 'avb_ac')
 CONTRASTS = ('diagonal', 'full')
 # Version of the JSON form; a file of a newer version is refused.
 VERSION = 1
+# The most parameters a configuration may ask for (checked before any
+# allocation).
+MAX_PARAMS = 500 * 10 ** 6
 
 
 @dataclasses.dataclass(frozen=True)
@@ -20,7 +23,9 @@ class MethodConfig(object):
     The defaults are those of ``examples/mnist/train_avb.py`` (the
     authors' MNIST settings where the paper gives them). ``None`` entries
     are resolved on creation, so that the JSON form (:meth:`to_dict`)
-    rebuilds the same model even if a default changes later.
+    rebuilds the same model even if a default changes later; a copy made
+    with :func:`dataclasses.replace` keeps them resolved (give
+    ``dim_noise=None, adversary_lr=None`` to have them derived again).
 
     Args:
         method (str): ``'vae'``, ``'avb'`` (Algorithm 1) or ``'avb_ac'``
@@ -72,6 +77,9 @@ class MethodConfig(object):
             object.__setattr__(self, 'dim_noise', 2 * self.dim_z
                                if _is_count(self.dim_z) else None)
         if self.adversary_lr is None and _is_number(self.lr):
+            if not math.isfinite(2 * self.lr):
+                fail('lr', 'is too large: twice it, the adversary\'s '
+                     'default step size, overflows')
             object.__setattr__(self, 'adversary_lr', 2 * self.lr)
         for name in ('dim_z', 'dim_noise', 'n_basis', 'adversary_steps'):
             if not _is_count(getattr(self, name)):
@@ -91,6 +99,12 @@ class MethodConfig(object):
         for name in ('prior_term', 'side_terms'):
             if not isinstance(getattr(self, name), bool):
                 fail(name, 'must be true or false')
+        if self.n_params() > MAX_PARAMS:
+            raise ValueError(
+                'MethodConfig: the networks would hold about {:,} '
+                'parameters, more than {:,} ({} GiB of float32 with their '
+                'Adam state); choose smaller sizes'.format(
+                    self.n_params(), MAX_PARAMS, 3 * 4 * MAX_PARAMS >> 30))
 
     def to_dict(self):
         """The JSON form (:func:`config_from_dict` reads it back)."""
@@ -98,8 +112,26 @@ class MethodConfig(object):
         value['networks'] = self.networks.to_dict()
         return dict(version=VERSION, **value)
 
-    def replace(self, **changes):
-        return dataclasses.replace(self, **changes)
+    def n_params(self):
+        """About how many parameters the method's networks hold (the
+        weights of their layers), to refuse sizes beyond memory before
+        anything is allocated."""
+        n = self.networks
+        z, h = self.dim_z, n.dim_h
+
+        def stack(n_in, width, layers, n_out):
+            return n_in * width + (layers - 1) * width * width + \
+                width * n_out
+        total = stack(z, h, n.n_layers, n.n_in)
+        total += stack(n.n_in + self.dim_noise, h, n.n_layers,
+                       z * (self.n_basis + 1))
+        if self.method != 'vae':
+            a = n.adversary_dim_h
+            total += stack(n.n_in, a, n.adversary_layers, a)
+            total += stack(z, a, n.adversary_layers, a)
+        if self.method == 'avb_ac':
+            total += self.n_basis * stack(self.dim_noise, 64, 2, z)
+        return total
 
 
 def _is_count(value):
@@ -138,8 +170,11 @@ def config_from_dict(value):
     if missing:
         raise ValueError('method configuration lacks {}'.format(
             ', '.join(missing)))
-    value['networks'] = networks_from_dict(value['networks'])
-    return MethodConfig(**value)
+    try:
+        value['networks'] = networks_from_dict(value['networks'])
+        return MethodConfig(**value)
+    except TypeError as e:
+        raise ValueError('method configuration is malformed ({})'.format(e))
 
 
 def config_from_train_avb_args(args):

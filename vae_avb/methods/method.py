@@ -77,14 +77,16 @@ class Method(object):
         """The paper's name of the model, e.g. ``'AVB + AC (8-dim)'``."""
         raise NotImplementedError
 
-    def settings(self):
-        """The configuration entries this method uses, flat (network
-        settings prefixed by nothing): what tells two runs apart."""
+    def settings(self, used_only=True):
+        """The configuration's entries, flat (the network family's beside
+        the others): with ``used_only``, only those this method uses,
+        what tells two runs apart."""
         values = dataclasses.asdict(self.config)
         networks = values.pop('networks')
         values.update(networks)
         values['family'] = self.config.networks.family
-        return {k: v for k, v in values.items() if k not in self.unused}
+        return {k: v for k, v in values.items()
+                if not used_only or k not in self.unused}
 
     def build(self, device=None):
         """Builds the networks and losses (drawing their initial weights

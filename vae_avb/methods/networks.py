@@ -24,7 +24,7 @@ def _check_positive_int(owner, name, value):
 
 
 def _check_activation(owner, name, value):
-    if value not in ACTIVATIONS:
+    if not isinstance(value, str) or value not in ACTIVATIONS:
         raise ValueError('{}: {} must be one of {}, got {!r}'.format(
             owner, name, ', '.join(sorted(ACTIVATIONS)), value))
 
@@ -111,7 +111,7 @@ def networks_from_dict(value):
             value))
     value = dict(value)
     family = value.pop('family', 'mlp')
-    if family not in FAMILIES:
+    if not isinstance(family, str) or family not in FAMILIES:
         raise ValueError('unknown network family {!r}; known: {}'.format(
             family, ', '.join(sorted(FAMILIES))))
     cls = FAMILIES[family]
@@ -120,4 +120,7 @@ def networks_from_dict(value):
     if unknown:
         raise ValueError('{} has no setting {}; known: {}'.format(
             cls.__name__, ', '.join(unknown), ', '.join(sorted(known))))
+    missing = sorted(known - set(value))
+    if missing:
+        raise ValueError('networks lacks {}'.format(', '.join(missing)))
     return cls(**value)

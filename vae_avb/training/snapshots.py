@@ -114,7 +114,12 @@ def load_snapshot(path, obj, prefix=''):
             'snapshot {} does not exist; give an existing file or --resume '
             'auto to pick the newest one in --out'.format(path))
     try:
-        with numpy.load(path, allow_pickle=False) as f:
+        f = numpy.load(path, allow_pickle=False)
+        if isinstance(f, numpy.ndarray):
+            raise CorruptSnapshotError(
+                'snapshot {} is a single .npy array, not a snapshot; resume '
+                'from an older one or start afresh'.format(path))
+        with f:
             npz.NpzDeserializer(f, path=prefix).load(obj)
     except (zipfile.BadZipFile, EOFError, OSError) as e:
         raise CorruptSnapshotError(

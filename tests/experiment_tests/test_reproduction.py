@@ -1,0 +1,83 @@
+"""Reproduction folders: what is finished, what runs, what the table
+shows."""
+import os
+
+import pytest
+
+from vae_avb.experiment import finished
+from vae_avb.experiment import folder_results
+from vae_avb.experiment import Job
+from vae_avb.experiment import plan_runs
+from vae_avb.experiment import read_metrics
+from vae_avb.experiment import UsageError
+from vae_avb.experiment import write_json
+
+
+def make_run(out, key, torn=False, **metrics):
+    folder = os.path.join(out, key)
+    os.makedirs(folder)
+    if torn:
+        with open(os.path.join(folder, 'metrics.json'), 'w') as f:
+            f.write('{"x')
+    else:
+        write_json(os.path.join(folder, 'metrics.json'),
+                   dict({'seed': 0, 'model': key}, **metrics))
+    return folder
+
+
+def jobs(out, keys):
+    return [Job(k, 'run ' + k, ['train', k], os.path.join(out, k + '.log'))
+            for k in keys]
+
+
+def test_plan_keeps_finished_runs_and_continues_torn_ones(tmp_path, capsys):
+    out = str(tmp_path)
+    make_run(out, 'a')
+    make_run(out, 'b', torn=True)
+    assert finished(os.path.join(out, 'a'))
+    # A torn metrics.json (a kill mid-write by an old version) is no
+    # finished run: it is continued and writes the file again.
+    assert not finished(os.path.join(out, 'b'))
+    with pytest.raises(UsageError, match='already holds runs .a, b.'):
+        plan_runs(jobs(out, 'abc'), out, False,
+                  lambda j: os.path.join(out, j.key))
+    todo = plan_runs(jobs(out, 'abc'), out, True,
+                     lambda j: os.path.join(out, j.key))
+    assert [(j.key, j.argv[-2:]) for j in todo] == [
+        ('b', ['--resume', 'auto']), ('c', ['--resume', 'auto'])]
+    assert 'kept run a' in capsys.readouterr().out
+
+
+def read(folder):
+    return read_metrics(folder), None
+
+
+def same(a, b):
+    return a['seed'] == b['seed']
+
+
+def test_kept_runs_of_another_seed_are_refused(tmp_path):
+    out = str(tmp_path)
+    make_run(out, 'old', seed=0)
+    make_run(out, 'new', seed=5)
+    with pytest.raises(UsageError, match='old in --out .* another budget '
+                       'or seed than new'):
+        folder_results(out, {'old': ['x'], 'new': ['y']}, ['old', 'new'],
+                       read, same, 'table.json', True, fresh=['new'])
+
+
+def test_resume_adds_comparable_runs_and_leaves_out_the_others(tmp_path,
+                                                               capsys):
+    out = str(tmp_path)
+    make_run(out, 'a', seed=1)
+    make_run(out, 'b', seed=1)
+    make_run(out, 'c', seed=2)
+    write_json(os.path.join(out, 'table.json'), {'commands': [
+        ['train', '--out', os.path.join(out, 'b')]]})
+    results, argvs = folder_results(out, {'a': ['train', 'a']},
+                                    ['a', 'b', 'c'], read, same,
+                                    'table.json', True, fresh=['a'])
+    assert list(results) == ['a', 'b']
+    assert argvs == [['train', 'a'], ['train', '--out',
+                                      os.path.join(out, 'b')]]
+    assert 'left c out of the table' in capsys.readouterr().out
