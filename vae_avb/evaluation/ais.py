@@ -169,7 +169,8 @@ def _ais_batch(decoder, x, n_temperatures, n_leapfrog, step_size,
     betas = numpy.linspace(0., 1., n_temperatures + 1)
     acceptance = 0.
     for t in range(1, n_temperatures + 1):
-        beta, previous = betas[t], betas[t - 1]
+        # Python floats: NumPy 2 would otherwise promote float32 to float64.
+        beta, previous = float(betas[t]), float(betas[t - 1])
         lq = log_q0(u)
         log_w += (beta - previous) * (log_f - lq)
 
