@@ -97,7 +97,8 @@ def main(argv=None):
     panels = []
     for method, title in (('vae', '(a) VAE'), ('avb', '(b) AVB')):
         with numpy.load(os.path.join(args.out, '{}_seed{}'.format(
-                method, args.seeds[0]), 'latent.npz')) as f:
+                method, args.seeds[0]), 'latent.npz'),
+                allow_pickle=False) as f:
             shown = numpy.arange(len(f['z'])) % (len(f['z']) // 4) < 1000
             panels.append((title, f['z'][shown], f['labels'][shown]))
     plot_latent_samples(panels, os.path.join(args.out, 'figure6.png'))

@@ -9,12 +9,12 @@ writes atomically, so a kill never leaves a torn file.
 import json
 import math
 import os
-import tempfile
 import zipfile
 
 import numpy
 
 from vae_avb.experiment.errors import UsageError
+from vae_avb.utils.atomic_write import write_atomic
 from vae_avb.utils.check import one_line
 
 # The largest JSON file read: run folders hold a few kilobytes.
@@ -119,22 +119,8 @@ def write_json(path, value):
     ``path``, so a kill leaves the old file or the new one, never a torn
     one."""
     text = json.dumps(_finite(value), indent=2, allow_nan=False)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, temp = tempfile.mkstemp(dir=folder, prefix='.tmp_',
-                                suffix='.json')
-    try:
-        with os.fdopen(fd, 'w') as f:
-            f.write(text + '\n')
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.remove(temp)
-        raise
+    write_atomic(path, lambda f: f.write(text + '\n'), binary=False,
+                 suffix='.json')
 
 
 def read_array(path, what='pass a file written by vae_avb'):

@@ -14,7 +14,6 @@ import errno
 import os
 import re
 import sys
-import tempfile
 import zipfile
 
 import numpy
@@ -22,6 +21,7 @@ import numpy
 from chainer.serializers import npz
 from chainer import training
 
+from vae_avb.utils.atomic_write import write_atomic
 from vae_avb.utils.check import one_line
 from vae_avb.utils.random_state import serialize_random_state
 
@@ -53,44 +53,14 @@ def save_atomic(path, obj):
         path (str): Destination ``.npz`` file.
         obj: Object with a ``serialize`` method (a Trainer, a Link, ...).
     """
-    folder = os.path.dirname(os.path.abspath(path))
     arrays = npz.serialize(obj)
     for key, value in arrays.items():
         if numpy.asarray(value).dtype.hasobject:
             raise TypeError(
                 'snapshot entry {} holds Python objects, which would need '
                 'pickling; serialize it as arrays or numbers'.format(key))
-    fd, temp = tempfile.mkstemp(
-        dir=folder, prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            numpy.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        # mkstemp creates the file readable by its owner only; give it
-        # the permissions any other file written here would get.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.remove(temp)
-        raise
-    _fsync_folder(folder)
-
-
-def _fsync_folder(folder):
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # Some file systems refuse to sync a folder.
-        pass
-    finally:
-        os.close(fd)
+    write_atomic(path, lambda f: numpy.savez(f, **arrays),
+                 prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX)
 
 
 def load_snapshot(path, obj, prefix=''):
