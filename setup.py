@@ -87,6 +87,7 @@ setup(
         # only) with the NumPy 2 set (Python >= 3.12).
         'cuda': ['cupy-cuda12x>=13,<14; python_version < "3.12"',
                  'cupy-cuda12x>=14,<15; python_version >= "3.12"'],
-        'test': ['pytest>=7'],
+        # Hypothesis: the property-based tests of bad input (issue 24).
+        'test': ['pytest>=7', 'hypothesis>=6.100'],
     },
 )

@@ -253,7 +253,39 @@ BAD_INPUT = [
      r'test has shape \(10, 700\), expected \(N, 784\)'),
     ('data file missing', MNIST, 'mnist',
      lambda t, o: ['--data', str(t / 'none.npz')], r'does not exist'),
+    ('data is an npy', MNIST, 'mnist',
+     lambda t, o: ['--data', write_npy(t)], r'is not an .npz archive'),
+    ('data is a folder', MNIST, 'mnist', lambda t, o: ['--data', str(t)],
+     r'not a regular file'),
+    ('float labels', MNIST, 'mnist',
+     lambda t, o: ['--data', write_data(t, test_labels=numpy.zeros(10))],
+     r'test_labels must be integers'),
+    ('negative labels', MNIST, 'mnist',
+     lambda t, o: ['--data', write_data(t, test_labels=-numpy.ones(
+         10, numpy.int64))], r'test_labels must be integers.*from -1'),
+    ('batch above the data', MNIST, 'mnist',
+     lambda t, o: ['--data', write_data(t), '--batch-size', '21'],
+     r'--batch-size 21 is larger than the 20 training images'),
+    ('width beyond memory', MNIST, 'mnist',
+     lambda t, o: ['--dim-h', '100000000'],
+     r'need about .* GiB of memory.*lower them'),
+    ('k beyond memory', MNIST, 'mnist', lambda t, o: ['--k', '10000000000'],
+     r'need about .* GiB of memory \(a training batch'),
+    ('toy batch beyond memory', FOUR, 'vae',
+     lambda t, o: ['--batch-size', '10000000000'],
+     r'need about .* GiB of memory \(a training batch'),
+    ('toy network too large', FOUR, 'avb',
+     lambda t, o: ['--n-hidden', '10000000'], r'parameters, more than'),
+    ('resume with another step size', FOUR, 'vae',
+     lambda t, o: ['--resume', '--lr', '0.5'],
+     r'trained with --lr 0.001, this run has --lr 0.5'),
 ]
+
+
+def write_npy(tmp_path):
+    path = str(tmp_path / 'data.npy')
+    numpy.save(path, numpy.zeros((20, 784), numpy.float32))
+    return path
 
 
 def write_garbage(tmp_path):

@@ -72,6 +72,7 @@ def run_all(args):
     return results
 
 
+@ex.script_main
 def main(argv=None):
     parser = ex.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--seeds', type=ex.seed, nargs='+',

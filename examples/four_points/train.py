@@ -28,6 +28,7 @@ from vae_avb.methods import MLPNetworks
 from vae_avb.training import FiniteGuard
 from vae_avb.training import Snapshots
 from vae_avb.training import StepSizeDecay
+from vae_avb.utils.atomic_write import write_atomic
 from vae_avb.visualization import plot_latent_samples
 
 # Per-method defaults, chosen to converge in about two minutes on two CPU
@@ -80,11 +81,14 @@ def parse_args(argv):
         args.config = config_from_args(args)
     except ValueError as e:
         parser.error(str(e))
-    args.device = ex.resolve_device(parser, args.device)
     if args.test:
         if not iteration_given:
             args.iteration = 50
         args.eval_samples = 500
+    # The metrics draw --eval-samples per point, 10,000 rows at a time.
+    ex.check_method_memory(parser, args.config, args.batch_size,
+                           4 * args.eval_samples, '--eval-samples')
+    args.device = ex.resolve_device(parser, args.device)
     return args
 
 
@@ -125,6 +129,7 @@ def evaluate(args, method, model):
     return metrics, z, labels
 
 
+@ex.script_main
 def main(argv=None):
     args = parse_args(argv)
     ex.prepare_out(args.out)
@@ -145,6 +150,7 @@ def main(argv=None):
         trainer.extend(StepSizeDecay(list(optimizers.values()), decay_start,
                                      args.iteration, args.decay_ratio))
     trainer.extend(FiniteGuard())
+    ex.keep_run_flags(trainer, args)
     trainer.extend(extensions.LogReport(trigger=report_every))
     keys = ['iteration'] + list(method.report_keys)
     trainer.extend(extensions.PrintReport(keys + ['elapsed_time']))
@@ -168,7 +174,8 @@ def main(argv=None):
         'seed': args.seed,
         'device': str(args.device),
     })
-    numpy.savez(os.path.join(args.out, 'latent.npz'), z=z, labels=labels)
+    write_atomic(os.path.join(args.out, 'latent.npz'),
+                 lambda f: numpy.savez(f, z=z, labels=labels))
     shown = numpy.arange(len(z)) % args.eval_samples < 1000
     plot_latent_samples(
         [('{} (log p(x) = {:.3f})'.format(

@@ -123,6 +123,7 @@ def compare(folders):
         + ' +-: standard error over the images.\n')
 
 
+@ex.script_main
 def main(argv=None):
     args = parse_args(argv)
     text = compare(args.runs)

@@ -19,8 +19,6 @@ read. An ``--out`` that already holds an evaluation is refused.
 import os
 import sys
 
-import numpy
-
 from vae_avb import experiment as ex
 from vae_avb.evaluation import mean_report
 
@@ -43,6 +41,7 @@ def parse_args(argv):
     return args
 
 
+@ex.script_main
 def main(argv=None):
     args = parse_args(argv)
     method, model = ex.load_run(args.run, args.device)
@@ -79,7 +78,7 @@ def main(argv=None):
         'seed': args.seed,
         'device': str(args.device),
     }
-    numpy.save(os.path.join(args.out, 'ais_log_px.npy'), log_px)
+    ex.write_array(os.path.join(args.out, 'ais_log_px.npy'), log_px)
     ex.write_metrics(evaluation, args.out, 'evaluation.json')
     return evaluation
 

@@ -17,6 +17,7 @@ from vae_avb.utils.activation import ACTIVATIONS
 from vae_avb.visualization import make_vae_figures
 
 
+@ex.script_main
 def main(argv=None):
     parser = ex.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--snapshot', '-s', required=True,

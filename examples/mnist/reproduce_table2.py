@@ -182,6 +182,7 @@ def summarize(dirs, out):
     return text
 
 
+@ex.script_main
 def main(argv=None):
     args = parse_args(argv)
     ex.prepare_out(args.out)

@@ -44,6 +44,8 @@ def parse_args(argv):
                         'is given) and a small AIS, to check the script')
     args = parser.parse_args(argv)
     args.config = ex.method_config(parser, args)
+    ex.check_method_memory(parser, args.config, args.batch_size,
+                           args.ais_batch_size * args.ais_chains)
     args.device = ex.resolve_device(parser, args.device)
     if args.epoch is None:
         args.epoch = 1 if args.test else 30
@@ -74,10 +76,12 @@ def save_figures(args, method, model, test):
                         method.title))
 
 
+@ex.script_main
 def main(argv=None):
     args = parse_args(argv)
     device = args.device
     train, test, _ = ex.load_data('dynamic', args.seed, None, args.test)
+    ex.check_batch_size(args.batch_size, train)
     ex.prepare_out(args.out)
     ex.seed_and_use(device, args.seed)
 
@@ -118,7 +122,7 @@ def main(argv=None):
         'seed': args.seed,
         'device': str(device),
     }
-    numpy.save(os.path.join(args.out, 'ais_log_px.npy'), log_px)
+    ex.write_array(os.path.join(args.out, 'ais_log_px.npy'), log_px)
     method.save(model, args.out)
     ex.write_run(args.out, method, args)
     save_figures(args, method, model, test)

@@ -21,6 +21,7 @@ from vae_avb.functions import reference_path
 from vae_avb.links import VAE
 from vae_avb.losses import ELBOLoss
 from vae_avb.optimizers import Adam
+from vae_avb.training import save_atomic
 from vae_avb.training import SkipNonFiniteUpdater
 from vae_avb.utils.activation import ACTIVATIONS
 from vae_avb.visualization import make_vae_figures
@@ -65,12 +66,30 @@ def parse_args(argv):
                         help='tiny data and one epoch (unless --epoch is '
                         'given), to check the script')
     args = parser.parse_args(argv)
-    args.device = ex.resolve_device(parser, args.device)
     if args.epoch is None:
         args.epoch = 1 if args.test else 100
     if args.test:
         args.eval_k = min(args.eval_k, 10)
+    check_memory(parser, args)
+    args.device = ex.resolve_device(parser, args.device)
     return args
+
+
+def check_memory(parser, args):
+    """The sizes against the memory available, before anything is made."""
+    encoder = [784] + [args.dim_h] * args.n_layers + [2 * args.dim_z]
+    decoder = [args.dim_z] + [args.dim_h] * args.n_layers + [784]
+    widths = sum(encoder) + sum(decoder)
+    ex.check_memory(parser, {
+        'the networks': (ex.mlp_parameters(encoder) +
+                         ex.mlp_parameters(decoder)) * ex.PER_PARAMETER,
+        'a training batch': args.batch_size * args.k * widths *
+        ex.PER_ACTIVATION,
+        # 100 images at a time, the decoder on up to 50,000 rows, and
+        # every image's eval-k log-weights (float64, twice).
+        'the log-likelihood': 50000 * widths * ex.PER_ACTIVATION +
+        100 * args.eval_k * 16},
+        '--dim-h, --n-layers, --dim-z, --batch-size, --k and --eval-k')
 
 
 # What plot_vae.py needs to rebuild the model.
@@ -80,11 +99,12 @@ MODEL_KEYS = ('dim_z', 'dim_h', 'n_layers', 'activation', 'binarize', 'seed',
 
 def save_model(vae, args):
     """Writes the weights and the sizes that ``plot_vae.py`` rebuilds."""
-    chainer.serializers.save_npz(os.path.join(args.out, 'model.npz'), vae)
+    save_atomic(os.path.join(args.out, 'model.npz'), vae, check_finite=True)
     config = {key: getattr(args, key) for key in MODEL_KEYS}
     ex.write_json(os.path.join(args.out, 'model.json'), config)
 
 
+@ex.script_main
 def main(argv=None):
     args = parse_args(argv)
     # --plain: Chainer's own functions throughout (the reference path).
@@ -98,6 +118,7 @@ def train(args):
     # first file is written (README, Runs that survive).
     train, test, test_labels = ex.load_data(args.binarize, args.seed,
                                             args.data, args.test)
+    ex.check_batch_size(args.batch_size, train)
     ex.prepare_out(args.out)
     ex.seed_and_use(device, args.seed)
 

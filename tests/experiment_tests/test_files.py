@@ -6,6 +6,8 @@ import os
 import numpy
 import pytest
 
+from vae_avb.training import NonFiniteLossError
+
 from vae_avb.experiment import read_array
 from vae_avb.experiment import read_json
 from vae_avb.experiment import read_metrics
@@ -61,14 +63,28 @@ def test_write_json_is_strict(tmp_path):
 
 
 def test_write_metrics_prints_and_reads_back(tmp_path, capsys):
-    write_metrics({'test_elbo': -90.5, 'loss': float('nan')}, str(tmp_path))
+    # A NaN result is written as null, then the writer raises: the
+    # script exits non-zero instead of reporting success.
+    with pytest.raises(NonFiniteLossError, match=r'^loss in metrics.json'):
+        write_metrics({'test_elbo': -90.5, 'loss': float('nan'),
+                       'ais': {'step': 0.1}}, str(tmp_path))
     assert 'test_elbo: -90.5' in capsys.readouterr().out
-    assert read_metrics(str(tmp_path)) == {'test_elbo': -90.5, 'loss': None}
+    assert read_metrics(str(tmp_path)) == {'test_elbo': -90.5, 'loss': None,
+                                           'ais': {'step': 0.1}}
     with pytest.raises(UsageError, match='is not a folder'):
         read_metrics(str(tmp_path / 'metrics.json'))
     os.remove(str(tmp_path / 'metrics.json'))
     with pytest.raises(UsageError, match='is the run finished'):
         read_metrics(str(tmp_path))
+
+
+def test_write_metrics_finds_nested_nonfinite_values(tmp_path):
+    with pytest.raises(NonFiniteLossError, match=r'^ais in metrics.json'):
+        write_metrics({'elbo': -1.0, 'ais': {'log_px': [1.0, float('inf')]}},
+                      str(tmp_path), quiet=True)
+    assert read_metrics(str(tmp_path))['ais'] == {'log_px': [1.0, None]}
+    write_metrics({'elbo': -1.0, 'n': 3, 'error': None, 'name': 'nan'},
+                  str(tmp_path), quiet=True)
 
 
 def test_read_array_never_unpickles(tmp_path):

@@ -2,6 +2,10 @@ import math
 
 import numpy
 
+from vae_avb.utils.check import check_count
+from vae_avb.utils.check import check_positive
+from vae_avb.utils.check import check_rows
+
 
 def _normal_cdf(t):
     return 0.5 * (1 + numpy.vectorize(math.erf)(t / math.sqrt(2)))
@@ -31,11 +35,22 @@ def aggregate_posterior_kl(z, n_bins=50, limit=4.0):
     Returns:
         float: The KL in nats.
     """
+    where = 'aggregate_posterior_kl'
     z = numpy.asarray(z, dtype=numpy.float64)
     if z.ndim != 2 or z.shape[1] not in (1, 2):
         raise ValueError(
             'aggregate_posterior_kl: z must be (N, 1) or (N, 2), got '
             'shape {}'.format(z.shape))
+    check_rows(z, 'z', where)
+    if not numpy.isfinite(z).all():
+        raise ValueError('aggregate_posterior_kl: z contains NaN or inf; '
+                         'the samples come from a diverged model')
+    n_bins = check_count(n_bins, 'n_bins', where)
+    if n_bins ** z.shape[1] > 10 ** 8:
+        raise ValueError('aggregate_posterior_kl: n_bins={} makes {} cells, '
+                         'more than 10^8; lower n_bins'.format(
+                             n_bins, n_bins ** z.shape[1]))
+    limit = check_positive(limit, 'limit', where)
     edges = numpy.linspace(-limit, limit, n_bins + 1)
     axis_mass = numpy.diff(_normal_cdf(edges))
     inside = numpy.all(numpy.abs(z) < limit, axis=1)

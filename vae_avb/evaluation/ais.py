@@ -8,6 +8,10 @@ import chainer.functions as F
 import numpy
 
 from vae_avb.evaluation.log_weights import logsumexp
+from vae_avb.utils.check import check_count
+from vae_avb.utils.check import check_positive
+from vae_avb.utils.check import check_rows
+from vae_avb.utils.check import check_values
 
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
@@ -87,20 +91,19 @@ def ais_log_likelihood(decoder, x, n_temperatures=2000, n_leapfrog=10,
         numpy.ndarray: ``log p(x)`` estimates, shape ``(N,)``, float64
         (with ``return_acceptance``: a tuple with the acceptance rate).
     """
-    for name, value in (('n_temperatures', n_temperatures),
-                        ('n_leapfrog', n_leapfrog), ('n_chains', n_chains),
-                        ('batch_size', batch_size)):
-        if int(value) != value or value < 1:
-            raise ValueError(
-                'ais_log_likelihood: {} must be a positive integer, got '
-                '{!r}'.format(name, value))
-    if not step_size > 0:
-        raise ValueError('ais_log_likelihood: step_size must be positive, '
-                         'got {!r}'.format(step_size))
+    where = 'ais_log_likelihood'
+    n_temperatures, n_leapfrog, n_chains, batch_size = (
+        check_count(value, name, where) for name, value in (
+            ('n_temperatures', n_temperatures), ('n_leapfrog', n_leapfrog),
+            ('n_chains', n_chains), ('batch_size', batch_size)))
+    step_size = check_positive(step_size, 'step_size', where)
+    check_positive(target_acceptance, 'target_acceptance', where, upper=1)
     if x.ndim != 2 or x.shape[1] != decoder.n_out:
         raise ValueError(
             'ais_log_likelihood: x has shape {}; pass (N, {}) data'.format(
                 tuple(x.shape), decoder.n_out))
+    check_rows(x, 'x', where)
+    check_values(x, 'x', where, unit_interval=True)
     n, n_latent = x.shape[0], decoder.n_latent
     if start is not None:
         mean, std = start
@@ -110,6 +113,13 @@ def ais_log_likelihood(decoder, x, n_temperatures=2000, n_leapfrog=10,
                     'ais_log_likelihood: start {} has shape {}; it must be '
                     '{} (one row per example of x)'.format(
                         name, tuple(a.shape), (n, n_latent)))
+        check_values(mean, 'start mean', where)
+        check_values(std, 'start std', where)
+        if not bool((std > 0).all()):
+            raise ValueError('ais_log_likelihood: start std must be above 0 '
+                             'everywhere, found {:g}; pass standard '
+                             'deviations, not log-variances'.format(
+                                 float(std.min())))
     results = []
     accepted = total = 0
     began = time.time()

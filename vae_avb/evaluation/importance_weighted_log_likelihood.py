@@ -8,6 +8,8 @@ from chainer import backend
 from vae_avb.evaluation.log_weights import log_likelihood_terms
 from vae_avb.evaluation.log_weights import log_normal
 from vae_avb.evaluation.log_weights import logsumexp
+from vae_avb.utils import check_count
+from vae_avb.utils import check_rows
 from vae_avb.utils import check_values
 
 
@@ -37,11 +39,12 @@ def importance_weighted_log_likelihood(vae, x, k=5000, batch_size=100,
         numpy.ndarray: ``log p(x)`` estimates, shape ``(N,)``, float64, in
         nats.
     """
-    if k < 1 or batch_size < 1 or max_rows < 1:
-        raise ValueError(
-            'importance_weighted_log_likelihood: k, batch_size and max_rows '
-            'must be positive, got {}, {}, {}'.format(k, batch_size,
-                                                      max_rows))
+    where = 'importance_weighted_log_likelihood'
+    k, batch_size, max_rows = (check_count(value, name, where)
+                               for name, value in (('k', k),
+                                                   ('batch_size', batch_size),
+                                                   ('max_rows', max_rows)))
+    check_rows(x, 'x', where)
     check_values(x, 'x', 'importance_weighted_log_likelihood',
                  unit_interval=True)
     device = vae.device

@@ -1,6 +1,9 @@
 import chainer
 from chainer import reporter as reporter_module
 
+from vae_avb.utils.check import check_count
+from vae_avb.utils.check import check_rows
+
 
 def mean_report(loss, x, batch_size=100):
     """Runs a loss calculator over a dataset and averages what it reports.
@@ -19,6 +22,8 @@ def mean_report(loss, x, batch_size=100):
         dict: Reported name (``'loss'``, ``'reconstruction'``, ...) to
         float mean.
     """
+    batch_size = check_count(batch_size, 'batch_size', 'mean_report')
+    check_rows(x, 'x', 'mean_report')
     reporter = chainer.Reporter()
     reporter.add_observer('main', loss)
     totals = {}

@@ -6,6 +6,10 @@ from chainer import backend
 
 from vae_avb.evaluation.log_weights import log_likelihood_terms
 from vae_avb.evaluation.log_weights import logsumexp
+from vae_avb.utils.check import check_count
+from vae_avb.utils.check import check_positive
+from vae_avb.utils.check import check_rows
+from vae_avb.utils.check import check_values
 
 
 def latent_grid(n_latent, n_points=200, limit=5.0):
@@ -20,6 +24,12 @@ def latent_grid(n_latent, n_points=200, limit=5.0):
             'latent_grid: quadrature needs a 1-D or 2-D latent, got '
             'n_latent={}; use importance_weighted_log_likelihood'.format(
                 n_latent))
+    n_points = check_count(n_points, 'n_points', 'latent_grid')
+    if n_points ** n_latent > 10 ** 8:
+        raise ValueError('latent_grid: n_points={} makes {} grid points, more '
+                         'than 10^8; lower n_points'.format(
+                             n_points, n_points ** n_latent))
+    limit = check_positive(limit, 'limit', 'latent_grid')
     step = 2. * limit / n_points
     axis = -limit + step * (numpy.arange(n_points) + 0.5)
     mesh = numpy.meshgrid(*([axis] * n_latent), indexing='ij')
@@ -45,6 +55,13 @@ def quadrature_log_likelihood(decoder, x, n_points=200, limit=5.0,
     Returns:
         numpy.ndarray: ``log p(x)``, shape ``(N,)``, float64, in nats.
     """
+    where = 'quadrature_log_likelihood'
+    max_rows = check_count(max_rows, 'max_rows', where)
+    if x.ndim != 2 or x.shape[1] != decoder.n_out:
+        raise ValueError('{}: x has shape {}; pass (N, {}) data'.format(
+            where, tuple(x.shape), decoder.n_out))
+    check_rows(x, 'x', where)
+    check_values(x, 'x', where, unit_interval=True)
     device = decoder.device
     z_all, volume = latent_grid(decoder.n_latent, n_points, limit)
     results = []

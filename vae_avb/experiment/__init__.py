@@ -13,6 +13,7 @@ from vae_avb.experiment.arguments import positive_int  # NOQA
 from vae_avb.experiment.arguments import resolve_device  # NOQA
 from vae_avb.experiment.arguments import seed  # NOQA
 from vae_avb.experiment.arguments import unit_interval  # NOQA
+from vae_avb.experiment.data import check_batch_size  # NOQA
 from vae_avb.experiment.data import load_data  # NOQA
 from vae_avb.experiment.errors import run_main  # NOQA
 from vae_avb.experiment.errors import UsageError  # NOQA
@@ -20,10 +21,16 @@ from vae_avb.experiment.evaluation import iwae_with_progress  # NOQA
 from vae_avb.experiment.evaluation import run_ais  # NOQA
 from vae_avb.experiment.files import read_array  # NOQA
 from vae_avb.experiment.files import read_json  # NOQA
+from vae_avb.experiment.files import write_array  # NOQA
 from vae_avb.experiment.files import write_json  # NOQA
 from vae_avb.experiment.jobs import Job  # NOQA
 from vae_avb.experiment.jobs import run_jobs  # NOQA
 from vae_avb.experiment.jobs import thread_env  # NOQA
+from vae_avb.experiment.memory import check_memory  # NOQA
+from vae_avb.experiment.memory import check_method_memory  # NOQA
+from vae_avb.experiment.memory import mlp_parameters  # NOQA
+from vae_avb.experiment.memory import PER_ACTIVATION  # NOQA
+from vae_avb.experiment.memory import PER_PARAMETER  # NOQA
 from vae_avb.experiment.method_arguments import add_method_arguments  # NOQA
 from vae_avb.experiment.method_arguments import method_config  # NOQA
 from vae_avb.experiment.metrics import ais_pairing  # NOQA
@@ -32,7 +39,10 @@ from vae_avb.experiment.metrics import read_metrics  # NOQA
 from vae_avb.experiment.metrics import RUN_KEYS  # NOQA
 from vae_avb.experiment.metrics import write_metrics  # NOQA
 from vae_avb.experiment.output import newest_snapshot  # NOQA
+from vae_avb.experiment.output import lock_out  # NOQA
 from vae_avb.experiment.output import prepare_out  # NOQA
+from vae_avb.experiment.output import release_out  # NOQA
+from vae_avb.experiment.output import script_main  # NOQA
 from vae_avb.experiment.output import resume  # NOQA
 from vae_avb.experiment.reproduction import finished  # NOQA
 from vae_avb.experiment.reproduction import folder_results  # NOQA
@@ -46,6 +56,7 @@ from vae_avb.experiment.tables import markdown_table  # NOQA
 from vae_avb.experiment.tables import paired_differences  # NOQA
 from vae_avb.experiment.tables import spread  # NOQA
 from vae_avb.experiment.trainer import extend_epoch_trainer  # NOQA
+from vae_avb.experiment.trainer import keep_run_flags  # NOQA
 from vae_avb.experiment.trainer import run_trainer  # NOQA
 from vae_avb.experiment.trainer import seed_and_use  # NOQA
 from vae_avb.experiment.files import check_entries  # NOQA

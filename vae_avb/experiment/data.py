@@ -65,6 +65,19 @@ def load_data(binarize, seed, data=None, test=False):
     return train, test_x, test_labels
 
 
+def check_batch_size(batch_size, train):
+    """Refuses a ``--batch-size`` above the number of training images (an
+    epoch would be one batch of repeated images, drawn again and again).
+
+    Raises:
+        UsageError: One line naming the largest batch size allowed.
+    """
+    if batch_size > len(train):
+        raise UsageError(
+            '--batch-size {} is larger than the {} training images; give at '
+            'most {}'.format(batch_size, len(train), len(train)))
+
+
 def _check(train, test, data):
     for name, images in (('train', train), ('test', test)):
         if isinstance(images, DynamicBinarized):
@@ -79,12 +92,21 @@ def _check(train, test, data):
 
 def _read_file(path):
     if not os.path.isfile(path):
-        raise UsageError('--data {} does not exist; give an .npz file with '
-                         'train and test arrays'.format(path))
+        raise UsageError('--data {} does not exist or is not a regular file; '
+                         'give an .npz file with train and test arrays'
+                         .format(path))
     try:
+        with open(path, 'rb') as f:
+            is_zip = f.read(4) in (b'PK\x03\x04', b'PK\x05\x06')
+        if not is_zip:
+            raise UsageError(
+                '--data {} is not an .npz archive (an .npy array or another '
+                'format); write it with numpy.savez(path, train=..., '
+                'test=...)'.format(path))
         with numpy.load(path, allow_pickle=False) as f:
             arrays = {key: f[key] for key in f.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError,
+            MemoryError) as e:
         raise UsageError('--data {} is not a readable .npz file without '
                          'pickled objects ({}); write it with numpy.savez'
                          .format(path, one_line(e)))
@@ -117,4 +139,13 @@ def _read_file(path):
         raise UsageError(
             '--data {}: test_labels has shape {}, expected ({},), one label '
             'per test image'.format(path, labels.shape, len(images[1])))
+    elif labels.dtype.kind not in 'iu' or (
+            labels.size and not 0 <= labels.min() <= labels.max() < 2 ** 31):
+        raise UsageError(
+            '--data {}: test_labels must be integers from 0 (class '
+            'numbers), got dtype {}{}; convert them with '
+            'labels.astype(numpy.int32)'.format(
+                path, labels.dtype, ' values from {} to {}'.format(
+                    labels.min(), labels.max())
+                if labels.dtype.kind in 'iub' and labels.size else ''))
     return images[0], images[1], labels

@@ -1,8 +1,21 @@
 """The one-line errors of the scripts and the runner that prints them."""
+import errno
 import os
+import signal
 import sys
 
 from vae_avb.training import NonFiniteLossError
+
+
+# Errors of the machine, not of the program: reported in one line.
+_ENVIRONMENT_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES,
+                       errno.EPERM, errno.EIO, errno.ENOENT, errno.ENOTDIR,
+                       errno.EMFILE, errno.ENFILE, errno.EFBIG)
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 class UsageError(Exception):
@@ -12,12 +25,18 @@ class UsageError(Exception):
 def run_main(main, argv):
     """Runs an example's ``main`` as a script.
 
-    Bad input (:class:`UsageError`) exits 2 and a diverged run
-    (:class:`~vae_avb.training.NonFiniteLossError`) exits 1, each with one
-    line ``<script>: error: ...`` on stderr and no traceback; Ctrl-C exits
-    130 with one line (the snapshots already written are kept).
+    Bad input (:class:`UsageError`) exits 2; a diverged run
+    (:class:`~vae_avb.training.NonFiniteLossError`), a full disk, a
+    read-only or vanished folder and memory running out exit 1; each with
+    one line ``<script>: error: ...`` on stderr and no traceback (every
+    file is written atomically, so what was written before is whole).
+    Ctrl-C (or ``SIGTERM``) exits 130 with one line; the snapshots already
+    written are kept.
     """
     prog = os.path.basename(sys.argv[0])
+    # SIGTERM (kill, a job scheduler, a parent that died) ends the run as
+    # Ctrl-C does: temporary files removed, snapshots kept.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         return main(argv)
     except UsageError as e:
@@ -25,6 +44,22 @@ def run_main(main, argv):
         sys.exit(2)
     except NonFiniteLossError as e:
         print('{}: error: {}'.format(prog, e), file=sys.stderr)
+        sys.exit(1)
+    except MemoryError:
+        print('{}: error: out of memory; lower the sizes (--batch-size, '
+              '--k, --eval-k, the network widths), then --resume'.format(
+                  prog), file=sys.stderr)
+        sys.exit(1)
+    except OSError as e:
+        if e.errno not in _ENVIRONMENT_ERRORS:
+            raise
+        fix = 'free some space' if e.errno in _FULL else \
+            'check that the folder exists and is writable'
+        print('{}: error: {}{}; {}, then --resume (files already written '
+              'are whole)'.format(
+                  prog, e.strerror,
+                  ': {}'.format(e.filename) if e.filename else '', fix),
+              file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
         print('{}: interrupted; the snapshots already written are kept '

@@ -123,6 +123,12 @@ def write_json(path, value):
                  suffix='.json')
 
 
+def write_array(path, array):
+    """Writes ``array`` to the ``.npy`` file ``path`` atomically (a kill
+    leaves the old file or the new one)."""
+    write_atomic(path, lambda f: numpy.save(f, array), suffix='.npy')
+
+
 def read_array(path, what='pass a file written by vae_avb'):
     """The numeric array in the ``.npy`` file ``path``, read without
     pickles.

@@ -9,6 +9,11 @@ from vae_avb.methods import MLPNetworks
 
 _DEFAULTS = MethodConfig()
 _NETWORKS = MLPNetworks()
+# Configuration fields that are flags of the same name.
+_FLAG_FIELDS = ('dim_z', 'dim_noise', 'n_basis', 'contrast',
+                'coefficient_offset', 'dim_h', 'n_layers', 'adversary_dim_h',
+                'adversary_layers', 'lr', 'adversary_lr', 'beta1',
+                'adversary_steps')
 
 
 def add_method_arguments(parser):
@@ -81,5 +86,8 @@ def method_config(parser, args, n_in=784):
             adversary_steps=args.adversary_steps)
     except ValueError as e:
         # 'MethodConfig: beta1 must be ...' -> '--beta1 must be ...'
-        name, _, rest = str(e).replace('MethodConfig: ', '').partition(' ')
-        parser.error('--{} {}'.format(name.replace('_', '-'), rest))
+        text = str(e).replace('MethodConfig: ', '')
+        name, _, rest = text.partition(' ')
+        if name in _FLAG_FIELDS:
+            text = '--{} {}'.format(name.replace('_', '-'), rest)
+        parser.error(text)

@@ -13,6 +13,7 @@ from vae_avb.experiment.files import is_int
 from vae_avb.experiment.files import read_array
 from vae_avb.experiment.files import read_json
 from vae_avb.experiment.files import write_json
+from vae_avb.training import NonFiniteLossError
 
 METRICS = 'metrics.json'
 EVALUATION = 'evaluation.json'
@@ -31,15 +32,36 @@ RUN_KEYS = ('model', 'test_elbo', 'elbo_is_estimate', 'ais_standard_error',
 
 
 def write_metrics(metrics, out, name=METRICS, quiet=False):
-    """Writes ``metrics`` to ``<out>/<name>`` (strict JSON) and prints
-    them."""
+    """Writes ``metrics`` to ``<out>/<name>`` (strict JSON: NaN and inf
+    become ``null``) and prints them.
+
+    Raises:
+        vae_avb.training.NonFiniteLossError: A result is NaN or inf (the
+            file is written, with ``null`` there): the script exits
+            non-zero instead of reporting success.
+    """
     write_json(os.path.join(out, name), metrics)
-    if quiet:
-        return
-    width = max(len(key) for key in metrics)
-    for key, value in metrics.items():
-        print('{}: {}'.format(key.rjust(width), value))
-    print('{} written to {}'.format(name, os.path.abspath(out)))
+    if not quiet:
+        width = max(len(key) for key in metrics)
+        for key, value in metrics.items():
+            print('{}: {}'.format(key.rjust(width), value))
+        print('{} written to {}'.format(name, os.path.abspath(out)))
+    bad = [key for key, value in metrics.items() if not _all_finite(value)]
+    if bad:
+        raise NonFiniteLossError(
+            '{} in {} is NaN or inf (written as null): the model diverged '
+            'or the data hold NaN; lower the step size or check the data, '
+            'then train again'.format(', '.join(bad), name))
+
+
+def _all_finite(value):
+    if isinstance(value, dict):
+        return all(_all_finite(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return all(_all_finite(v) for v in value)
+    if isinstance(value, (float, numpy.floating)):
+        return bool(numpy.isfinite(value))
+    return True
 
 
 def read_metrics(folder, keys=()):

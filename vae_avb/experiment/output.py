@@ -1,20 +1,35 @@
-"""Output folders: preparing ``--out`` and the resume policy."""
+"""Output folders: preparing and locking ``--out``, and the resume
+policy."""
+import errno
+import fcntl
+import functools
 import os
 import tempfile
 
 from vae_avb.experiment.errors import UsageError
+from vae_avb.experiment.metrics import METRICS
 from vae_avb.training import load_latest_snapshot
 from vae_avb.training import load_snapshot
 from vae_avb.training import SnapshotError
 from vae_avb.training.snapshots import list_snapshots
 
 
+# realpath of a locked folder -> the descriptor holding its lock.
+_LOCKS = {}
+
+
 def prepare_out(out):
-    """Creates ``out`` if needed and checks that files can be written there.
+    """Creates ``out`` if needed, checks that files can be written there
+    and locks it for this process: one writer per folder.
+
+    The lock (``fcntl.flock`` on the folder itself; no file is added) is
+    held until the process ends or the :func:`script_main` that took it
+    returns; the system drops it when the process dies, even by
+    ``kill -9``, so a killed run never leaves its folder locked.
 
     Raises:
-        UsageError: ``out`` is a file, cannot be created or is not
-            writable. Nothing in it is changed.
+        UsageError: ``out`` is a file, cannot be created, is not writable
+            or is in use by another process. Nothing in it is changed.
     """
     if os.path.exists(out) and not os.path.isdir(out):
         raise UsageError('--out {} is a file, not a folder; give a folder '
@@ -26,13 +41,65 @@ def prepare_out(out):
     except OSError as e:
         raise UsageError('--out {} is not writable ({}); choose a folder you '
                          'can write to'.format(out, e.strerror or e))
+    lock_out(out)
+
+
+def lock_out(out):
+    """Takes the writer lock of the folder ``out`` for this process (again:
+    no-op).
+
+    Raises:
+        UsageError: Another process holds it.
+    """
+    key = os.path.realpath(out)
+    if key in _LOCKS:
+        return
+    try:
+        fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as e:
+        raise UsageError('--out {} cannot be opened ({}); give a folder you '
+                         'can write to'.format(out, e.strerror or e))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as e:
+        os.close(fd)
+        if e.errno not in (errno.EWOULDBLOCK, errno.EACCES, errno.EAGAIN):
+            raise UsageError('--out {} cannot be locked ({}); choose a '
+                             'local folder'.format(out, e.strerror or e))
+        raise UsageError('--out {} is in use by another running process; '
+                         'wait for it to end, or choose another --out'.format(
+                             out))
+    _LOCKS[key] = fd
+
+
+def release_out(out):
+    """Releases ``out``'s writer lock if this process holds it."""
+    fd = _LOCKS.pop(os.path.realpath(out), None)
+    if fd is not None:
+        os.close(fd)  # Closing the only descriptor drops the lock.
+
+
+def script_main(main):
+    """Decorates a script's ``main(argv)``: the ``--out`` locks it takes
+    are released when it returns or raises, so a program (or a test) can
+    call several scripts' ``main`` one after another on one folder."""
+    @functools.wraps(main)
+    def wrapped(*args, **kwargs):
+        held = set(_LOCKS)
+        try:
+            return main(*args, **kwargs)
+        finally:
+            for key in set(_LOCKS) - held:
+                release_out(key)
+    return wrapped
 
 
 def resume(trainer, spec):
     """Loads the snapshot ``--resume`` names into ``trainer``.
 
     ``spec`` is ``None`` (start afresh: refused when ``trainer.out``
-    already holds snapshots, which the new run would mix with and prune),
+    already holds snapshots, which the new run would mix with and prune,
+    or a finished run's ``metrics.json``),
     ``'auto'`` (the newest snapshot in ``trainer.out`` that reads back;
     a fresh start when there is none) or a file.
 
@@ -51,6 +118,11 @@ def resume(trainer, spec):
                     '--out {} already holds snapshots (newest: iteration '
                     '{}); add --resume to continue that run, or choose '
                     'another --out'.format(trainer.out, existing[-1][0]))
+            if os.path.lexists(os.path.join(trainer.out, METRICS)):
+                raise UsageError(
+                    '--out {} holds a finished run ({}); a new run would '
+                    'overwrite its results: choose another --out'.format(
+                        trainer.out, METRICS))
             return None
         if spec == 'auto':
             path = load_latest_snapshot(trainer.out, trainer)

@@ -5,7 +5,25 @@ import chainer
 from chainer.training import extensions
 
 from vae_avb.training import FiniteGuard
+from vae_avb.training import RunFlags
 from vae_avb.training import Snapshots
+
+# Flags that do not change what is trained: a run may be resumed with
+# other values of these (on another device, with --skip-nonfinite after a
+# NaN, with a larger evaluation).
+NOT_TRAINING = ('out', 'resume', 'device', 'snapshot_every',
+                'keep_snapshots', 'skip_nonfinite', 'eval_k', 'eval_size',
+                'eval_samples', 'config')
+
+
+def keep_run_flags(trainer, args):
+    """Keeps ``args``' training flags in the run's snapshots, so that a
+    ``--resume`` with other ones is refused, naming them
+    (:class:`~vae_avb.training.RunFlags`). Flags in :data:`NOT_TRAINING`
+    and the ``--ais-*`` flags may change."""
+    trainer.extend(RunFlags({
+        key: value for key, value in vars(args).items()
+        if key not in NOT_TRAINING and not key.startswith('ais_')}))
 
 
 def seed_and_use(device, seed):
@@ -26,6 +44,7 @@ def extend_epoch_trainer(trainer, args, test_iter, loss, converter, keys):
     trainer.extend(Snapshots(args.snapshot_every, (args.epoch, 'epoch'),
                              args.keep_snapshots))
     trainer.extend(FiniteGuard())
+    keep_run_flags(trainer, args)
     trainer.extend(extensions.LogReport())
     trainer.extend(extensions.PlotReport(
         ['main/loss', 'validation/main/loss'], 'epoch',

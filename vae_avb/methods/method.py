@@ -7,6 +7,7 @@ import chainer
 
 from vae_avb.optimizers import Adam
 from vae_avb.training import load_snapshot
+from vae_avb.training import save_atomic
 
 
 class Model(object):
@@ -134,13 +135,15 @@ class Method(object):
 
     def save(self, model, out):
         """Writes ``model.npz`` (the main loss: encoder and decoder) and,
-        where there is one, ``adversary.npz``."""
-        chainer.serializers.save_npz(os.path.join(out, 'model.npz'),
-                                     model.loss)
+        where there is one, ``adversary.npz``, atomically; refuses
+        (:class:`~vae_avb.training.NonFiniteLossError`) weights holding
+        NaN or inf."""
+        save_atomic(os.path.join(out, 'model.npz'), model.loss,
+                    check_finite=True)
         if model.adversary is not None:
             # Used, not owned, by the loss: saved apart.
-            chainer.serializers.save_npz(
-                os.path.join(out, 'adversary.npz'), model.adversary)
+            save_atomic(os.path.join(out, 'adversary.npz'), model.adversary,
+                        check_finite=True)
 
     def load(self, model, folder, snapshot=None):
         """Loads :meth:`save`'s files from ``folder`` into ``model``,

@@ -1,9 +1,13 @@
+import math
+import numbers
+
 import numpy
 
 import chainer
 from chainer.optimizers import adam
 
 from vae_avb.optimizers.adam_kernel import AdamStep
+from vae_avb.utils.check import check_positive
 
 
 def check_eps(hyperparam, dtype):
@@ -13,6 +17,27 @@ def check_eps(hyperparam, dtype):
     if hyperparam.eps != 0 and dtype.type(hyperparam.eps) == 0:
         raise ValueError('eps of Adam optimizer is too small for {} ({})'
                          .format(dtype.name, hyperparam.eps))
+
+
+def check_hyperparameters(hyperparam):
+    """Refuses settings that make Adam divide by zero or diverge, with one
+    line naming the setting: ``alpha`` and ``eta`` finite and above 0,
+    ``beta1`` and ``beta2`` in [0, 1), ``eps`` finite and >= 0."""
+    where = 'Adam'
+    check_positive(hyperparam.alpha, 'alpha (the step size)', where)
+    check_positive(hyperparam.eta, 'eta', where)
+    for name in ('beta1', 'beta2'):
+        value = getattr(hyperparam, name)
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) \
+                or not 0 <= value < 1:
+            raise ValueError('Adam: {} must be in [0, 1), got {!r} (at 1 the '
+                             'bias correction divides by zero)'.format(
+                                 name, value))
+    if isinstance(hyperparam.eps, bool) or not isinstance(
+            hyperparam.eps, numbers.Real) or not 0 <= hyperparam.eps < \
+            math.inf:
+        raise ValueError('Adam: eps must be a finite number >= 0, got '
+                         '{!r}'.format(hyperparam.eps))
 
 
 def fast_path(hyperparam, param, state):
@@ -90,6 +115,10 @@ class Adam(chainer.optimizers.Adam):
     :class:`~vae_avb.optimizers.PackedAdam` is the opt-in variant that also
     updates small parameters together, in one flat sweep.
     """
+
+    def __init__(self, *args, **kwargs):
+        super(Adam, self).__init__(*args, **kwargs)
+        check_hyperparameters(self.hyperparam)
 
     def create_update_rule(self):
         return AdamRule(self.hyperparam)

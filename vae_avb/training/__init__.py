@@ -2,6 +2,8 @@ from vae_avb.training.avb_updater import AVBUpdater  # NOQA
 from vae_avb.training.step_size_decay import StepSizeDecay  # NOQA
 from vae_avb.training.finite_guard import FiniteGuard  # NOQA
 from vae_avb.training.finite_guard import NonFiniteLossError  # NOQA
+from vae_avb.training.run_flags import FlagsChangedError  # NOQA
+from vae_avb.training.run_flags import RunFlags  # NOQA
 from vae_avb.training.skip_nonfinite import SkipNonFiniteUpdater  # NOQA
 from vae_avb.training.skip_nonfinite import update_unless_nonfinite  # NOQA
 from vae_avb.training.snapshots import CorruptSnapshotError  # NOQA

@@ -33,9 +33,10 @@ class FiniteGuard(training.Extension):
     one-line message naming the iteration and the quantity
     (``main/reconstruction``, ``main/kl``, ``adversary/loss``, ...). A NaN
     loss poisons the weights through the same iteration's update, so the
-    snapshots already written hold finite weights. (Weights made non-finite
-    by an update whose loss was still finite are caught one iteration
-    later, after that iteration's snapshot, if one was due.)
+    snapshots already written hold finite weights. Weights made non-finite
+    by an update whose loss was still finite are caught by
+    :class:`Snapshots`, which checks every parameter and optimizer state
+    before writing and never writes or prunes on a non-finite one.
 
     Args:
         keys (list or None): Observation keys to watch; ``None`` watches

@@ -21,6 +21,7 @@ import numpy
 from chainer.serializers import npz
 from chainer import training
 
+from vae_avb.training.finite_guard import NonFiniteLossError
 from vae_avb.utils.atomic_write import write_atomic
 from vae_avb.utils.check import one_line
 from vae_avb.utils.random_state import serialize_random_state
@@ -39,7 +40,7 @@ class CorruptSnapshotError(SnapshotError):
     """A snapshot file is torn, truncated or not a snapshot at all."""
 
 
-def save_atomic(path, obj):
+def save_atomic(path, obj, check_finite=False):
     """Writes ``obj``'s serialization to ``path`` so that a kill never
     tears it.
 
@@ -52,15 +53,69 @@ def save_atomic(path, obj):
     Args:
         path (str): Destination ``.npz`` file.
         obj: Object with a ``serialize`` method (a Trainer, a Link, ...).
+        check_finite (bool): Refuse (:class:`NonFiniteLossError`, nothing
+            written) when a floating-point entry holds NaN or inf: the
+            parameters or optimizer state diverged.
     """
     arrays = npz.serialize(obj)
     for key, value in arrays.items():
-        if numpy.asarray(value).dtype.hasobject:
+        value = numpy.asarray(value)
+        if value.dtype.hasobject:
             raise TypeError(
                 'snapshot entry {} holds Python objects, which would need '
                 'pickling; serialize it as arrays or numbers'.format(key))
+        if check_finite and value.dtype.kind in 'fc' and \
+                not numpy.isfinite(value).all():
+            raise NonFiniteLossError(
+                '{} is not written: {} holds NaN or inf (training '
+                'diverged); the snapshots already written are kept (lower '
+                'the step size or check the data, then --resume from '
+                'one)'.format(path, key))
     write_atomic(path, lambda f: numpy.savez(f, **arrays),
                  prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX)
+
+
+def read_snapshot(path):
+    """Every entry of the ``.npz`` snapshot ``path``, read completely.
+
+    Arrays are read with ``allow_pickle=False`` (a file cannot make the
+    reader run code) and each entry's checksum is verified by reading it
+    to its end, so a torn or altered file is found before anything is
+    loaded into a model or trainer.
+
+    Raises:
+        SnapshotError: ``path`` is missing.
+        CorruptSnapshotError: ``path`` is torn, altered, holds pickles or
+            is not an ``.npz`` file.
+    """
+    if not os.path.isfile(path):
+        raise SnapshotError(
+            'snapshot {} does not exist; give an existing file or --resume '
+            'auto to pick the newest one in --out'.format(path))
+    if not _is_zip(path):
+        # Neither a zip nor anything else is a snapshot: an .npy would be
+        # one array and anything else would send NumPy to pickle.
+        raise CorruptSnapshotError(
+            'snapshot {} is corrupt or not a snapshot (not an .npz file); '
+            'resume from an older one or start afresh'.format(path))
+    try:
+        with numpy.load(path, allow_pickle=False) as f:
+            return {key: f[key] for key in f.files}
+    except ValueError as e:
+        if 'pickle' in str(e):
+            raise CorruptSnapshotError(
+                'snapshot {} holds pickled objects, which are not loaded '
+                '(they could run code); use a snapshot written by '
+                'vae_avb'.format(path))
+        problem = one_line(e)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError,
+            KeyError, TypeError, RuntimeError, MemoryError) as e:
+        problem = one_line(e)
+    except Exception as e:  # zlib.error and other readers' own errors.
+        problem = '{}: {}'.format(type(e).__name__, one_line(e))
+    raise CorruptSnapshotError(
+        'snapshot {} is corrupt or not a snapshot ({}); resume from an '
+        'older one or start afresh'.format(path, problem))
 
 
 def load_snapshot(path, obj, prefix=''):
@@ -69,9 +124,11 @@ def load_snapshot(path, obj, prefix=''):
     (``'updater/model:main/'`` for one link of a trainer snapshot), as
     :func:`chainer.serializers.load_npz`'s ``path``.
 
-    Arrays are read with ``allow_pickle=False``: a file cannot make the
-    loader run code. Errors become one-line :class:`SnapshotError` messages
-    naming the file, the problem and the fix.
+    The whole file is read and checked (:func:`read_snapshot`) before
+    anything is loaded, so a torn or altered file leaves ``obj`` as it
+    was. Arrays are read with ``allow_pickle=False``: a file cannot make
+    the loader run code. Errors become one-line :class:`SnapshotError`
+    messages naming the file, the problem and the fix.
 
     Raises:
         SnapshotError: ``path`` is missing, or does not match ``obj`` (an
@@ -79,40 +136,17 @@ def load_snapshot(path, obj, prefix=''):
             with other sizes).
         CorruptSnapshotError: ``path`` is torn or is not a snapshot.
     """
-    if not os.path.isfile(path):
-        raise SnapshotError(
-            'snapshot {} does not exist; give an existing file or --resume '
-            'auto to pick the newest one in --out'.format(path))
+    arrays = read_snapshot(path)
     try:
-        f = numpy.load(path, allow_pickle=False)
-        if isinstance(f, numpy.ndarray):
-            raise CorruptSnapshotError(
-                'snapshot {} is a single .npy array, not a snapshot; resume '
-                'from an older one or start afresh'.format(path))
-        with f:
-            npz.NpzDeserializer(f, path=prefix).load(obj)
-    except (zipfile.BadZipFile, EOFError, OSError) as e:
-        raise CorruptSnapshotError(
-            'snapshot {} is corrupt or not a snapshot ({}); resume from an '
-            'older one or start afresh'.format(path, one_line(e)))
+        npz.NpzDeserializer(arrays, path=prefix).load(obj)
+    except SnapshotError as e:  # The object's own check (RunFlags).
+        raise type(e)('snapshot {}: {}'.format(path, e))
     except KeyError as e:
         raise SnapshotError(
             'snapshot {} does not match this model: it has no entry {}; '
             'resume with the script and flags that wrote it'.format(
                 path, one_line(e)))
-    except ValueError as e:
-        if not _is_zip(path):
-            # Neither a zip nor an .npy: NumPy would fall back to pickle
-            # (and says so in words that differ between NumPy 1 and 2).
-            raise CorruptSnapshotError(
-                'snapshot {} is corrupt or not a snapshot (not an .npz '
-                'file); resume from an older one or start afresh'.format(
-                    path))
-        if 'pickle' in str(e):
-            raise CorruptSnapshotError(
-                'snapshot {} holds pickled objects, which are not loaded '
-                '(they could run code); use a snapshot written by '
-                'vae_avb'.format(path))
+    except (ValueError, TypeError) as e:
         raise SnapshotError(
             'snapshot {} does not match this model ({}); resume with the '
             'flags that wrote it (for instance the same --dim-z)'.format(
@@ -121,8 +155,12 @@ def load_snapshot(path, obj, prefix=''):
 
 def _is_zip(path):
     """Whether ``path`` starts as a zip archive (an ``.npz``) does."""
-    with open(path, 'rb') as f:
-        return f.read(4) in (b'PK\x03\x04', b'PK\x05\x06')
+    try:
+        with open(path, 'rb') as f:
+            return f.read(4) in (b'PK\x03\x04', b'PK\x05\x06')
+    except OSError as e:
+        raise SnapshotError('snapshot {} cannot be read ({}); check its '
+                            'permissions'.format(path, e.strerror or e))
 
 
 def list_snapshots(folder):
@@ -248,7 +286,7 @@ class Snapshots(training.Extension):
         os.makedirs(trainer.out, exist_ok=True)
         path = os.path.join(trainer.out, SNAPSHOT_NAME.format(
             trainer.updater.iteration))
-        save_atomic(path, trainer)
+        save_atomic(path, trainer, check_finite=True)
         for _, old in list_snapshots(trainer.out)[:-self.keep]:
             os.remove(old)
         return path

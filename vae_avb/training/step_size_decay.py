@@ -10,8 +10,11 @@ class StepSizeDecay(training.Extension):
     such as a decoder trained faster than its encoder) becomes
     ``alpha0 * final_ratio ** ((iteration - start) / (stop - start))``.
     The ``alpha0`` are read when the extension is built, so build it
-    before resuming a snapshot; the decay depends only on the iteration
-    and so resumes exactly.
+    before resuming a snapshot. The step size of the next update is set
+    after every iteration and when training starts (Chainer optimizers do
+    not save their step size in a snapshot), so a run resumed at any
+    iteration, before or after the decay began, updates with the same
+    step sizes as one never interrupted.
 
     Args:
         optimizers (list): The optimizers to decay.
@@ -28,6 +31,10 @@ class StepSizeDecay(training.Extension):
             raise ValueError(
                 'StepSizeDecay: need 0 <= start < stop, got {} and '
                 '{}'.format(start, stop))
+        if not 0 < final_ratio < float('inf'):
+            raise ValueError(
+                'StepSizeDecay: final_ratio must be positive and finite, got '
+                '{!r}'.format(final_ratio))
         self.start = start
         self.stop = stop
         self.final_ratio = final_ratio
@@ -43,6 +50,9 @@ class StepSizeDecay(training.Extension):
         progress = min(1., max(0., iteration - self.start)
                        / (self.stop - self.start))
         return self.final_ratio ** progress
+
+    def initialize(self, trainer):
+        self(trainer)
 
     def __call__(self, trainer):
         factor = self.factor(trainer.updater.iteration)

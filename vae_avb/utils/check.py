@@ -1,3 +1,6 @@
+import math
+import numbers
+
 import numpy
 
 import chainer
@@ -8,6 +11,48 @@ def one_line(error):
     """``error``'s message on one line, for a one-line error report."""
     text = str(error).strip().strip('\'"')
     return ' '.join(text.split()) or type(error).__name__
+
+
+def check_count(value, name, where, minimum=1):
+    """Checks that ``value`` is an integer (``2`` or ``2.0``, not ``True``)
+    of at least ``minimum``.
+
+    Raises:
+        ValueError: One line naming ``where``, ``name`` and the value.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or \
+            not math.isfinite(value) or int(value) != value or \
+            value < minimum:
+        raise ValueError('{}: {} must be an integer >= {}, got {!r}'.format(
+            where, name, minimum, value))
+    return int(value)
+
+
+def check_positive(value, name, where, upper=None):
+    """Checks that ``value`` is a finite number above 0 (and below
+    ``upper`` if given).
+
+    Raises:
+        ValueError: One line naming ``where``, ``name`` and the value.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or \
+            not 0 < value < (math.inf if upper is None else upper):
+        raise ValueError('{}: {} must be a finite number above 0{}, got '
+                         '{!r}'.format(where, name, '' if upper is None
+                                       else ' and below {}'.format(upper),
+                                       value))
+    return float(value)
+
+
+def check_rows(x, name, where):
+    """Checks that ``x`` (an array or a dataset) holds at least one row.
+
+    Raises:
+        ValueError: ``x`` is empty.
+    """
+    if len(x) == 0:
+        raise ValueError('{}: {} is empty; pass at least one example'.format(
+            where, name))
 
 
 def check_batch(x, n_features, name='x', where='input', dtype=None):

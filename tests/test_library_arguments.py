@@ -1,0 +1,217 @@
+"""Issue 24: public functions check their arguments and say which one is
+wrong, in one line; property-based (Hypothesis) sweeps of the numeric
+arguments: every value either works or raises ValueError/TypeError."""
+import math
+
+import numpy
+import pytest
+from hypothesis import given
+from hypothesis import HealthCheck
+from hypothesis import settings
+from hypothesis import strategies as st
+
+import chainer
+
+from vae_avb.evaluation import aggregate_posterior_kl
+from vae_avb.evaluation import ais_log_likelihood
+from vae_avb.evaluation import importance_weighted_log_likelihood
+from vae_avb.evaluation import mean_report
+from vae_avb.evaluation import quadrature_log_likelihood
+from vae_avb.links import BernoulliDecoder
+from vae_avb.links import VAE
+from vae_avb.losses import ELBOLoss
+from vae_avb.optimizers import Adam
+from vae_avb.training import Snapshots
+from vae_avb.training import StepSizeDecay
+
+SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.too_slow])
+# Every kind of number a user can pass by mistake.
+NUMBERS = st.one_of(
+    st.integers(-10 ** 12, 10 ** 12), st.floats(allow_nan=True,
+                                                allow_infinity=True),
+    st.sampled_from([0, -1, 0.5, True, None, '3', [2], 1e300]))
+
+
+@pytest.fixture(scope='module')
+def decoder():
+    return BernoulliDecoder(n_latent=2, n_out=4, n_hidden=8)
+
+
+@pytest.fixture(scope='module')
+def vae():
+    return VAE.mlp(4, 2, 8)
+
+
+def x_of(rows=3, value=None):
+    x = numpy.random.RandomState(0).randint(0, 2, (rows, 4)).astype(
+        numpy.float32)
+    if value is not None:
+        x[0, 1] = value
+    return x
+
+
+BAD_CALLS = [
+    # (id, call(decoder, vae), error, message pattern)
+    ('ais nan x', lambda d, v: ais_log_likelihood(d, x_of(value=numpy.nan)),
+     ValueError, r'ais_log_likelihood: x contains NaN'),
+    ('ais x above 1', lambda d, v: ais_log_likelihood(d, x_of(value=3.)),
+     ValueError, r'ais_log_likelihood: x must lie in \[0, 1\]'),
+    ('ais empty x', lambda d, v: ais_log_likelihood(d, x_of(0)),
+     ValueError, r'ais_log_likelihood: x is empty'),
+    ('ais zero start std', lambda d, v: ais_log_likelihood(
+        d, x_of(), start=(numpy.zeros((3, 2), numpy.float32),
+                          numpy.zeros((3, 2), numpy.float32))),
+     ValueError, r'start std must be above 0'),
+    ('ais nan start mean', lambda d, v: ais_log_likelihood(
+        d, x_of(), start=(numpy.full((3, 2), numpy.nan, numpy.float32),
+                          numpy.ones((3, 2), numpy.float32))),
+     ValueError, r'start mean contains NaN'),
+    ('ais inf step', lambda d, v: ais_log_likelihood(
+        d, x_of(), step_size=math.inf), ValueError, r'step_size must be'),
+    ('ais acceptance 1', lambda d, v: ais_log_likelihood(
+        d, x_of(), target_acceptance=1.), ValueError,
+     r'target_acceptance must be a finite number above 0 and below 1'),
+    ('ais fractional chains', lambda d, v: ais_log_likelihood(
+        d, x_of(), n_chains=2.5), ValueError,
+     r'n_chains must be an integer >= 1, got 2.5'),
+    ('ais bool temperatures', lambda d, v: ais_log_likelihood(
+        d, x_of(), n_temperatures=True), ValueError,
+     r'n_temperatures must be an integer'),
+    ('quadrature nan x', lambda d, v: quadrature_log_likelihood(
+        d, x_of(value=numpy.nan)), ValueError, r'x contains NaN'),
+    ('quadrature empty x', lambda d, v: quadrature_log_likelihood(
+        d, x_of(0)), ValueError, r'quadrature_log_likelihood: x is empty'),
+    ('quadrature zero points', lambda d, v: quadrature_log_likelihood(
+        d, x_of(), n_points=0), ValueError, r'n_points must be an integer'),
+    ('quadrature nan limit', lambda d, v: quadrature_log_likelihood(
+        d, x_of(), limit=numpy.nan), ValueError, r'limit must be a finite'),
+    ('quadrature huge grid', lambda d, v: quadrature_log_likelihood(
+        d, x_of(), n_points=10 ** 6), ValueError, r'lower n_points'),
+    ('quadrature wrong width', lambda d, v: quadrature_log_likelihood(
+        d, numpy.zeros((3, 5), numpy.float32)), ValueError,
+     r'x has shape \(3, 5\); pass \(N, 4\)'),
+    ('aggregate kl empty', lambda d, v: aggregate_posterior_kl(
+        numpy.zeros((0, 2))), ValueError, r'z is empty'),
+    ('aggregate kl nan', lambda d, v: aggregate_posterior_kl(
+        numpy.full((5, 2), numpy.nan)), ValueError, r'z contains NaN'),
+    ('aggregate kl zero bins', lambda d, v: aggregate_posterior_kl(
+        numpy.zeros((5, 2)), n_bins=0), ValueError, r'n_bins must be'),
+    ('aggregate kl negative limit', lambda d, v: aggregate_posterior_kl(
+        numpy.zeros((5, 2)), limit=-1), ValueError, r'limit must be'),
+    ('iwae empty', lambda d, v: importance_weighted_log_likelihood(
+        v, x_of(0)), ValueError, r'x is empty'),
+    ('iwae zero k', lambda d, v: importance_weighted_log_likelihood(
+        v, x_of(), k=0), ValueError, r'k must be an integer >= 1'),
+    ('iwae nan x', lambda d, v: importance_weighted_log_likelihood(
+        v, x_of(value=numpy.nan)), ValueError, r'x contains NaN'),
+    ('mean report empty', lambda d, v: mean_report(
+        ELBOLoss(v), x_of(0)), ValueError, r'mean_report: x is empty'),
+    ('mean report zero batch', lambda d, v: mean_report(
+        ELBOLoss(v), x_of(), batch_size=0), ValueError,
+     r'batch_size must be an integer >= 1'),
+    ('adam beta1 1', lambda d, v: Adam(beta1=1), ValueError,
+     r'beta1 must be in \[0, 1\)'),
+    ('adam beta1 2', lambda d, v: Adam(beta1=2.), ValueError,
+     r'beta1 must be in \[0, 1\)'),
+    ('adam nan step', lambda d, v: Adam(alpha=numpy.nan), ValueError,
+     r'alpha \(the step size\) must be'),
+    ('adam negative eps', lambda d, v: Adam(eps=-1e-8), ValueError,
+     r'eps must be a finite number >= 0'),
+    ('decay zero ratio', lambda d, v: StepSizeDecay([], 0, 10, 0.),
+     ValueError, r'final_ratio must be positive'),
+    ('decay start after stop', lambda d, v: StepSizeDecay([], 10, 5, 0.1),
+     ValueError, r'need 0 <= start < stop'),
+    ('snapshots keep 0', lambda d, v: Snapshots((1, 'iteration'), keep=0),
+     ValueError, r'keep must be an integer >= 1'),
+]
+
+
+@pytest.mark.parametrize('case', BAD_CALLS, ids=[c[0] for c in BAD_CALLS])
+def test_bad_arguments_raise_one_line_naming_them(case, decoder, vae):
+    _, call, error, pattern = case
+    with pytest.raises(error, match=pattern) as info:
+        call(decoder, vae)
+    assert '\n' not in str(info.value)
+
+
+def works_or_refuses(call):
+    """Runs ``call``: its finite result, or ``None`` when it raised
+    ValueError or TypeError with a one-line message. Anything else (an
+    internal error, a NaN result) fails the test."""
+    try:
+        result = call()
+    except (ValueError, TypeError) as e:
+        assert str(e) and '\n' not in str(e), repr(e)
+        return None
+    values = numpy.asarray(result, dtype=numpy.float64)
+    assert numpy.isfinite(values).all(), result
+    return values
+
+
+@SETTINGS
+@given(n_temperatures=NUMBERS, step_size=NUMBERS, n_chains=NUMBERS)
+def test_ais_numbers(decoder, n_temperatures, step_size, n_chains):
+    def call():
+        # Small enough to run: sizes Hypothesis makes huge are cut here
+        # only when they are valid integers (the check is what is tested).
+        n_t = min(n_temperatures, 3) if isinstance(n_temperatures, int) \
+            and not isinstance(n_temperatures, bool) else n_temperatures
+        n_c = min(n_chains, 3) if isinstance(n_chains, int) and \
+            not isinstance(n_chains, bool) else n_chains
+        return ais_log_likelihood(decoder, x_of(2), n_temperatures=n_t,
+                                  n_leapfrog=1, step_size=step_size,
+                                  n_chains=n_c)
+    values = works_or_refuses(call)
+    if values is not None:
+        assert (values <= 0).all()  # log p(x) of binary data
+
+
+@SETTINGS
+@given(n_points=NUMBERS, limit=NUMBERS)
+def test_quadrature_numbers(decoder, n_points, limit):
+    def call():
+        n = min(n_points, 50) if isinstance(n_points, int) and \
+            not isinstance(n_points, bool) else n_points
+        return quadrature_log_likelihood(decoder, x_of(2), n_points=n,
+                                         limit=limit)
+    values = works_or_refuses(call)
+    if values is not None:
+        assert (values <= 1e-6).all()
+
+
+@SETTINGS
+@given(z=st.lists(st.tuples(st.floats(), st.floats()), max_size=20),
+       n_bins=NUMBERS, limit=NUMBERS)
+def test_aggregate_kl_numbers(z, n_bins, limit):
+    z = numpy.array(z, dtype=numpy.float64).reshape(-1, 2)
+    values = works_or_refuses(
+        lambda: aggregate_posterior_kl(z, n_bins=n_bins if not isinstance(
+            n_bins, int) or isinstance(n_bins, bool) else min(n_bins, 200),
+            limit=limit))
+    if values is not None:
+        assert values >= -1e-12  # A KL is not negative.
+
+
+@SETTINGS
+@given(alpha=NUMBERS, beta1=NUMBERS, beta2=NUMBERS, eps=NUMBERS)
+def test_adam_numbers(alpha, beta1, beta2, eps):
+    def call():
+        optimizer = Adam(alpha, beta1=beta1, beta2=beta2, eps=eps)
+        link = chainer.links.Linear(2, 2)
+        optimizer.setup(link)
+        link.cleargrads()
+        chainer.functions.sum(link(numpy.ones((1, 2), numpy.float32))
+                              ).backward()
+        optimizer.update()
+        return link.W.array
+    try:
+        call()
+    except (ValueError, TypeError) as e:
+        assert str(e) and '\n' not in str(e), repr(e)
+        return
+    # An accepted setting with a sane step size takes a finite step (a
+    # step size near float32's largest number overflows the weights; the
+    # snapshots refuse those: tests/test_resume_anywhere.py).
+    if alpha <= 1e3:
+        works_or_refuses(call)

@@ -1,0 +1,75 @@
+"""Sizes checked against the machine's memory before anything is
+allocated: a flag such as ``--dim-h 10000000`` is refused in one line
+instead of ending in ``MemoryError`` (or the system's out-of-memory
+killer) after the output folder was made."""
+import os
+
+GIB = float(1 << 30)
+FLOAT = 4  # Bytes of a float32.
+# Each parameter has its array, its gradient and Adam's two moments.
+PER_PARAMETER = 4 * FLOAT
+# Each activation is kept for the backward pass and has a gradient; the
+# fused and reference paths hold a few temporaries more.
+PER_ACTIVATION = 4 * FLOAT
+
+
+def available_memory():
+    """Bytes of memory available to a new allocation (``MemAvailable`` of
+    ``/proc/meminfo``, else free pages); ``None`` when unknown."""
+    try:
+        with open('/proc/meminfo') as f:
+            for line in f:
+                if line.startswith('MemAvailable:'):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf('SC_AVPHYS_PAGES') * os.sysconf('SC_PAGE_SIZE')
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def mlp_parameters(widths):
+    """Weights and biases of a dense stack ``widths[0] -> ... ->
+    widths[-1]``."""
+    return sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
+
+
+def check_memory(parser, parts, flags):
+    """Exits with the parser's one-line error when ``parts`` (a dict of
+    what needs memory -> bytes) exceed the memory available.
+
+    Args:
+        parser (argparse.ArgumentParser): Reports the error.
+        parts (dict): ``{'the networks': bytes, 'a batch': bytes, ...}``.
+        flags (str): The flags that set those sizes, for the message.
+    """
+    available = available_memory()
+    total = sum(parts.values())
+    if available is None or total <= available:
+        return
+    largest = max(parts, key=parts.get)
+    parser.error('{} need about {:.1f} GiB of memory ({} {:.1f} GiB), more '
+                 'than the {:.1f} GiB available; lower them'.format(
+                     flags, total / GIB, largest, parts[largest] / GIB,
+                     available / GIB))
+
+
+def check_method_memory(parser, config, batch_size, eval_rows=0,
+                        flags='--ais-batch-size x --ais-chains'):
+    """:func:`check_memory` for a :class:`~vae_avb.methods.MethodConfig`
+    trained on batches of ``batch_size`` and evaluated on ``eval_rows``
+    rows at a time (AIS chains, posterior samples) that ``flags`` set."""
+    n = config.networks
+    # The widest activations a row goes through: encoder (with noise),
+    # decoder, and for AVB the adversary's two towers on both batches.
+    widths = 2 * (n.n_in + n.dim_h * n.n_layers) + config.dim_noise + \
+        config.dim_z * (config.n_basis + 1)
+    if config.method != 'vae':
+        widths += 4 * n.adversary_dim_h * n.adversary_layers
+    check_memory(parser, {
+        'the networks': config.n_params() * PER_PARAMETER,
+        'a training batch': batch_size * widths * PER_ACTIVATION,
+        # AIS keeps the decoder's activations for each leapfrog gradient.
+        'the evaluation': eval_rows * widths * PER_ACTIVATION},
+        'the sizes (network flags, --batch-size, {})'.format(flags))

@@ -1,0 +1,71 @@
+import json
+
+import numpy
+
+import chainer
+from chainer import training
+
+from vae_avb.training.snapshots import SnapshotError
+
+
+class FlagsChangedError(SnapshotError):
+    """A snapshot was written by a run with other training settings."""
+
+
+class RunFlags(training.Extension):
+
+    """Keeps a run's training settings in its snapshots and refuses to
+    resume under other ones.
+
+    The settings (a dict of JSON values: numbers, strings, booleans,
+    ``None`` and lists of them) are written into every snapshot as one
+    JSON string. When a snapshot is loaded, the stored settings are
+    compared with this run's and any difference raises
+    :class:`FlagsChangedError` naming each setting with both values: a run
+    resumed with another step size or batch size would silently be a
+    different experiment. A snapshot written before settings were kept
+    loads as before.
+
+    Args:
+        flags (dict): The settings that define the training (leave out
+            those that do not change it: output folder, device, snapshot
+            interval, evaluation sizes).
+    """
+
+    trigger = 1, 'iteration'
+    name = 'RunFlags'
+
+    def __init__(self, flags):
+        self.flags = json.loads(json.dumps(flags, sort_keys=True))
+
+    def __call__(self, trainer):
+        pass
+
+    def serialize(self, serializer):
+        if isinstance(serializer, chainer.serializer.Serializer):
+            serializer('flags', numpy.array(json.dumps(self.flags,
+                                                       sort_keys=True)))
+            return
+        try:
+            stored = serializer('flags', None)
+        except KeyError:
+            return  # Written before the settings were kept.
+        try:
+            stored = json.loads(str(numpy.asarray(stored)[()]))
+        except (ValueError, TypeError):
+            raise SnapshotError('the snapshot\'s stored settings are not '
+                                'readable; resume from an older one')
+        changed = [key for key in sorted(set(stored) | set(self.flags))
+                   if stored.get(key) != self.flags.get(key)]
+        if changed:
+            raise FlagsChangedError(
+                'trained with {}, this run has {}; resume '
+                'with the same settings, or start a new run in another '
+                '--out'.format(_describe(stored, changed),
+                               _describe(self.flags, changed)))
+
+
+def _describe(flags, keys):
+    return ' '.join('--{} {}'.format(key.replace('_', '-'),
+                                     json.dumps(flags.get(key)))
+                    for key in keys)
