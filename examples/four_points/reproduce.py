@@ -77,7 +77,7 @@ def main(argv=None):
     parser = ex.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--seeds', type=ex.seed, nargs='+',
                         default=[0, 1, 2])
-    ex.add_device_argument(parser)  # Checked by each train.py run.
+    ex.add_device_argument(parser)
     parser.add_argument('--jobs', '-j', type=ex.positive_int, default=2,
                         help='runs at a time (default: 2, one per core)')
     parser.add_argument('--out', '-o', default='results/four_points')
@@ -90,6 +90,9 @@ def main(argv=None):
     if len(set(args.seeds)) != len(args.seeds):
         parser.error('--seeds {} names a seed twice; give each seed once'
                      .format(' '.join(map(str, args.seeds))))
+    # Checked here, once, rather than by each train.py run; the runs get
+    # the flag as given.
+    ex.resolve_device(parser, args.device)
 
     start = time.time()
     results = run_all(args)

@@ -56,6 +56,7 @@ def main(argv=None):
     train, test, labels = ex.load_data(config['binarize'], config['seed'],
                                        config.get('data'), args.test)
     out = args.out or args.snapshot
+    ex.prepare_out(out)
     written = make_vae_figures(vae, train, test, labels, out)
     print('\n'.join(['figures written:'] + written))
     return written

@@ -66,7 +66,10 @@ def parse_args(argv):
     parser.add_argument('--summarize', nargs='+', metavar='DIR',
                         help='summarise earlier runs (one --out per seed) '
                         'instead of training')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if not args.summarize:  # Checked once here rather than by every run.
+        ex.resolve_device(parser, args.device)
+    return args
 
 
 def commands(args):

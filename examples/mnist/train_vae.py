@@ -77,12 +77,11 @@ def parse_args(argv):
 
 def check_memory(parser, args):
     """The sizes against the memory available, before anything is made."""
-    encoder = [784] + [args.dim_h] * args.n_layers + [2 * args.dim_z]
-    decoder = [args.dim_z] + [args.dim_h] * args.n_layers + [784]
-    widths = sum(encoder) + sum(decoder)
+    h, n, z = args.dim_h, args.n_layers, args.dim_z
+    widths = 2 * (784 + h * n) + 3 * z
     ex.check_memory(parser, {
-        'the networks': (ex.mlp_parameters(encoder) +
-                         ex.mlp_parameters(decoder)) * ex.PER_PARAMETER,
+        'the networks': (ex.mlp_parameters(784, h, n, 2 * z) +
+                         ex.mlp_parameters(z, h, n, 784)) * ex.PER_PARAMETER,
         'a training batch': args.batch_size * args.k * widths *
         ex.PER_ACTIVATION,
         # 100 images at a time, the decoder on up to 50,000 rows, and

@@ -29,10 +29,13 @@ def available_memory():
         return None
 
 
-def mlp_parameters(widths):
-    """Weights and biases of a dense stack ``widths[0] -> ... ->
-    widths[-1]``."""
-    return sum(a * b + b for a, b in zip(widths[:-1], widths[1:]))
+def mlp_parameters(n_in, n_hidden, n_layers, n_out):
+    """Weights and biases of a dense stack ``n_in -> n_hidden`` (``n_layers``
+    hidden layers) ``-> n_out``, computed without building a list (the
+    sizes may be absurd: that is what is checked)."""
+    return (n_in * n_hidden + n_hidden +
+            (n_layers - 1) * (n_hidden * n_hidden + n_hidden) +
+            n_hidden * n_out + n_out)
 
 
 def check_memory(parser, parts, flags):

@@ -90,8 +90,9 @@ def read_snapshot(path):
     """
     if not os.path.isfile(path):
         raise SnapshotError(
-            'snapshot {} does not exist; give an existing file or --resume '
-            'auto to pick the newest one in --out'.format(path))
+            'snapshot {} does not exist{}; give an existing file or --resume '
+            'auto to pick the newest one in --out'.format(
+                path, ' as a regular file' if os.path.lexists(path) else ''))
     if not _is_zip(path):
         # Neither a zip nor anything else is a snapshot: an .npy would be
         # one array and anything else would send NumPy to pickle.
