@@ -74,7 +74,7 @@ BAD_CALLS = [
      r'target_acceptance must be a finite number above 0 and below 1'),
     ('ais fractional chains', lambda d, v: ais_log_likelihood(
         d, x_of(), n_chains=2.5), ValueError,
-     r'n_chains must be an integer >= 1, got 2.5'),
+     r'n_chains must be an integer from 1 to 2147483647, got 2.5'),
     ('ais bool temperatures', lambda d, v: ais_log_likelihood(
         d, x_of(), n_temperatures=True), ValueError,
      r'n_temperatures must be an integer'),
@@ -102,14 +102,14 @@ BAD_CALLS = [
     ('iwae empty', lambda d, v: importance_weighted_log_likelihood(
         v, x_of(0)), ValueError, r'x is empty'),
     ('iwae zero k', lambda d, v: importance_weighted_log_likelihood(
-        v, x_of(), k=0), ValueError, r'k must be an integer >= 1'),
+        v, x_of(), k=0), ValueError, r'k must be an integer from 1'),
     ('iwae nan x', lambda d, v: importance_weighted_log_likelihood(
         v, x_of(value=numpy.nan)), ValueError, r'x contains NaN'),
     ('mean report empty', lambda d, v: mean_report(
         ELBOLoss(v), x_of(0)), ValueError, r'mean_report: x is empty'),
     ('mean report zero batch', lambda d, v: mean_report(
         ELBOLoss(v), x_of(), batch_size=0), ValueError,
-     r'batch_size must be an integer >= 1'),
+     r'batch_size must be an integer from 1'),
     ('adam beta1 1', lambda d, v: Adam(beta1=1), ValueError,
      r'beta1 must be in \[0, 1\)'),
     ('adam beta1 2', lambda d, v: Adam(beta1=2.), ValueError,
@@ -149,20 +149,21 @@ def works_or_refuses(call):
     return values
 
 
+def small(value, largest):
+    """``value``, with a valid size above ``largest`` cut to ``largest``
+    (huge sizes are valid, only slow; every invalid value is kept)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and math.isfinite(value) and value > largest:
+        return type(value)(largest)
+    return value
+
+
 @SETTINGS
 @given(n_temperatures=NUMBERS, step_size=NUMBERS, n_chains=NUMBERS)
 def test_ais_numbers(decoder, n_temperatures, step_size, n_chains):
-    def call():
-        # Small enough to run: sizes Hypothesis makes huge are cut here
-        # only when they are valid integers (the check is what is tested).
-        n_t = min(n_temperatures, 3) if isinstance(n_temperatures, int) \
-            and not isinstance(n_temperatures, bool) else n_temperatures
-        n_c = min(n_chains, 3) if isinstance(n_chains, int) and \
-            not isinstance(n_chains, bool) else n_chains
-        return ais_log_likelihood(decoder, x_of(2), n_temperatures=n_t,
-                                  n_leapfrog=1, step_size=step_size,
-                                  n_chains=n_c)
-    values = works_or_refuses(call)
+    values = works_or_refuses(lambda: ais_log_likelihood(
+        decoder, x_of(2), n_temperatures=small(n_temperatures, 3),
+        n_leapfrog=1, step_size=step_size, n_chains=small(n_chains, 3)))
     if values is not None:
         assert (values <= 0).all()  # log p(x) of binary data
 
@@ -170,14 +171,10 @@ def test_ais_numbers(decoder, n_temperatures, step_size, n_chains):
 @SETTINGS
 @given(n_points=NUMBERS, limit=NUMBERS)
 def test_quadrature_numbers(decoder, n_points, limit):
-    def call():
-        n = min(n_points, 50) if isinstance(n_points, int) and \
-            not isinstance(n_points, bool) else n_points
-        return quadrature_log_likelihood(decoder, x_of(2), n_points=n,
-                                         limit=limit)
-    values = works_or_refuses(call)
-    if values is not None:
-        assert (values <= 1e-6).all()
+    # A coarse grid is a poor quadrature, not an error: finite is all
+    # that holds for every accepted value.
+    works_or_refuses(lambda: quadrature_log_likelihood(
+        decoder, x_of(2), n_points=small(n_points, 50), limit=limit))
 
 
 @SETTINGS
@@ -185,10 +182,8 @@ def test_quadrature_numbers(decoder, n_points, limit):
        n_bins=NUMBERS, limit=NUMBERS)
 def test_aggregate_kl_numbers(z, n_bins, limit):
     z = numpy.array(z, dtype=numpy.float64).reshape(-1, 2)
-    values = works_or_refuses(
-        lambda: aggregate_posterior_kl(z, n_bins=n_bins if not isinstance(
-            n_bins, int) or isinstance(n_bins, bool) else min(n_bins, 200),
-            limit=limit))
+    values = works_or_refuses(lambda: aggregate_posterior_kl(
+        z, n_bins=small(n_bins, 200), limit=limit))
     if values is not None:
         assert values >= -1e-12  # A KL is not negative.
 

@@ -59,6 +59,15 @@ def aggregate_posterior_kl(z, n_bins=50, limit=4.0):
     for _ in range(z.shape[1] - 1):
         p = numpy.multiply.outer(p, axis_mass)
     q = numpy.append(counts.ravel(), (~inside).sum()) / len(z)
-    p = numpy.append(p.ravel(), 1 - p.sum())
+    # The prior's mass outside the grid, computed from the tail (1 minus
+    # the cells' sum rounds to 0 for a wide grid, which would make a
+    # sample out there an infinite KL).
+    tail = math.erfc(limit / math.sqrt(2))
+    outside = -math.expm1(z.shape[1] * math.log1p(-tail))
+    p = numpy.append(p.ravel(), outside)
+    # A cell so far out that its mass underflows counts as the smallest
+    # positive double: a sample there gives a KL of hundreds of nats, not
+    # an infinite one.
+    p = numpy.maximum(p, numpy.finfo(numpy.float64).tiny)
     used = q > 0
     return float((q[used] * numpy.log(q[used] / p[used])).sum())

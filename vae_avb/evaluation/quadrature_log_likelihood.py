@@ -29,7 +29,9 @@ def latent_grid(n_latent, n_points=200, limit=5.0):
         raise ValueError('latent_grid: n_points={} makes {} grid points, more '
                          'than 10^8; lower n_points'.format(
                              n_points, n_points ** n_latent))
-    limit = check_positive(limit, 'limit', 'latent_grid')
+    # The prior's mass beyond |z| = 40 is below 1e-300: a wider grid is
+    # only coarser (and beyond 1000 its cell volume overflows).
+    limit = check_positive(limit, 'limit', 'latent_grid', upper=1000)
     step = 2. * limit / n_points
     axis = -limit + step * (numpy.arange(n_points) + 0.5)
     mesh = numpy.meshgrid(*([axis] * n_latent), indexing='ij')

@@ -13,18 +13,19 @@ def one_line(error):
     return ' '.join(text.split()) or type(error).__name__
 
 
-def check_count(value, name, where, minimum=1):
+def check_count(value, name, where, minimum=1, maximum=2 ** 31 - 1):
     """Checks that ``value`` is an integer (``2`` or ``2.0``, not ``True``)
-    of at least ``minimum``.
+    from ``minimum`` to ``maximum`` (by default 2^31 - 1: no count of
+    rows, steps or samples beyond it is meant).
 
     Raises:
         ValueError: One line naming ``where``, ``name`` and the value.
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or \
             not math.isfinite(value) or int(value) != value or \
-            value < minimum:
-        raise ValueError('{}: {} must be an integer >= {}, got {!r}'.format(
-            where, name, minimum, value))
+            not minimum <= value <= maximum:
+        raise ValueError('{}: {} must be an integer from {} to {}, got '
+                         '{!r}'.format(where, name, minimum, maximum, value))
     return int(value)
 
 
