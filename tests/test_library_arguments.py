@@ -12,11 +12,17 @@ from hypothesis import strategies as st
 
 import chainer
 
+from vae_avb.datasets import ArrayIterator
+from vae_avb.datasets import binarize_images
+from vae_avb.datasets import DynamicBinarized
 from vae_avb.evaluation import aggregate_posterior_kl
 from vae_avb.evaluation import ais_log_likelihood
 from vae_avb.evaluation import importance_weighted_log_likelihood
+from vae_avb.evaluation import mean_and_standard_error
 from vae_avb.evaluation import mean_report
 from vae_avb.evaluation import quadrature_log_likelihood
+from vae_avb.functions import gaussian_sample_kl
+from vae_avb.functions import row_inner_product
 from vae_avb.links import BernoulliDecoder
 from vae_avb.links import VAE
 from vae_avb.losses import ELBOLoss
@@ -117,14 +123,55 @@ BAD_CALLS = [
     ('adam nan step', lambda d, v: Adam(alpha=numpy.nan), ValueError,
      r'alpha \(the step size\) must be'),
     ('adam negative eps', lambda d, v: Adam(eps=-1e-8), ValueError,
-     r'eps must be a finite number >= 0'),
+     r'eps must be a finite number above 0'),
     ('decay zero ratio', lambda d, v: StepSizeDecay([], 0, 10, 0.),
      ValueError, r'final_ratio must be positive'),
     ('decay start after stop', lambda d, v: StepSizeDecay([], 10, 5, 0.1),
      ValueError, r'need 0 <= start < stop'),
     ('snapshots keep 0', lambda d, v: Snapshots((1, 'iteration'), keep=0),
      ValueError, r'keep must be an integer >= 1'),
+    ('adam eps 0', lambda d, v: Adam(eps=0), ValueError,
+     r'eps must be a finite number above 0'),
+    ('elbo empty batch', lambda d, v: ELBOLoss(v)(x_of(0)), ValueError,
+     r'empty batch'),
+    ('elbo list batch', lambda d, v: ELBOLoss(v)([[0., 1., 0., 1.]]),
+     TypeError, r'must be an array'),
+    ('elbo nan beta', lambda d, v: ELBOLoss(v, beta=numpy.nan), ValueError,
+     r'beta must be a finite number >= 0'),
+    ('sample kl k 0', lambda d, v: gaussian_sample_kl(
+        numpy.zeros((2, 4), numpy.float32), k=0), ValueError,
+     r'gaussian_sample_kl: k must be an integer'),
+    ('inner product nan scale', lambda d, v: row_inner_product(
+        numpy.ones((2, 3), numpy.float32), numpy.ones((2, 3), numpy.float32),
+        scale=numpy.nan), ValueError, r'scale must be a finite number'),
+    ('iterator empty', lambda d, v: ArrayIterator(
+        numpy.zeros((0, 2), numpy.float32), 2), ValueError,
+     r'dataset is empty'),
+    ('iterator batch above data', lambda d, v: ArrayIterator(
+        numpy.zeros((4, 2), numpy.float32), 10 ** 9), ValueError,
+     r'batch_size 1000000000 is more than 100 times the 4 examples'),
+    ('standard error nan', lambda d, v: mean_and_standard_error(
+        [1., numpy.nan]), ValueError, r'hold NaN or inf'),
+    ('binarize out of range', lambda d, v: binarize_images(
+        numpy.full((2, 4), 2.), 'threshold'), ValueError,
+     r'must lie in \[0, 1\]'),
+    ('dynamic binarization nan', lambda d, v: DynamicBinarized(
+        numpy.full((2, 4), numpy.nan)), ValueError, r'contains NaN'),
+    ('fractional latent', lambda d, v: VAE.mlp(4, 2.5, 8), ValueError,
+     r'n_latent must be an integer'),
+    ('million layers', lambda d, v: VAE.mlp(4, 2, 8, 10 ** 6), ValueError,
+     r'n_layers must be an integer from 0 to 1000'),
 ]
+
+
+def test_lists_are_taken_as_arrays(decoder, vae):
+    rows = x_of(2).tolist()
+    numpy.testing.assert_array_equal(
+        quadrature_log_likelihood(decoder, rows, n_points=20),
+        quadrature_log_likelihood(decoder, x_of(2), n_points=20))
+    assert numpy.isfinite(ais_log_likelihood(decoder, rows, 3)).all()
+    assert numpy.isfinite(importance_weighted_log_likelihood(
+        vae, rows, k=3)).all()
 
 
 @pytest.mark.parametrize('case', BAD_CALLS, ids=[c[0] for c in BAD_CALLS])

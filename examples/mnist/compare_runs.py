@@ -129,8 +129,7 @@ def main(argv=None):
     text = compare(args.runs)
     if args.out is not None:
         ex.prepare_out(args.out)
-        with open(os.path.join(args.out, 'comparison.md'), 'w') as f:
-            f.write(text)
+        ex.write_text(os.path.join(args.out, 'comparison.md'), text)
     print(text)
     return text
 

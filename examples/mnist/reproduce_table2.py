@@ -69,7 +69,19 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     if not args.summarize:  # Checked once here rather than by every run.
         ex.resolve_device(parser, args.device)
+    for flag in args.extra:
+        if flag.split('=')[0] in OWN_FLAGS:
+            parser.error('--extra={} sets what this script sets for every run'
+                         ' (its folder, device, seed or resume); use {} of '
+                         'this script instead'.format(flag, OWN_FLAGS[
+                             flag.split('=')[0]]))
     return args
+
+
+# train_avb.py flags this script gives every run itself.
+OWN_FLAGS = {'--out': '--out', '-o': '--out', '--device': '--device',
+             '-d': '--device', '--seed': '--seed', '--resume': '--resume',
+             '-r': '--resume', '--test': '--test'}
 
 
 def commands(args):
@@ -179,8 +191,7 @@ def summarize(dirs, out):
             ', '.join(map(str, seeds)))) + ''.join(
         '- {} minus {}: {}\n'.format(a, b, ', '.join(v))
         for (a, b), v in by_pair.items())
-    with open(os.path.join(out, 'table2_seeds.md'), 'w') as f:
-        f.write(text)
+    ex.write_text(os.path.join(out, 'table2_seeds.md'), text)
     print(text)
     return text
 
@@ -203,8 +214,7 @@ def main(argv=None):
         read, same_settings, 'table2.json', args.resume,
         fresh=[job.key for job in todo])
     text = table(results, wall, args)
-    with open(os.path.join(args.out, 'table2.md'), 'w') as f:
-        f.write(text)
+    ex.write_text(os.path.join(args.out, 'table2.md'), text)
     metrics = {key: m for key, (m, _) in results.items()}
     ex.write_json(os.path.join(args.out, 'table2.json'), {
         'results': metrics, 'wall_seconds': wall, 'commands': argvs})

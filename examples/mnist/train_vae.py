@@ -36,7 +36,7 @@ def parse_args(argv):
                         default=100)
     parser.add_argument('--dim-z', '-z', type=ex.positive_int, default=20)
     parser.add_argument('--dim-h', type=ex.positive_int, default=500)
-    parser.add_argument('--n-layers', type=ex.positive_int, default=1,
+    parser.add_argument('--n-layers', type=ex.layer_count, default=1,
                         help='hidden layers in encoder and decoder')
     parser.add_argument('--activation', choices=sorted(ACTIVATIONS),
                         default='tanh')

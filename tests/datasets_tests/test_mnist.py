@@ -88,9 +88,34 @@ def test_refuses_pickles_that_run_code(dataset_root, tmp_path, monkeypatch):
     write_data_package(tmp_path / 'evil.pkl.gz', payload=Exploit())
     monkeypatch.setattr(mnist_source, 'data_package_path',
                         lambda: str(tmp_path / 'evil.pkl.gz'))
-    with pytest.raises(pickle.UnpicklingError, match='only NumPy arrays'):
+    # The unpickler refuses; the one-line error says so and names the file.
+    with pytest.raises(MNISTNotFoundError, match=r'evil.pkl.gz is '
+                       r'unreadable \(UnpicklingError: .*only NumPy arrays'):
         get_mnist()
     assert not (tmp_path / 'pwned').exists()
+
+
+def test_corrupt_cache_is_one_line(dataset_root, monkeypatch):
+    folder = mnist_source.chainer_cache_dir()
+    os.makedirs(folder, exist_ok=True)
+    numpy.savez(os.path.join(folder, 'train.npz'),
+                x=numpy.zeros((10, 5), numpy.uint8), y=numpy.zeros(10))
+    numpy.savez(os.path.join(folder, 'test.npz'),
+                x=numpy.zeros((10, 784), numpy.uint8),
+                y=numpy.zeros(10, numpy.int64))
+    with pytest.raises(MNISTNotFoundError, match=r'train.npz is unreadable '
+                       r'\(images uint8 \(10, 5\)'):
+        get_mnist()
+    with open(os.path.join(folder, 'train.npz'), 'wb') as f:
+        f.write(b'PK\x03\x04 torn')
+    with pytest.raises(MNISTNotFoundError, match=r'unreadable \(BadZipFile'):
+        get_mnist()
+    numpy.savez(os.path.join(folder, 'train.npz'),
+                x=numpy.array([{}] * 784, dtype=object).reshape(1, 784),
+                y=numpy.zeros(1, numpy.int64))
+    with pytest.raises(MNISTNotFoundError, match=r'unreadable \(ValueError: '
+                       r'Object arrays cannot be loaded'):
+        get_mnist()
 
 
 def test_missing_everywhere_says_how_to_install(dataset_root, monkeypatch):

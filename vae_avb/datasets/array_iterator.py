@@ -3,6 +3,7 @@ import numpy
 import chainer
 from chainer.iterators.order_samplers import ShuffleOrderSampler
 
+from vae_avb.utils.check import check_count
 from vae_avb.utils.random_state import serialize_random_state
 
 
@@ -49,10 +50,18 @@ class ArrayIterator(chainer.dataset.Iterator):
                 'have a take_batch(indices) method, got {}; use '
                 'SerialIterator for a list of examples'.format(
                     type(array).__name__))
-        if int(batch_size) != batch_size or batch_size < 1:
+        batch_size = check_count(batch_size, 'batch_size', 'ArrayIterator')
+        if len(array) == 0:
+            raise ValueError('ArrayIterator: the dataset is empty; pass at '
+                             'least one example')
+        if repeat and batch_size > 100 * len(array):
+            # SerialIterator's behaviour (a batch wraps over epochs) is kept
+            # up to here; beyond, a batch is one example repeated hundreds
+            # of times, and building it takes as many passes.
             raise ValueError(
-                'ArrayIterator: batch_size must be a positive integer, got '
-                '{!r}'.format(batch_size))
+                'ArrayIterator: batch_size {} is more than 100 times the {} '
+                'examples of the dataset; give at most {}'.format(
+                    batch_size, len(array), len(array)))
         self.dataset = array
         self.batch_size = int(batch_size)
         self._repeat = repeat

@@ -2,6 +2,7 @@ import numpy
 
 import chainer
 
+from vae_avb.utils.check import check_values
 from vae_avb.utils.random_state import serialize_random_state
 
 
@@ -22,6 +23,8 @@ class DynamicBinarized(chainer.dataset.DatasetMixin):
     """
 
     def __init__(self, images, labels=None, seed=None):
+        check_values(images, 'images', 'DynamicBinarized',
+                     unit_interval=True)
         self.images = images
         self.labels = labels
         self.random_state = numpy.random.RandomState(seed)

@@ -4,6 +4,7 @@ import chainer
 
 from vae_avb.datasets.dynamic_binarized import DynamicBinarized
 from vae_avb.datasets.mnist_source import load_mnist_uint8
+from vae_avb.utils.check import check_values
 
 
 BINARIZATIONS = ('none', 'threshold', 'stochastic', 'dynamic')
@@ -22,6 +23,11 @@ def binarize_images(images, method, seed=0):
     Returns:
         numpy.ndarray: Same shape and dtype as ``images``.
     """
+    if method not in ('none', 'threshold', 'stochastic'):
+        raise ValueError(
+            'binarize_images: unknown method {!r}; use none, threshold or '
+            'stochastic'.format(method))
+    check_values(images, 'images', 'binarize_images', unit_interval=True)
     if method == 'none':
         return images
     if method == 'threshold':

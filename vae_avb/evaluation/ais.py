@@ -92,6 +92,8 @@ def ais_log_likelihood(decoder, x, n_temperatures=2000, n_leapfrog=10,
         (with ``return_acceptance``: a tuple with the acceptance rate).
     """
     where = 'ais_log_likelihood'
+    if not hasattr(x, 'ndim'):  # A list or tuple of examples.
+        x = numpy.asarray(x, dtype=numpy.float32)
     n_temperatures, n_leapfrog, n_chains, batch_size = (
         check_count(value, name, where) for name, value in (
             ('n_temperatures', n_temperatures), ('n_leapfrog', n_leapfrog),

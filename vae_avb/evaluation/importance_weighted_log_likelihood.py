@@ -40,6 +40,8 @@ def importance_weighted_log_likelihood(vae, x, k=5000, batch_size=100,
         nats.
     """
     where = 'importance_weighted_log_likelihood'
+    if not hasattr(x, 'ndim'):  # A list or tuple of examples.
+        x = numpy.asarray(x, dtype=numpy.float32)
     k, batch_size, max_rows = (check_count(value, name, where)
                                for name, value in (('k', k),
                                                    ('batch_size', batch_size),

@@ -24,6 +24,9 @@ def mean_and_standard_error(values):
         raise ValueError(
             'mean_and_standard_error needs a non-empty 1-D array of '
             'per-example values, got shape {}'.format(values.shape))
+    if not numpy.isfinite(values).all():
+        raise ValueError('mean_and_standard_error: the values hold NaN or '
+                         'inf; an estimate diverged')
     mean = float(values.mean())
     if len(values) < 2:
         return mean, None

@@ -58,6 +58,8 @@ def quadrature_log_likelihood(decoder, x, n_points=200, limit=5.0,
         numpy.ndarray: ``log p(x)``, shape ``(N,)``, float64, in nats.
     """
     where = 'quadrature_log_likelihood'
+    if not hasattr(x, 'ndim'):  # A list or tuple of examples.
+        x = numpy.asarray(x, dtype=numpy.float32)
     max_rows = check_count(max_rows, 'max_rows', where)
     if x.ndim != 2 or x.shape[1] != decoder.n_out:
         raise ValueError('{}: x has shape {}; pass (N, {}) data'.format(

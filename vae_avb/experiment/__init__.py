@@ -6,6 +6,7 @@ from vae_avb.experiment.arguments import add_device_argument  # NOQA
 from vae_avb.experiment.arguments import add_snapshot_arguments  # NOQA
 from vae_avb.experiment.arguments import ArgumentParser  # NOQA
 from vae_avb.experiment.arguments import interval  # NOQA
+from vae_avb.experiment.arguments import layer_count  # NOQA
 from vae_avb.experiment.arguments import non_negative_float  # NOQA
 from vae_avb.experiment.arguments import number_or_none  # NOQA
 from vae_avb.experiment.arguments import positive_float  # NOQA
@@ -23,6 +24,7 @@ from vae_avb.experiment.files import read_array  # NOQA
 from vae_avb.experiment.files import read_json  # NOQA
 from vae_avb.experiment.files import write_array  # NOQA
 from vae_avb.experiment.files import write_json  # NOQA
+from vae_avb.experiment.files import write_text  # NOQA
 from vae_avb.experiment.jobs import Job  # NOQA
 from vae_avb.experiment.jobs import run_jobs  # NOQA
 from vae_avb.experiment.jobs import thread_env  # NOQA

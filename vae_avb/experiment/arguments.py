@@ -23,12 +23,27 @@ class ArgumentParser(argparse.ArgumentParser):
             self.prog, message))
 
 
+# Counts beyond this are no size or duration anyone means, and would
+# overflow the C integers of NumPy and Chainer.
+MAX_COUNT = 2 ** 31 - 1
+
+
 def positive_int(text):
-    """argparse type: an integer >= 1."""
+    """argparse type: an integer from 1 to 2^31 - 1."""
     value = int(text)
-    if value < 1:
+    if not 1 <= value <= MAX_COUNT:
         raise argparse.ArgumentTypeError(
-            'must be a positive integer, got {}'.format(text))
+            'must be a positive integer{}, got {}'.format(
+                '' if value < 1 else ' up to {}'.format(MAX_COUNT), text))
+    return value
+
+
+def layer_count(text):
+    """argparse type: a number of layers, from 1 to 1000."""
+    value = positive_int(text)
+    if value > 1000:
+        raise argparse.ArgumentTypeError(
+            'must be at most 1000 layers, got {}'.format(text))
     return value
 
 

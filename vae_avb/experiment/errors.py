@@ -10,7 +10,8 @@ from vae_avb.training import NonFiniteLossError
 # Errors of the machine, not of the program: reported in one line.
 _ENVIRONMENT_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES,
                        errno.EPERM, errno.EIO, errno.ENOENT, errno.ENOTDIR,
-                       errno.EMFILE, errno.ENFILE, errno.EFBIG)
+                       errno.EMFILE, errno.ENFILE, errno.EFBIG, errno.EISDIR,
+                       errno.ENXIO)
 _FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
@@ -54,14 +55,21 @@ def run_main(main, argv):
         if e.errno not in _ENVIRONMENT_ERRORS:
             raise
         fix = 'free some space' if e.errno in _FULL else \
+            'move it out of the way' if e.errno == errno.EISDIR else \
             'check that the folder exists and is writable'
         print('{}: error: {}{}; {}, then --resume (files already written '
               'are whole)'.format(
-                  prog, e.strerror,
-                  ': {}'.format(e.filename) if e.filename else '', fix),
+                  prog, e.strerror, ': {}'.format(e.filename2 or e.filename)
+                  if e.filename else '', fix),
               file=sys.stderr)
         sys.exit(1)
+    except BrokenPipeError:
+        # The reader of the output went away (``script | head``): nothing
+        # more can be printed; Python would print a traceback at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     except KeyboardInterrupt:
-        print('{}: interrupted; the snapshots already written are kept '
-              '(add --resume to continue)'.format(prog), file=sys.stderr)
+        print('{}: interrupted; the files already written are whole (a '
+              'training run continues from its last snapshot with '
+              '--resume)'.format(prog), file=sys.stderr)
         sys.exit(130)

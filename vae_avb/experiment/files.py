@@ -123,6 +123,13 @@ def write_json(path, value):
                  suffix='.json')
 
 
+def write_text(path, text):
+    """Writes ``text`` to ``path`` atomically (a kill leaves the old file or
+    the new one; a FIFO or link there is replaced, never written into)."""
+    write_atomic(path, lambda f: f.write(text), binary=False,
+                 suffix=os.path.splitext(path)[1])
+
+
 def write_array(path, array):
     """Writes ``array`` to the ``.npy`` file ``path`` atomically (a kill
     leaves the old file or the new one)."""

@@ -1,6 +1,7 @@
 """The flags of a method's configuration, with its defaults."""
 import dataclasses
 
+from vae_avb.experiment.arguments import layer_count
 from vae_avb.experiment.arguments import number_or_none
 from vae_avb.experiment.arguments import positive_float
 from vae_avb.experiment.arguments import positive_int
@@ -43,12 +44,12 @@ def add_method_arguments(parser):
                         'authors (default 5); "none" for a_i = l_i')
     parser.add_argument('--dim-h', type=positive_int, default=_NETWORKS.dim_h,
                         help='hidden width of encoder and decoder')
-    parser.add_argument('--n-layers', type=positive_int,
+    parser.add_argument('--n-layers', type=layer_count,
                         default=_NETWORKS.n_layers,
                         help='hidden layers of encoder and decoder')
     parser.add_argument('--adversary-dim-h', type=positive_int,
                         default=_NETWORKS.adversary_dim_h)
-    parser.add_argument('--adversary-layers', type=positive_int,
+    parser.add_argument('--adversary-layers', type=layer_count,
                         default=_NETWORKS.adversary_layers,
                         help='layers of each adversary tower')
     parser.add_argument('--lr', type=positive_float, default=_DEFAULTS.lr,

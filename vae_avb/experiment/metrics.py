@@ -110,6 +110,9 @@ def read_ais(folder, keys=()):
                          'images; {}'.format(folder, AIS_LOG_PX,
                                              log_px.shape, ais['images'],
                                              again))
+    if not numpy.isfinite(log_px).all():
+        raise UsageError('{}: {} holds NaN or inf estimates; {}'.format(
+            folder, AIS_LOG_PX, again))
     mean = float(numpy.mean(log_px))
     stated = metrics['ais_log_likelihood']
     if stated is None or abs(mean - stated) > 1e-6 * max(1., abs(stated)):

@@ -118,11 +118,12 @@ def resume(trainer, spec):
                     '--out {} already holds snapshots (newest: iteration '
                     '{}); add --resume to continue that run, or choose '
                     'another --out'.format(trainer.out, existing[-1][0]))
-            if os.path.lexists(os.path.join(trainer.out, METRICS)):
-                raise UsageError(
-                    '--out {} holds a finished run ({}); a new run would '
-                    'overwrite its results: choose another --out'.format(
-                        trainer.out, METRICS))
+            for name in (METRICS, 'model.npz'):
+                if os.path.lexists(os.path.join(trainer.out, name)):
+                    raise UsageError(
+                        '--out {} holds a finished run ({}); a new run would '
+                        'overwrite its results: choose another --out'.format(
+                            trainer.out, name))
             return None
         if spec == 'auto':
             path = load_latest_snapshot(trainer.out, trainer)

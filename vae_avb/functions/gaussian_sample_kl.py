@@ -8,6 +8,7 @@ import chainer.functions as F
 from vae_avb.functions.first_order import check_first_order
 from vae_avb.functions.fused_path import use_fused
 from vae_avb.functions.gaussian_kl_divergence import gaussian_kl_divergence
+from vae_avb.utils.check import check_count
 
 
 class GaussianSampleKL(function_node.FunctionNode):
@@ -94,6 +95,8 @@ def gaussian_sample_kl(mean, ln_var=None, eps=None, k=1):
         tuple: ``z`` of shape ``(k * B, n)`` and the KL in nats per example
         (a scalar).
     """
+    if eps is None:
+        k = check_count(k, 'k', 'gaussian_sample_kl')
     packed = ln_var is None
     if packed:
         if len(mean.shape) != 2 or mean.shape[1] % 2:

@@ -1,3 +1,6 @@
+import math
+import numbers
+
 import chainer
 from chainer import backend
 import chainer.functions as F
@@ -72,6 +75,10 @@ def row_inner_product(a, b, scale=1.0):
             'row_inner_product: a has shape {} and b {}; they must be '
             '(batch, n) and (k * batch, n)'.format(tuple(a.shape),
                                                    tuple(b.shape)))
+    if not isinstance(scale, numbers.Real) or isinstance(scale, bool) or \
+            not math.isfinite(scale):
+        raise ValueError('row_inner_product: scale must be a finite number, '
+                         'got {!r}'.format(scale))
     if not use_fused():
         k = b.shape[0] // a.shape[0]
         return F.sum((F.tile(a, (k, 1)) if k > 1 else a) * b,

@@ -4,6 +4,7 @@ import chainer.functions as F
 from vae_avb.functions.bernoulli_nll import bernoulli_nll
 from vae_avb.links.mlp import MLP
 from vae_avb.utils import check_batch
+from vae_avb.utils.check import check_count
 from vae_avb.utils.removed import FUSED_REMOVED
 from vae_avb.utils.removed import refuse_removed
 
@@ -31,7 +32,7 @@ class BernoulliDecoder(chainer.Chain):
                  activation='tanh', fused=None):
         refuse_removed('BernoulliDecoder', 'fused', fused, FUSED_REMOVED)
         super(BernoulliDecoder, self).__init__()
-        self.n_latent = n_latent
+        self.n_latent = check_count(n_latent, 'n_latent', 'BernoulliDecoder')
         self.n_out = n_out
         with self.init_scope():
             self.mlp = MLP(n_latent, n_hidden, n_out, n_layers, activation)

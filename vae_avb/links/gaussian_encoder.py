@@ -6,6 +6,7 @@ from vae_avb.functions.dense_layers import dense_layers
 from vae_avb.initializers import Xavier
 from vae_avb.links.mlp import MLP
 from vae_avb.utils import check_batch
+from vae_avb.utils.check import check_count
 from vae_avb.utils.removed import FUSED_REMOVED
 from vae_avb.utils.removed import refuse_removed
 
@@ -38,6 +39,7 @@ class GaussianEncoder(chainer.Chain):
                  activation='tanh', fused=None):
         refuse_removed('GaussianEncoder', 'fused', fused, FUSED_REMOVED)
         super(GaussianEncoder, self).__init__()
+        n_latent = check_count(n_latent, 'n_latent', 'GaussianEncoder')
         if n_layers < 1:
             raise ValueError(
                 'GaussianEncoder: n_layers must be at least 1, got '

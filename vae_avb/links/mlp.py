@@ -5,6 +5,7 @@ from vae_avb.functions.dense_layers import dense_layers
 from vae_avb.functions.dense_layers import dense_layers_array
 from vae_avb.initializers import Xavier
 from vae_avb.utils import get_activation
+from vae_avb.utils.check import check_count
 from vae_avb.utils.removed import FROZEN_REMOVED
 from vae_avb.utils.removed import FUSED_REMOVED
 from vae_avb.utils.removed import refuse_removed
@@ -42,16 +43,11 @@ class MLP(chainer.ChainList):
     def __init__(self, n_in, n_hidden, n_out, n_layers=1, activation='tanh',
                  activate_output=False, initialW=None, fused=None):
         refuse_removed('MLP', 'fused', fused, FUSED_REMOVED)
-        for name, size in (('n_in', n_in), ('n_hidden', n_hidden),
-                           ('n_out', n_out)):
-            if int(size) != size or size < 1:
-                raise ValueError(
-                    'MLP: {} must be a positive integer, got {!r}'.format(
-                        name, size))
-        if int(n_layers) != n_layers or n_layers < 0:
-            raise ValueError(
-                'MLP: n_layers must be a non-negative integer, got '
-                '{!r}'.format(n_layers))
+        n_in, n_hidden, n_out = (check_count(size, name, 'MLP') for name, size
+                                 in (('n_in', n_in), ('n_hidden', n_hidden),
+                                     ('n_out', n_out)))
+        n_layers = check_count(n_layers, 'n_layers', 'MLP', minimum=0,
+                               maximum=1000)
         super(MLP, self).__init__()
         get_activation(activation)  # Refuses an unknown name now.
         self.activation = activation

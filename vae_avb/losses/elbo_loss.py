@@ -1,8 +1,12 @@
+import math
+import numbers
+
 import chainer
 import chainer.functions as F
 
 from vae_avb.functions import bernoulli_nll_mean
 from vae_avb.functions import gaussian_sample_kl
+from vae_avb.utils.check import check_count
 from vae_avb.utils.removed import FUSED_REMOVED
 from vae_avb.utils.removed import refuse_removed
 
@@ -46,12 +50,12 @@ class ELBOLoss(chainer.Chain):
     def __init__(self, vae, beta=1.0, k=1, fused=None):
         refuse_removed('ELBOLoss', 'fused', fused, FUSED_REMOVED)
         super(ELBOLoss, self).__init__()
-        if k < 1 or int(k) != k:
+        k = check_count(k, 'k', 'ELBOLoss')
+        if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or \
+                not 0 <= beta < math.inf:
             raise ValueError(
-                'ELBOLoss: k must be a positive integer, got {!r}'.format(k))
-        if beta < 0:
-            raise ValueError(
-                'ELBOLoss: beta must be >= 0, got {!r}'.format(beta))
+                'ELBOLoss: beta must be a finite number >= 0, got '
+                '{!r}'.format(beta))
         self.beta = beta
         self.k = int(k)
         with self.init_scope():

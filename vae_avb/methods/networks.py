@@ -66,6 +66,11 @@ class MLPNetworks(object):
         for name in ('n_in', 'dim_h', 'n_layers', 'adversary_dim_h',
                      'adversary_layers'):
             _check_positive_int('MLPNetworks', name, getattr(self, name))
+        for name in ('n_layers', 'adversary_layers'):
+            if getattr(self, name) > MAX_LAYERS:
+                raise ValueError('MLPNetworks: {} must be at most {}, got '
+                                 '{}'.format(name, MAX_LAYERS,
+                                             getattr(self, name)))
         for name in ('activation', 'adversary_activation'):
             _check_activation('MLPNetworks', name, getattr(self, name))
         if self.decoder_activation is not None:
@@ -99,6 +104,10 @@ class MLPNetworks(object):
     def to_dict(self):
         return dict(dataclasses.asdict(self), family=self.family)
 
+
+# Deeper stacks than this are no network anyone trains here, and would
+# take minutes to build (vae_avb.links.MLP refuses them too).
+MAX_LAYERS = 1000
 
 # Family name -> class; a new family registers itself here.
 FAMILIES = {'mlp': MLPNetworks}

@@ -22,7 +22,7 @@ def check_eps(hyperparam, dtype):
 def check_hyperparameters(hyperparam):
     """Refuses settings that make Adam divide by zero or diverge, with one
     line naming the setting: ``alpha`` and ``eta`` finite and above 0,
-    ``beta1`` and ``beta2`` in [0, 1), ``eps`` finite and >= 0."""
+    ``beta1`` and ``beta2`` in [0, 1), ``eps`` finite and above 0."""
     where = 'Adam'
     check_positive(hyperparam.alpha, 'alpha (the step size)', where)
     check_positive(hyperparam.eta, 'eta', where)
@@ -34,10 +34,11 @@ def check_hyperparameters(hyperparam):
                              'bias correction divides by zero)'.format(
                                  name, value))
     if isinstance(hyperparam.eps, bool) or not isinstance(
-            hyperparam.eps, numbers.Real) or not 0 <= hyperparam.eps < \
+            hyperparam.eps, numbers.Real) or not 0 < hyperparam.eps < \
             math.inf:
-        raise ValueError('Adam: eps must be a finite number >= 0, got '
-                         '{!r}'.format(hyperparam.eps))
+        raise ValueError('Adam: eps must be a finite number above 0, got {!r} '
+                         '(at 0 a parameter whose gradients are all zero '
+                         'divides 0 by 0)'.format(hyperparam.eps))
 
 
 def fast_path(hyperparam, param, state):

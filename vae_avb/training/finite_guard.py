@@ -53,7 +53,8 @@ class FiniteGuard(training.Extension):
         bad = first_nonfinite(trainer.observation, self.keys)
         if bad is not None:
             raise NonFiniteLossError(
-                'iteration {}: {} is {}; training stopped, snapshots '
-                'already in {} are kept (lower the step size or check '
-                'the data, then --resume from one)'.format(
+                'iteration {}: {} is {}; training stopped, the snapshots '
+                'already in {} are kept (--resume --skip-nonfinite goes on '
+                'past such batches; or train again in a new --out with a '
+                'lower step size or cleaned data)'.format(
                     trainer.updater.iteration, bad[0], bad[1], trainer.out))

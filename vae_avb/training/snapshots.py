@@ -65,14 +65,66 @@ def save_atomic(path, obj, check_finite=False):
                 'snapshot entry {} holds Python objects, which would need '
                 'pickling; serialize it as arrays or numbers'.format(key))
         if check_finite and value.dtype.kind in 'fc' and \
-                not numpy.isfinite(value).all():
+                _must_be_finite(key) and not numpy.isfinite(value).all():
             raise NonFiniteLossError(
                 '{} is not written: {} holds NaN or inf (training '
-                'diverged); the snapshots already written are kept (lower '
-                'the step size or check the data, then --resume from '
-                'one)'.format(path, key))
+                'diverged); the snapshots already written are kept (train '
+                'again in a new --out with a lower step size, or check the '
+                'data)'.format(path, key))
+    # Sorted: the same arrays make the same file whatever the order in
+    # which Chainer visits the links (a set's, which varies per process).
+    arrays = dict(sorted(arrays.items()))
     write_atomic(path, lambda f: numpy.savez(f, **arrays),
                  prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX)
+
+
+def _must_be_finite(key):
+    """Whether a snapshot entry must be finite: every one but the state of
+    extensions and triggers (which may keep an infinite "best so far")."""
+    return not key.startswith(('extensions/', 'extension_triggers/'))
+
+
+class _CheckedDeserializer(npz.NpzDeserializer):
+
+    """Chainer's ``NpzDeserializer`` that first checks that each stored
+    entry has the kind of the value it replaces: as many dimensions and a
+    number for a number, so that an altered file (a scalar broadcast over a
+    weight matrix, text in place of numbers) is refused as corrupt rather
+    than loaded or reported as another model's."""
+
+    def __getitem__(self, key):
+        return _CheckedDeserializer(
+            self.npz, self.path + key.strip('/') + '/', strict=self.strict,
+            ignore_names=self.ignore_names)
+
+    def __call__(self, key, value):
+        full = self.path + key.lstrip('/')
+        stored = self.npz.get(full) if value is not None else None
+        if stored is not None and not _same_kind(stored, value):
+            raise CorruptSnapshotError(
+                'entry {} holds {} {} where {} is expected'.format(
+                    full, stored.dtype, tuple(stored.shape),
+                    _describe(value)))
+        return super(_CheckedDeserializer, self).__call__(key, value)
+
+
+def _same_kind(stored, value):
+    if stored.dtype.kind in 'OV':
+        return False
+    if isinstance(value, str):
+        return stored.dtype.kind in 'US' and stored.ndim == 0
+    numeric = stored.dtype.kind in 'biuf'
+    if isinstance(value, (bool, int, float, numpy.generic)):
+        return numeric and stored.ndim == 0
+    if hasattr(value, 'ndim') and hasattr(value, 'dtype'):
+        return numeric and stored.ndim == value.ndim
+    return True
+
+
+def _describe(value):
+    if hasattr(value, 'ndim') and hasattr(value, 'dtype'):
+        return 'a {}-dimensional array of {}'.format(value.ndim, value.dtype)
+    return 'a {}'.format(type(value).__name__)
 
 
 def read_snapshot(path):
@@ -88,11 +140,15 @@ def read_snapshot(path):
         CorruptSnapshotError: ``path`` is torn, altered, holds pickles or
             is not an ``.npz`` file.
     """
-    if not os.path.isfile(path):
+    if not os.path.lexists(path):
         raise SnapshotError(
-            'snapshot {} does not exist{}; give an existing file or --resume '
-            'auto to pick the newest one in --out'.format(
-                path, ' as a regular file' if os.path.lexists(path) else ''))
+            'snapshot {} does not exist; give an existing file or --resume '
+            'auto to pick the newest one in --out'.format(path))
+    if not os.path.isfile(path):
+        raise CorruptSnapshotError(
+            'snapshot {} is not a regular file (a folder, a FIFO, a device '
+            'or a dangling link); resume from an older one or start '
+            'afresh'.format(path))
     if not _is_zip(path):
         # Neither a zip nor anything else is a snapshot: an .npy would be
         # one array and anything else would send NumPy to pickle.
@@ -101,7 +157,7 @@ def read_snapshot(path):
             'resume from an older one or start afresh'.format(path))
     try:
         with numpy.load(path, allow_pickle=False) as f:
-            return {key: f[key] for key in f.files}
+            arrays = {key: f[key] for key in f.files}
     except ValueError as e:
         if 'pickle' in str(e):
             raise CorruptSnapshotError(
@@ -114,6 +170,20 @@ def read_snapshot(path):
         problem = one_line(e)
     except Exception as e:  # zlib.error and other readers' own errors.
         problem = '{}: {}'.format(type(e).__name__, one_line(e))
+    else:
+        for key, array in arrays.items():
+            if not isinstance(array, numpy.ndarray):
+                problem = 'entry {} is not an array'.format(key)
+                break
+            if array.dtype.kind in 'fc' and _must_be_finite(key) and \
+                    not numpy.isfinite(array).all():
+                raise CorruptSnapshotError(
+                    'snapshot {} holds NaN or inf in {} (vae_avb never '
+                    'writes such a snapshot: the file was altered or comes '
+                    'from a diverged run); resume from an older one or start '
+                    'afresh'.format(path, key))
+        else:
+            return arrays
     raise CorruptSnapshotError(
         'snapshot {} is corrupt or not a snapshot ({}); resume from an '
         'older one or start afresh'.format(path, problem))
@@ -139,7 +209,11 @@ def load_snapshot(path, obj, prefix=''):
     """
     arrays = read_snapshot(path)
     try:
-        npz.NpzDeserializer(arrays, path=prefix).load(obj)
+        _CheckedDeserializer(arrays, path=prefix).load(obj)
+    except CorruptSnapshotError as e:
+        raise CorruptSnapshotError(
+            'snapshot {} is corrupt or not a snapshot ({}); resume from an '
+            'older one or start afresh'.format(path, e))
     except SnapshotError as e:  # The object's own check (RunFlags).
         raise type(e)('snapshot {}: {}'.format(path, e))
     except KeyError as e:

@@ -70,15 +70,24 @@ def check_batch(x, n_features, name='x', where='input', dtype=None):
         dtype: Expected dtype; ``None`` accepts any floating dtype.
 
     Raises:
-        ValueError: The shape is not ``(B, n_features)``.
-        TypeError: The dtype is not floating or is not ``dtype``.
+        ValueError: The shape is not ``(B, n_features)`` with ``B >= 1``.
+        TypeError: ``x`` is not an array, or its dtype is not floating or
+            is not ``dtype``.
     """
-    shape = x.shape
+    shape = getattr(x, 'shape', None)
+    if shape is None:
+        raise TypeError(
+            '{}: {} must be an array (NumPy or CuPy) or a chainer.Variable, '
+            'got {}; convert it with numpy.asarray(x, numpy.float32)'.format(
+                where, name, type(x).__name__))
     if len(shape) != 2 or shape[1] != n_features:
         raise ValueError(
             '{}: {} has shape {}, expected (batch, {}); flatten images to '
             'vectors of {} features'.format(
                 where, name, tuple(shape), n_features, n_features))
+    if shape[0] == 0:
+        raise ValueError('{}: {} is an empty batch; pass at least one '
+                         'example'.format(where, name))
     kind = numpy.dtype(x.dtype).kind
     if kind != 'f' or (dtype is not None and x.dtype != dtype):
         expected = numpy.dtype(dtype).name if dtype is not None else 'float'

@@ -1,5 +1,6 @@
 import numpy
 
+from vae_avb.utils.atomic_write import write_atomic
 from vae_avb.visualization.output import prepare_path
 
 
@@ -22,6 +23,7 @@ def save_gif(frames, path, frame_ms=80, scale=2):
         pixels = numpy.clip(numpy.asarray(frame), 0, 1) * 255
         pixels = numpy.kron(pixels, numpy.ones((scale, scale)))
         images.append(Image.fromarray(pixels.astype(numpy.uint8), 'L'))
-    images[0].save(prepare_path(path), save_all=True,
-                   append_images=images[1:], duration=frame_ms, loop=0)
+    write_atomic(prepare_path(path), lambda f: images[0].save(
+        f, format='GIF', save_all=True, append_images=images[1:],
+        duration=frame_ms, loop=0), suffix='.gif')
     return path

@@ -53,7 +53,10 @@ def make_vae_figures(vae, train, test, test_labels, out, n_frames=30):
     written = []
     for name, data, indices in (('train', train, TRAIN_INDICES),
                                 ('test', test, TEST_INDICES)):
-        x = numpy.stack([data[i] for i in indices if i < len(data)])
+        # The seeds' images, or the first ones of a smaller data set.
+        kept = [i for i in indices if i < len(data)] or list(
+            range(min(len(indices), len(data))))
+        x = numpy.stack([data[i] for i in kept])
         written.append(save_image_grid(
             x, os.path.join(out, name + '.png'), title=name + ' images'))
         written.append(save_image_grid(
