@@ -3,6 +3,7 @@ import glob
 import importlib.util
 import json
 import os
+import shutil
 
 import pytest
 
@@ -172,7 +173,12 @@ def test_mnist_table2_reproduction(tmp_path):
         table = f.read()
     assert '| VAE (8-dim) | -98.1 +- 0.5 |' in table
     assert 'AVB + AC (8-dim) minus VAE (8-dim)' in table
-    summary = module.main(['--summarize', str(tmp_path), str(tmp_path),
+    with pytest.raises(SystemExit):  # One folder twice is one seed twice.
+        module.main(['--summarize', str(tmp_path), str(tmp_path), '--out',
+                     str(tmp_path / 'summary')])
+    copy = str(tmp_path / 'copy')
+    shutil.copytree(str(tmp_path), copy)
+    summary = module.main(['--summarize', str(tmp_path), copy,
                            '--out', str(tmp_path / 'summary')])
     assert 'over seeds 0, 0.' in summary
     assert '- AVB + AC (8-dim) minus VAE (8-dim): seed 0 ' in summary

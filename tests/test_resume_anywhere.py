@@ -30,6 +30,7 @@ from vae_avb.training.snapshots import list_snapshots
 from tests.test_runs_survive import assert_same_state
 from tests.test_runs_survive import final_state
 from tests.test_runs_survive import FOUR
+from tests.test_runs_survive import MNIST
 from tests.test_runs_survive import load_example
 from tests.test_runs_survive import run_in_process
 from tests.test_runs_survive import start
@@ -77,6 +78,24 @@ def test_resume_from_any_snapshot_equals_uninterrupted(
     run_in_process(FOUR, flags + ['--out', out, '--resume'])
     assert_same_state(final_state(out), final_state(straight[name]))
     assert metrics_of(out) == metrics_of(straight[name])
+
+
+def test_plain_dynamic_binarization_resumes_exactly(tmp_path):
+    """``--plain`` iterates with Chainer's SerialIterator, which does not
+    save its dataset: the binarization's random state is kept in the
+    snapshot by the script (KeepState)."""
+    flags = ['--test', '--plain', '--binarize', 'dynamic', '--epoch', '2',
+             '--snapshot-every', '3', '--keep-snapshots', '100', '--eval-k',
+             '2']
+    straight = str(tmp_path / 'straight')
+    want = run_in_process(MNIST, flags + ['--out', straight])
+    out = str(tmp_path / 'resumed')
+    os.makedirs(out)
+    shutil.copy(snapshot(straight, 6), out)
+    got = run_in_process(MNIST, flags + ['--out', out, '--resume'])
+    assert_same_state(final_state(out), final_state(straight))
+    for key in ('test_elbo', 'test_log_likelihood'):
+        assert got[key] == want[key], key
 
 
 def flip_bytes(path, where):
@@ -365,7 +384,7 @@ def test_full_or_read_only_disk_ends_in_one_line(straight, tmp_path, error):
     _, err = process.communicate(timeout=300)
     err = err.decode().strip().splitlines()
     assert process.returncode == 1, err
-    assert len(err) == 1 and 'then --resume' in err[0], err
+    assert len(err) == 1 and 'continues with --resume' in err[0], err
     assert os.strerror(getattr(errno, error)).split()[0] in err[0]
     assert [i for i, _ in list_snapshots(out)] == [100, 200]
     assert not any(n.endswith('.tmp') for n in os.listdir(out))

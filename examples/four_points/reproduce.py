@@ -100,11 +100,16 @@ def main(argv=None):
 
     panels = []
     for method, title in (('vae', '(a) VAE'), ('avb', '(b) AVB')):
-        with numpy.load(os.path.join(args.out, '{}_seed{}'.format(
-                method, args.seeds[0]), 'latent.npz'),
-                allow_pickle=False) as f:
-            shown = numpy.arange(len(f['z'])) % (len(f['z']) // 4) < 1000
-            panels.append((title, f['z'][shown], f['labels'][shown]))
+        f = ex.read_arrays(os.path.join(args.out, '{}_seed{}'.format(
+            method, args.seeds[0]), 'latent.npz'), {'z': 2, 'labels': 1},
+            'rerun that run (remove its folder, then --resume)')
+        if len(f['z']) != len(f['labels']) or len(f['z']) < 4:
+            raise ex.UsageError('{}_seed{}/latent.npz holds {} samples and {} '
+                                'labels; rerun that run'.format(
+                                    method, args.seeds[0], len(f['z']),
+                                    len(f['labels'])))
+        shown = numpy.arange(len(f['z'])) % (len(f['z']) // 4) < 1000
+        panels.append((title, f['z'][shown], f['labels'][shown]))
     plot_latent_samples(panels, os.path.join(args.out, 'figure6.png'))
     table = markdown_table(results, args.seeds)
     table += ('\nWall time of this script: {:.0f} s for {} runs, {} at a '

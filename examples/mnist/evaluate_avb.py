@@ -63,6 +63,10 @@ def main(argv=None):
         raise ex.UsageError('--ais-size {} is more than the {} test images; '
                             'give at most {}'.format(args.ais_size, len(test),
                                                      len(test)))
+    if method.config.method == 'avb_ac' and args.ais_size < 2:
+        raise ex.UsageError('an adaptive-contrast model estimates its noise '
+                            'moments over a batch: give --ais-size of at '
+                            'least 2')
     ex.prepare_out(args.out)
     ex.seed_and_use(args.device, args.seed)
     x = test[:args.ais_size]

@@ -67,21 +67,28 @@ def parse_args(argv):
                         help='summarise earlier runs (one --out per seed) '
                         'instead of training')
     args = parser.parse_args(argv)
+    if args.summarize and len({os.path.realpath(d) for d in args.summarize}) \
+            < len(args.summarize):
+        parser.error('--summarize names a folder twice; give each seed\'s '
+                     'folder once')
     if not args.summarize:  # Checked once here rather than by every run.
         ex.resolve_device(parser, args.device)
     for flag in args.extra:
         if flag.split('=')[0] in OWN_FLAGS:
-            parser.error('--extra={} sets what this script sets for every run'
-                         ' (its folder, device, seed or resume); use {} of '
-                         'this script instead'.format(flag, OWN_FLAGS[
-                             flag.split('=')[0]]))
+            parser.error(
+                '--extra={} sets what this script sets for every run (its '
+                'folder, device, seed, resume or model); use {} of this '
+                'script instead'.format(flag, OWN_FLAGS[flag.split('=')[0]]))
     return args
 
 
-# train_avb.py flags this script gives every run itself.
+# train_avb.py flags this script gives every run itself, or that define
+# the model a row of the table names.
 OWN_FLAGS = {'--out': '--out', '-o': '--out', '--device': '--device',
              '-d': '--device', '--seed': '--seed', '--resume': '--resume',
-             '-r': '--resume', '--test': '--test'}
+             '-r': '--resume', '--test': '--test', '--method': '--models',
+             '--adaptive-contrast': '--models', '--contrast': '--models',
+             '--dim-z': '--models', '-z': '--models'}
 
 
 def commands(args):

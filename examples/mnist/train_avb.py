@@ -44,6 +44,9 @@ def parse_args(argv):
                         'is given) and a small AIS, to check the script')
     args = parser.parse_args(argv)
     args.config = ex.method_config(parser, args)
+    if args.adaptive_contrast and min(args.batch_size, args.ais_size) < 2:
+        parser.error('--adaptive-contrast estimates the noise moments over a '
+                     'batch: give --batch-size and --ais-size of at least 2')
     ex.check_method_memory(parser, args.config, args.batch_size,
                            args.ais_batch_size * args.ais_chains)
     args.device = ex.resolve_device(parser, args.device)

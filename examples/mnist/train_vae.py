@@ -21,6 +21,7 @@ from vae_avb.functions import reference_path
 from vae_avb.links import VAE
 from vae_avb.losses import ELBOLoss
 from vae_avb.optimizers import Adam
+from vae_avb.training import KeepState
 from vae_avb.training import save_atomic
 from vae_avb.training import SkipNonFiniteUpdater
 from vae_avb.utils.activation import ACTIVATIONS
@@ -100,6 +101,8 @@ def save_model(vae, args):
     """Writes the weights and the sizes that ``plot_vae.py`` rebuilds."""
     save_atomic(os.path.join(args.out, 'model.npz'), vae, check_finite=True)
     config = {key: getattr(args, key) for key in MODEL_KEYS}
+    if config['data'] is not None:  # plot_vae.py may run from elsewhere.
+        config['data'] = os.path.abspath(config['data'])
     ex.write_json(os.path.join(args.out, 'model.json'), config)
 
 
@@ -147,6 +150,9 @@ def train(args):
     updater = updater_class(
         train_iter, optimizer, converter=converter, device=device)
     trainer = training.Trainer(updater, (args.epoch, 'epoch'), out=args.out)
+    if args.plain and isinstance(train, DynamicBinarized):
+        # SerialIterator does not save its dataset's random state.
+        trainer.extend(KeepState(train), name='dataset')
     ex.extend_epoch_trainer(trainer, args, test_iter, loss, converter,
                             ['main/loss', 'validation/main/loss',
                              'main/reconstruction', 'main/kl'])

@@ -117,3 +117,18 @@ def test_mean_report_weights_batches_by_size(vae):
     kl = 0.5 * (mu.array ** 2 + numpy.exp(ln_var.array) - ln_var.array
                 - 1).sum(axis=1)
     assert eps_free['kl'] == pytest.approx(kl.mean(), rel=1e-5)
+
+
+def test_mean_report_never_makes_a_batch_of_one(vae):
+    seen = []
+
+    class Recording(chainer.Chain):
+        device = vae.device
+
+        def forward(self, x):
+            seen.append(len(x))
+            chainer.report({'loss': float(len(x))}, self)
+
+    assert mean_report(Recording(), ALL_BINARY_4D[:7], batch_size=3) == {
+        'loss': (3 * 3 + 4 * 4) / 7.}
+    assert seen == [3, 4]

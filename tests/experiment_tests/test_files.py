@@ -11,6 +11,7 @@ from vae_avb.training import NonFiniteLossError
 from vae_avb.experiment import read_array
 from vae_avb.experiment import read_json
 from vae_avb.experiment import read_metrics
+from vae_avb.experiment import run_main
 from vae_avb.experiment import UsageError
 from vae_avb.experiment import write_json
 from vae_avb.experiment import write_metrics
@@ -76,6 +77,49 @@ def test_write_metrics_prints_and_reads_back(tmp_path, capsys):
     os.remove(str(tmp_path / 'metrics.json'))
     with pytest.raises(UsageError, match='is the run finished'):
         read_metrics(str(tmp_path))
+
+
+def test_read_json_refuses_integers_no_float_holds(tmp_path):
+    path = write(str(tmp_path / 'm.json'), '{"a": 1' + '0' * 400 + '}')
+    with pytest.raises(UsageError, match='too large an integer'):
+        read_json(path)
+    assert read_json(write(path, '{"a": -123456789012345678}')) == {
+        'a': -123456789012345678}
+
+
+@pytest.mark.parametrize('arrays, message', [
+    ({'z': numpy.zeros((4, 2)), 'labels': numpy.zeros(4)}, None),
+    ({'z': numpy.zeros((4, 2))}, r'holding z, labels'),
+    ({'z': numpy.float32(1), 'labels': numpy.zeros(4)}, r'z is not a '
+     r'non-empty finite 2-D array'),
+    ({'z': numpy.full((4, 2), numpy.nan), 'labels': numpy.zeros(4)},
+     r'z is not a non-empty finite'),
+    ({'z': numpy.array([['a']]), 'labels': numpy.zeros(4)}, r'z is not'),
+    ({'z': numpy.array([[{}]], dtype=object), 'labels': numpy.zeros(4)},
+     r'not a readable .npz archive')])
+def test_read_arrays(tmp_path, arrays, message):
+    from vae_avb.experiment import read_arrays
+    path = str(tmp_path / 'latent.npz')
+    numpy.savez(path, **arrays)
+    if message is None:
+        assert read_arrays(path, {'z': 2, 'labels': 1})['z'].shape == (4, 2)
+        return
+    with pytest.raises(UsageError, match=message):
+        read_arrays(path, {'z': 2, 'labels': 1})
+    os.remove(path)
+    os.mkfifo(path)
+    with pytest.raises(UsageError, match='not a regular file'):
+        read_arrays(path, {'z': 2, 'labels': 1})
+
+
+def test_run_main_unencodable_text_is_one_line(capsys):
+    def main(argv):
+        '\udcff'.encode('utf-8')
+    with pytest.raises(SystemExit) as info:
+        run_main(main, [])
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and 'UTF-8' in err[0], err
 
 
 def test_write_metrics_finds_nested_nonfinite_values(tmp_path):

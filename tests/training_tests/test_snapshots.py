@@ -216,3 +216,29 @@ def test_kill_during_a_write_leaves_the_previous_snapshot(tmp_path):
     load_snapshot(path, restored)  # Reads back whole.
     remove_stale_temporaries(str(tmp_path))
     assert os.listdir(str(tmp_path)) == ['snapshot_iter_5.npz']
+
+
+def test_an_archive_too_large_to_unpack_is_corrupt(tmp_path, monkeypatch):
+    from vae_avb.training import snapshots
+    path = str(tmp_path / 'model.npz')
+    link = chainer.links.Linear(30, 20)
+    save_atomic(path, link)
+    # As if the machine had 1 KiB free: the archive's 620 floats unpack to
+    # more than half of it.
+    monkeypatch.setattr(snapshots, 'available_memory', lambda: 1024)
+    with pytest.raises(CorruptSnapshotError, match=r'would unpack to .* '
+                       r'more than half the memory available'):
+        load_snapshot(path, chainer.links.Linear(30, 20))
+    monkeypatch.setattr(snapshots, 'available_memory', lambda: None)
+    other = chainer.links.Linear(30, 20)
+    load_snapshot(path, other)
+    numpy.testing.assert_array_equal(other.W.array, link.W.array)
+
+
+def test_snapshot_members_are_sorted(tmp_path):
+    import zipfile
+    path = str(tmp_path / 'model.npz')
+    save_atomic(path, VAE.mlp(4, 2, 8))
+    with zipfile.ZipFile(path) as z:
+        names = z.namelist()
+    assert names == sorted(names)

@@ -63,7 +63,7 @@ def aggregate_posterior_kl(z, n_bins=50, limit=4.0):
     # the cells' sum rounds to 0 for a wide grid, which would make a
     # sample out there an infinite KL).
     tail = math.erfc(limit / math.sqrt(2))
-    outside = -math.expm1(z.shape[1] * math.log1p(-tail))
+    outside = 1. if tail >= 1 else -math.expm1(z.shape[1] * math.log1p(-tail))
     p = numpy.append(p.ravel(), outside)
     # A cell so far out that its mass underflows counts as the smallest
     # positive double: a sample there gives a KL of hundreds of nats, not

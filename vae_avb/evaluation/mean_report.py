@@ -8,8 +8,9 @@ from vae_avb.utils.check import check_rows
 def mean_report(loss, x, batch_size=100):
     """Runs a loss calculator over a dataset and averages what it reports.
 
-    The loss is called on consecutive batches, without backprop and with
-    ``train`` off; every value it passes to :func:`chainer.report` is
+    The loss is called on consecutive batches (a last batch of one
+    example joins the one before), without backprop and with ``train``
+    off; every value it passes to :func:`chainer.report` is
     averaged over examples (batches weighted by their size).
 
     Args:
@@ -27,8 +28,13 @@ def mean_report(loss, x, batch_size=100):
     reporter = chainer.Reporter()
     reporter.add_observer('main', loss)
     totals = {}
-    for start in range(0, len(x), batch_size):
-        batch = loss.device.send(x[start:start + batch_size])
+    starts = list(range(0, len(x), batch_size))
+    if len(starts) > 1 and len(x) - starts[-1] == 1:
+        # No batch of one example: a loss that estimates moments over the
+        # batch (adaptive contrast) needs two; it joins the one before.
+        starts.pop()
+    for start, stop in zip(starts, starts[1:] + [len(x)]):
+        batch = loss.device.send(x[start:stop])
         observation = {}
         with reporter, reporter_module.report_scope(observation), \
                 chainer.no_backprop_mode(), \

@@ -33,6 +33,10 @@ def latent_grid(n_latent, n_points=200, limit=5.0):
     # only coarser (and beyond 1000 its cell volume overflows).
     limit = check_positive(limit, 'limit', 'latent_grid', upper=1000)
     step = 2. * limit / n_points
+    if step ** n_latent == 0:
+        raise ValueError('latent_grid: limit={!r} with n_points={} makes '
+                         'cells of no volume; widen the grid'.format(
+                             limit, n_points))
     axis = -limit + step * (numpy.arange(n_points) + 0.5)
     mesh = numpy.meshgrid(*([axis] * n_latent), indexing='ij')
     z = numpy.stack([m.ravel() for m in mesh], axis=1)

@@ -21,6 +21,7 @@ from vae_avb.experiment.errors import UsageError  # NOQA
 from vae_avb.experiment.evaluation import iwae_with_progress  # NOQA
 from vae_avb.experiment.evaluation import run_ais  # NOQA
 from vae_avb.experiment.files import read_array  # NOQA
+from vae_avb.experiment.files import read_arrays  # NOQA
 from vae_avb.experiment.files import read_json  # NOQA
 from vae_avb.experiment.files import write_array  # NOQA
 from vae_avb.experiment.files import write_json  # NOQA

@@ -11,7 +11,7 @@ from vae_avb.training import NonFiniteLossError
 _ENVIRONMENT_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES,
                        errno.EPERM, errno.EIO, errno.ENOENT, errno.ENOTDIR,
                        errno.EMFILE, errno.ENFILE, errno.EFBIG, errno.EISDIR,
-                       errno.ENXIO)
+                       errno.ENXIO, errno.ENAMETOOLONG, errno.ELOOP)
 _FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
@@ -48,7 +48,7 @@ def run_main(main, argv):
         sys.exit(1)
     except MemoryError:
         print('{}: error: out of memory; lower the sizes (--batch-size, '
-              '--k, --eval-k, the network widths), then --resume'.format(
+              '--k, --eval-k, --ais-batch-size, the network widths)'.format(
                   prog), file=sys.stderr)
         sys.exit(1)
     except OSError as e:
@@ -56,13 +56,20 @@ def run_main(main, argv):
             raise
         fix = 'free some space' if e.errno in _FULL else \
             'move it out of the way' if e.errno == errno.EISDIR else \
+            'shorten the path' if e.errno == errno.ENAMETOOLONG else \
             'check that the folder exists and is writable'
-        print('{}: error: {}{}; {}, then --resume (files already written '
-              'are whole)'.format(
+        print('{}: error: {}{}; {} (the files already written are whole; a '
+              'training run continues with --resume)'.format(
                   prog, e.strerror, ': {}'.format(e.filename2 or e.filename)
                   if e.filename else '', fix),
               file=sys.stderr)
         sys.exit(1)
+    except UnicodeEncodeError as e:
+        print('{}: error: a path or text cannot be written in this '
+              'locale\'s encoding ({}); use names in UTF-8, or set a UTF-8 '
+              'locale (LANG=C.UTF-8)'.format(prog, e.reason),
+              file=sys.stderr)
+        sys.exit(2)
     except BrokenPipeError:
         # The reader of the output went away (``script | head``): nothing
         # more can be printed; Python would print a traceback at exit.

@@ -50,9 +50,18 @@ def read_json(path, what='pass a file written by vae_avb', keys=()):
         if not math.isfinite(value):
             raise ValueError('{} overflows a float'.format(text))
         return value
+
+    def bounded(text):
+        # An integer no float holds is no count or size vae_avb writes
+        # (and would overflow every float conversion of it).
+        if len(text.lstrip('-')) > 18:
+            raise ValueError('{}... is too large an integer'.format(
+                text[:20]))
+        return int(text)
     try:
         with open(path) as f:
-            value = json.load(f, parse_constant=refuse, parse_float=finite)
+            value = json.load(f, parse_constant=refuse, parse_float=finite,
+                              parse_int=bounded)
     except (OSError, UnicodeDecodeError, ValueError, RecursionError,
             MemoryError) as e:
         raise UsageError('{} is not a readable JSON file ({}); {}'.format(
@@ -121,6 +130,39 @@ def write_json(path, value):
     text = json.dumps(_finite(value), indent=2, allow_nan=False)
     write_atomic(path, lambda f: f.write(text + '\n'), binary=False,
                  suffix='.json')
+
+
+def read_arrays(path, shapes, what='pass a file written by vae_avb'):
+    """The numeric arrays ``shapes`` names in the ``.npz`` file ``path``,
+    read without pickles; ``shapes`` maps each name to its number of
+    dimensions.
+
+    Raises:
+        UsageError: ``path`` is missing, not a regular file, not an
+            ``.npz`` archive, or an array is missing, not numbers, of
+            another number of dimensions, empty or not finite.
+    """
+    _regular_file(path, what)
+    with open(path, 'rb') as f:
+        if f.read(4) not in (b'PK\x03\x04', b'PK\x05\x06'):
+            raise UsageError('{} is not an .npz archive; {}'.format(
+                path, what))
+    try:
+        with numpy.load(path, allow_pickle=False) as f:
+            arrays = {name: f[name] for name in shapes}
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile,
+            MemoryError) as e:
+        raise UsageError('{} is not a readable .npz archive holding {} ({}); '
+                         '{}'.format(path, ', '.join(shapes), one_line(e),
+                                     what))
+    for name, array in arrays.items():
+        if not isinstance(array, numpy.ndarray) or array.dtype.kind not in \
+                'biuf' or array.ndim != shapes[name] or not array.size or \
+                not numpy.isfinite(array).all():
+            raise UsageError('{}: {} is not a non-empty finite {}-D array of '
+                             'numbers; {}'.format(path, name, shapes[name],
+                                                  what))
+    return arrays
 
 
 def write_text(path, text):

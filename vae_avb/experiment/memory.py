@@ -2,7 +2,7 @@
 allocated: a flag such as ``--dim-h 10000000`` is refused in one line
 instead of ending in ``MemoryError`` (or the system's out-of-memory
 killer) after the output folder was made."""
-import os
+from vae_avb.utils.memory import available_memory
 
 GIB = float(1 << 30)
 FLOAT = 4  # Bytes of a float32.
@@ -11,22 +11,6 @@ PER_PARAMETER = 4 * FLOAT
 # Each activation is kept for the backward pass and has a gradient; the
 # fused and reference paths hold a few temporaries more.
 PER_ACTIVATION = 4 * FLOAT
-
-
-def available_memory():
-    """Bytes of memory available to a new allocation (``MemAvailable`` of
-    ``/proc/meminfo``, else free pages); ``None`` when unknown."""
-    try:
-        with open('/proc/meminfo') as f:
-            for line in f:
-                if line.startswith('MemAvailable:'):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf('SC_AVPHYS_PAGES') * os.sysconf('SC_PAGE_SIZE')
-    except (ValueError, OSError, AttributeError):
-        return None
 
 
 def mlp_parameters(n_in, n_hidden, n_layers, n_out):

@@ -18,6 +18,10 @@ from vae_avb.training import NonFiniteLossError
 METRICS = 'metrics.json'
 EVALUATION = 'evaluation.json'
 AIS_LOG_PX = 'ais_log_px.npy'
+# A binary image of 784 pixels has log p(x) <= 0, and a model worse than
+# 1e6 nats is no model: beyond this an estimate is not one (and the
+# differences of two such would overflow).
+MAX_ABS_LOG_PX = 1e6
 # The entries of ``metrics['ais']`` (settings of the AIS estimate).
 AIS_SETTINGS = ('images', 'temperatures', 'leapfrog', 'step', 'chains',
                 'adapt', 'batch_size', 'start')
@@ -110,9 +114,11 @@ def read_ais(folder, keys=()):
                          'images; {}'.format(folder, AIS_LOG_PX,
                                              log_px.shape, ais['images'],
                                              again))
-    if not numpy.isfinite(log_px).all():
-        raise UsageError('{}: {} holds NaN or inf estimates; {}'.format(
-            folder, AIS_LOG_PX, again))
+    if not numpy.isfinite(log_px).all() or (
+            numpy.abs(log_px) > MAX_ABS_LOG_PX).any():
+        raise UsageError('{}: {} holds NaN, inf or estimates beyond +-{:g} '
+                         'nats, which no image of 784 pixels has; {}'.format(
+                             folder, AIS_LOG_PX, MAX_ABS_LOG_PX, again))
     mean = float(numpy.mean(log_px))
     stated = metrics['ais_log_likelihood']
     if stated is None or abs(mean - stated) > 1e-6 * max(1., abs(stated)):

@@ -2,6 +2,7 @@ from vae_avb.training.avb_updater import AVBUpdater  # NOQA
 from vae_avb.training.step_size_decay import StepSizeDecay  # NOQA
 from vae_avb.training.finite_guard import FiniteGuard  # NOQA
 from vae_avb.training.finite_guard import NonFiniteLossError  # NOQA
+from vae_avb.training.keep_state import KeepState  # NOQA
 from vae_avb.training.run_flags import FlagsChangedError  # NOQA
 from vae_avb.training.run_flags import RunFlags  # NOQA
 from vae_avb.training.skip_nonfinite import SkipNonFiniteUpdater  # NOQA

@@ -24,6 +24,7 @@ from chainer import training
 from vae_avb.training.finite_guard import NonFiniteLossError
 from vae_avb.utils.atomic_write import write_atomic
 from vae_avb.utils.check import one_line
+from vae_avb.utils.memory import available_memory
 from vae_avb.utils.random_state import serialize_random_state
 
 SNAPSHOT_NAME = 'snapshot_iter_{}.npz'
@@ -76,6 +77,17 @@ def save_atomic(path, obj, check_finite=False):
     arrays = dict(sorted(arrays.items()))
     write_atomic(path, lambda f: numpy.savez(f, **arrays),
                  prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX)
+
+
+def _check_unpacked_size(path, size):
+    """Refuses an archive whose members would not fit in memory once
+    unpacked (a few compressed bytes can stand for gigabytes of zeros)."""
+    available = available_memory()
+    if available is not None and size > available // 2:
+        raise CorruptSnapshotError(
+            'snapshot {} would unpack to {:.1f} GiB, more than half the '
+            'memory available ({:.1f} GiB); it is not a snapshot of this '
+            'model'.format(path, size / 2 ** 30, available / 2 ** 30))
 
 
 def _must_be_finite(key):
@@ -155,6 +167,12 @@ def read_snapshot(path):
         raise CorruptSnapshotError(
             'snapshot {} is corrupt or not a snapshot (not an .npz file); '
             'resume from an older one or start afresh'.format(path))
+    try:
+        with zipfile.ZipFile(path) as z:
+            unpacked = sum(info.file_size for info in z.infolist())
+    except Exception:
+        unpacked = 0  # Unreadable: numpy.load below says why.
+    _check_unpacked_size(path, unpacked)
     try:
         with numpy.load(path, allow_pickle=False) as f:
             arrays = {key: f[key] for key in f.files}
