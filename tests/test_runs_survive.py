@@ -253,6 +253,11 @@ BAD_INPUT = [
      r'test has shape \(10, 700\), expected \(N, 784\)'),
     ('data file missing', MNIST, 'mnist',
      lambda t, o: ['--data', str(t / 'none.npz')], r'does not exist'),
+    ('images of 784 x 1', MNIST, 'mnist',
+     lambda t, o: ['--data', write_data(t, train=numpy.zeros(
+         (20, 784, 1), numpy.float32))],
+     r'train has shape \(20, 784, 1\), expected \(N, 784\) or '
+     r'\(N, 28, 28\)'),
     ('data is an npy', MNIST, 'mnist',
      lambda t, o: ['--data', write_npy(t)], r'is not an .npz archive'),
     ('data is a folder', MNIST, 'mnist', lambda t, o: ['--data', str(t)],

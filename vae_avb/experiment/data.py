@@ -118,7 +118,7 @@ def _read_file(path):
     images = []
     for key in ('train', 'test'):
         x = arrays[key]
-        if x.ndim == 3:
+        if x.ndim == 3 and x.shape[1:] == (28, 28):
             x = x.reshape(len(x), -1)
         if x.ndim != 2 or x.shape[1] != N_FEATURES or len(x) == 0:
             raise UsageError(
