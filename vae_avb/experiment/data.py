@@ -15,6 +15,7 @@ from vae_avb.datasets import DynamicBinarized
 from vae_avb.datasets import get_mnist
 from vae_avb.datasets import load_mnist_uint8
 from vae_avb.datasets import MNISTNotFoundError
+from vae_avb.utils.archive import starts_as_zip
 from vae_avb.utils.check import check_values
 from vae_avb.utils.check import one_line
 
@@ -96,9 +97,7 @@ def _read_file(path):
                          'give an .npz file with train and test arrays'
                          .format(path))
     try:
-        with open(path, 'rb') as f:
-            is_zip = f.read(4) in (b'PK\x03\x04', b'PK\x05\x06')
-        if not is_zip:
+        if not starts_as_zip(path):
             raise UsageError(
                 '--data {} is not an .npz archive (an .npy array or another '
                 'format); write it with numpy.savez(path, train=..., '

@@ -14,6 +14,7 @@ import zipfile
 import numpy
 
 from vae_avb.experiment.errors import UsageError
+from vae_avb.utils.archive import starts_as_zip
 from vae_avb.utils.atomic_write import write_atomic
 from vae_avb.utils.check import one_line
 
@@ -143,10 +144,8 @@ def read_arrays(path, shapes, what='pass a file written by vae_avb'):
             another number of dimensions, empty or not finite.
     """
     _regular_file(path, what)
-    with open(path, 'rb') as f:
-        if f.read(4) not in (b'PK\x03\x04', b'PK\x05\x06'):
-            raise UsageError('{} is not an .npz archive; {}'.format(
-                path, what))
+    if not starts_as_zip(path):
+        raise UsageError('{} is not an .npz archive; {}'.format(path, what))
     try:
         with numpy.load(path, allow_pickle=False) as f:
             arrays = {name: f[name] for name in shapes}

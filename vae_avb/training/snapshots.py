@@ -22,6 +22,7 @@ from chainer.serializers import npz
 from chainer import training
 
 from vae_avb.training.finite_guard import NonFiniteLossError
+from vae_avb.utils.archive import starts_as_zip
 from vae_avb.utils.atomic_write import write_atomic
 from vae_avb.utils.check import one_line
 from vae_avb.utils.memory import available_memory
@@ -249,8 +250,7 @@ def load_snapshot(path, obj, prefix=''):
 def _is_zip(path):
     """Whether ``path`` starts as a zip archive (an ``.npz``) does."""
     try:
-        with open(path, 'rb') as f:
-            return f.read(4) in (b'PK\x03\x04', b'PK\x05\x06')
+        return starts_as_zip(path)
     except OSError as e:
         raise SnapshotError('snapshot {} cannot be read ({}); check its '
                             'permissions'.format(path, e.strerror or e))
