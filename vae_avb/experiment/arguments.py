@@ -6,6 +6,8 @@ import numpy
 
 import chainer
 
+from vae_avb.links.mlp import MAX_LAYERS
+from vae_avb.utils.check import MAX_COUNT
 from vae_avb.utils.check import one_line
 
 
@@ -23,11 +25,6 @@ class ArgumentParser(argparse.ArgumentParser):
             self.prog, message))
 
 
-# Counts beyond this are no size or duration anyone means, and would
-# overflow the C integers of NumPy and Chainer.
-MAX_COUNT = 2 ** 31 - 1
-
-
 def positive_int(text):
     """argparse type: an integer from 1 to 2^31 - 1."""
     value = int(text)
@@ -39,11 +36,12 @@ def positive_int(text):
 
 
 def layer_count(text):
-    """argparse type: a number of layers, from 1 to 1000."""
+    """argparse type: a number of layers, from 1 to
+    :data:`vae_avb.links.mlp.MAX_LAYERS`."""
     value = positive_int(text)
-    if value > 1000:
+    if value > MAX_LAYERS:
         raise argparse.ArgumentTypeError(
-            'must be at most 1000 layers, got {}'.format(text))
+            'must be at most {} layers, got {}'.format(MAX_LAYERS, text))
     return value
 
 

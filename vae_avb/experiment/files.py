@@ -111,6 +111,12 @@ def is_int(low=None, high=None):
         low is None or v >= low) and (high is None or v <= high)
 
 
+def all_finite(value):
+    """Whether no float in ``value`` (nested dicts and lists included) is
+    NaN or infinite: what :func:`write_json` writes unchanged."""
+    return _finite(value) == value
+
+
 def _finite(value):
     """``value`` with every non-finite float replaced by ``None`` (strict
     JSON has no NaN)."""

@@ -8,6 +8,7 @@ import os
 import numpy
 
 from vae_avb.experiment.errors import UsageError
+from vae_avb.experiment.files import all_finite
 from vae_avb.experiment.files import check_entries
 from vae_avb.experiment.files import is_int
 from vae_avb.experiment.files import read_array
@@ -50,22 +51,12 @@ def write_metrics(metrics, out, name=METRICS, quiet=False):
         for key, value in metrics.items():
             print('{}: {}'.format(key.rjust(width), value))
         print('{} written to {}'.format(name, os.path.abspath(out)))
-    bad = [key for key, value in metrics.items() if not _all_finite(value)]
+    bad = [key for key, value in metrics.items() if not all_finite(value)]
     if bad:
         raise NonFiniteLossError(
             '{} in {} is NaN or inf (written as null): the model diverged '
             'or the data hold NaN; lower the step size or check the data, '
             'then train again'.format(', '.join(bad), name))
-
-
-def _all_finite(value):
-    if isinstance(value, dict):
-        return all(_all_finite(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return all(_all_finite(v) for v in value)
-    if isinstance(value, (float, numpy.floating)):
-        return bool(numpy.isfinite(value))
-    return True
 
 
 def read_metrics(folder, keys=()):

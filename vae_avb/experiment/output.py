@@ -99,7 +99,7 @@ def resume(trainer, spec):
 
     ``spec`` is ``None`` (start afresh: refused when ``trainer.out``
     already holds snapshots, which the new run would mix with and prune,
-    or a finished run's ``metrics.json``),
+    or a finished run's ``metrics.json`` or ``model.npz``),
     ``'auto'`` (the newest snapshot in ``trainer.out`` that reads back;
     a fresh start when there is none) or a file.
 

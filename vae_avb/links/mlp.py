@@ -10,6 +10,10 @@ from vae_avb.utils.removed import FROZEN_REMOVED
 from vae_avb.utils.removed import FUSED_REMOVED
 from vae_avb.utils.removed import refuse_removed
 
+# Deeper stacks than this are no network anyone trains here, and would
+# take minutes to build.
+MAX_LAYERS = 1000
+
 
 class MLP(chainer.ChainList):
 
@@ -47,7 +51,7 @@ class MLP(chainer.ChainList):
                                  in (('n_in', n_in), ('n_hidden', n_hidden),
                                      ('n_out', n_out)))
         n_layers = check_count(n_layers, 'n_layers', 'MLP', minimum=0,
-                               maximum=1000)
+                               maximum=MAX_LAYERS)
         super(MLP, self).__init__()
         get_activation(activation)  # Refuses an unknown name now.
         self.activation = activation

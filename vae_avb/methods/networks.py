@@ -14,6 +14,7 @@ from vae_avb.links import Adversary
 from vae_avb.links import BernoulliDecoder
 from vae_avb.links import GaussianEncoder
 from vae_avb.links import NoiseEncoder
+from vae_avb.links.mlp import MAX_LAYERS
 from vae_avb.utils.activation import ACTIVATIONS
 
 
@@ -104,10 +105,6 @@ class MLPNetworks(object):
     def to_dict(self):
         return dict(dataclasses.asdict(self), family=self.family)
 
-
-# Deeper stacks than this are no network anyone trains here, and would
-# take minutes to build (vae_avb.links.MLP refuses them too).
-MAX_LAYERS = 1000
 
 # Family name -> class; a new family registers itself here.
 FAMILIES = {'mlp': MLPNetworks}

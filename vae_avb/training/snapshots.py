@@ -3,12 +3,12 @@
 Chainer's ``extensions.snapshot`` moves a finished file into place, but it
 does not flush it to disk, orders snapshots by modification time (ties
 between snapshots written within the clock's resolution are broken by
-name, so ``_10`` sorts before ``_9``), loads with ``allow_pickle=True``
-and leaves NumPy's global random state out, so a resumed run draws
+name, so ``_10`` sorts before ``_9``), its loader lets NumPy unpickle
+and it leaves NumPy's global random state out, so a resumed run draws
 different noise. :class:`Snapshots` keeps Chainer's serialization
-(``npz.serialize`` of the whole trainer, read back with Chainer's
-``NpzDeserializer``) and changes only how files are written, found and
-read.
+(``npz.serialize`` of the whole trainer, read back by a subclass of
+Chainer's ``NpzDeserializer`` that checks each entry first) and changes
+only how files are written, found and read: never with pickles.
 """
 import errno
 import os

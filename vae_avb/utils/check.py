@@ -13,10 +13,14 @@ def one_line(error):
     return ' '.join(text.split()) or type(error).__name__
 
 
-def check_count(value, name, where, minimum=1, maximum=2 ** 31 - 1):
+# Counts beyond this are no size or duration anyone means, and would
+# overflow the C integers of NumPy and Chainer.
+MAX_COUNT = 2 ** 31 - 1
+
+
+def check_count(value, name, where, minimum=1, maximum=MAX_COUNT):
     """Checks that ``value`` is an integer (``2`` or ``2.0``, not ``True``)
-    from ``minimum`` to ``maximum`` (by default 2^31 - 1: no count of
-    rows, steps or samples beyond it is meant).
+    from ``minimum`` to ``maximum`` (by default :data:`MAX_COUNT`).
 
     Raises:
         ValueError: One line naming ``where``, ``name`` and the value.
