@@ -1,9 +1,13 @@
 """Plain Chainer pipelines that the benchmark compares vae_avb against.
 
-``chainer_example_vae`` follows Chainer's own VAE example (examples/vae,
-v7.8.1): an encoder returning a ``chainer.distributions.Normal``, a decoder
-returning a ``Bernoulli``, a ``Prior`` link, the ``AvgELBOLoss`` built from
-``log_prob`` and ``chainer.kl_divergence``, ``SerialIterator``,
+``AvgELBOLoss``, ``make_encoder``, ``make_decoder`` and ``make_prior`` are
+the network of Chainer's own VAE example (``examples/vae/net.py``, v7.8.1),
+written anew: ``L.Linear`` layers with Chainer's default initializer, an
+encoder returning a ``chainer.distributions.Normal``, a decoder returning a
+``Bernoulli``, a ``Prior`` link and the loss built from ``log_prob`` and
+``chainer.kl_divergence``; ``tests/test_chainer_example.py`` swaps this
+module for ``vae_avb.net`` in ``examples/chainer_vae/train_vae.py``.
+``chainer_example_vae`` adds the example's ``SerialIterator``,
 ``StandardUpdater`` and Chainer's ``Adam``, at Chainer's default settings
 (type checks on). ``plain_avb`` is a straightforward Chainer
 implementation of the AVB updates (Algorithm 1) with ``L.Linear`` layers
@@ -18,51 +22,10 @@ import chainer.links as L
 from chainer import training
 
 
-class ExampleEncoder(chainer.Chain):
-
-    def __init__(self, n_in, n_latent, n_h):
-        super(ExampleEncoder, self).__init__()
-        with self.init_scope():
-            self.linear = L.Linear(n_in, n_h)
-            self.mu = L.Linear(n_h, n_latent)
-            self.ln_sigma = L.Linear(n_h, n_latent)
-
-    def forward(self, x):
-        h = F.tanh(self.linear(x))
-        return D.Normal(loc=self.mu(h), log_scale=self.ln_sigma(h))
-
-
-class ExampleDecoder(chainer.Chain):
-
-    def __init__(self, n_in, n_latent, n_h):
-        super(ExampleDecoder, self).__init__()
-        with self.init_scope():
-            self.linear = L.Linear(n_latent, n_h)
-            self.output = L.Linear(n_h, n_in)
-
-    def forward(self, z, inference=False):
-        n_batch_axes = 1 if inference else 2
-        h = F.tanh(self.linear(z, n_batch_axes=n_batch_axes))
-        return D.Bernoulli(logit=self.output(h, n_batch_axes=n_batch_axes))
-
-
-class ExamplePrior(chainer.Link):
-
-    def __init__(self, n_latent):
-        super(ExamplePrior, self).__init__()
-        self.loc = numpy.zeros(n_latent, numpy.float32)
-        self.scale = numpy.ones(n_latent, numpy.float32)
-        self.register_persistent('loc')
-        self.register_persistent('scale')
-
-    def forward(self):
-        return D.Normal(self.loc, scale=self.scale)
-
-
-class ExampleAvgELBOLoss(chainer.Chain):
+class AvgELBOLoss(chainer.Chain):
 
     def __init__(self, encoder, decoder, prior, beta=1.0, k=1):
-        super(ExampleAvgELBOLoss, self).__init__()
+        super(AvgELBOLoss, self).__init__()
         self.beta = beta
         self.k = k
         with self.init_scope():
@@ -75,22 +38,81 @@ class ExampleAvgELBOLoss(chainer.Chain):
         z = q_z.sample(self.k)
         p_x = self.decoder(z)
         p_z = self.prior()
-        reconstr = F.mean(F.sum(p_x.log_prob(
-            F.broadcast_to(x[None, :], (self.k,) + x.shape)), axis=-1))
-        kl_penalty = F.mean(F.sum(chainer.kl_divergence(q_z, p_z), axis=-1))
+        x_k = F.broadcast_to(x[None], (self.k,) + x.shape)
+        reconstr = F.mean(p_x.log_prob(x_k))
+        kl_penalty = F.mean(chainer.kl_divergence(q_z, p_z))
         loss = -(reconstr - self.beta * kl_penalty)
         chainer.report({'loss': loss, 'reconstr': reconstr,
                         'kl_penalty': kl_penalty}, self)
         return loss
 
 
+class Encoder(chainer.Chain):
+
+    def __init__(self, n_in, n_latent, n_h):
+        super(Encoder, self).__init__()
+        with self.init_scope():
+            self.linear = L.Linear(n_in, n_h)
+            self.mu = L.Linear(n_h, n_latent)
+            self.ln_sigma = L.Linear(n_h, n_latent)
+
+    def forward(self, x):
+        h = F.tanh(self.linear(x))
+        return D.Independent(D.Normal(loc=self.mu(h),
+                                      log_scale=self.ln_sigma(h)))
+
+
+class Decoder(chainer.Chain):
+
+    def __init__(self, n_in, n_latent, n_h, binary_check=False):
+        super(Decoder, self).__init__()
+        self.binary_check = binary_check
+        with self.init_scope():
+            self.linear = L.Linear(n_latent, n_h)
+            self.output = L.Linear(n_h, n_in)
+
+    def forward(self, z, inference=False):
+        axes = 1 if inference else 2
+        h = F.tanh(self.linear(z, n_batch_axes=axes))
+        logit = self.output(h, n_batch_axes=axes)
+        return D.Independent(
+            D.Bernoulli(logit=logit, binary_check=self.binary_check),
+            reinterpreted_batch_ndims=1)
+
+
+class Prior(chainer.Link):
+
+    def __init__(self, n_latent):
+        super(Prior, self).__init__()
+        self.loc = numpy.zeros(n_latent, numpy.float32)
+        self.scale = numpy.ones(n_latent, numpy.float32)
+        self.register_persistent('loc')
+        self.register_persistent('scale')
+
+    def forward(self):
+        return D.Independent(D.Normal(self.loc, scale=self.scale),
+                             reinterpreted_batch_ndims=1)
+
+
+def make_encoder(n_in, n_latent, n_h):
+    return Encoder(n_in, n_latent, n_h)
+
+
+def make_decoder(n_in, n_latent, n_h, binary_check=False):
+    return Decoder(n_in, n_latent, n_h, binary_check=binary_check)
+
+
+def make_prior(n_latent):
+    return Prior(n_latent)
+
+
 def chainer_example_vae(train, batch_size, n_latent=20, n_h=500,
                         device=None):
     """The example's updater: model, SerialIterator, Adam(1e-3)."""
     n_in = train.shape[1]
-    loss = ExampleAvgELBOLoss(ExampleEncoder(n_in, n_latent, n_h),
-                              ExampleDecoder(n_in, n_latent, n_h),
-                              ExamplePrior(n_latent))
+    loss = AvgELBOLoss(make_encoder(n_in, n_latent, n_h),
+                       make_decoder(n_in, n_latent, n_h),
+                       make_prior(n_latent))
     loss.to_device(device)
     optimizer = chainer.optimizers.Adam(1e-3)
     optimizer.setup(loss)

@@ -17,6 +17,7 @@ EXAMPLES = {
     'examples/mnist/train_vae.py': ['test_elbo', 'test_log_likelihood'],
     'examples/four_points/train.py': ['elbo', 'log_likelihood'],
     'examples/mnist/train_avb.py': ['test_elbo', 'ais_log_likelihood'],
+    'examples/chainer_vae/train_vae.py': ['test_elbo', 'test_reconstr'],
 }
 # Scripts that drive other examples: run with --test, checked apart.
 DRIVERS = ['examples/four_points/reproduce.py', 'examples/mnist/plot_vae.py',

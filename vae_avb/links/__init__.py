@@ -7,3 +7,6 @@ from vae_avb.links.vae import VAE  # NOQA
 from vae_avb.links.adaptive_contrast_encoder import AdaptiveContrastEncoder  # NOQA
 from vae_avb.links.adaptive_contrast_encoder import ContrastPosterior  # NOQA
 from vae_avb.links.noise_bases import NoiseBases  # NOQA
+from vae_avb.links.prior import Prior  # NOQA
+from vae_avb.links.distribution_links import DistributionDecoder  # NOQA
+from vae_avb.links.distribution_links import DistributionEncoder  # NOQA

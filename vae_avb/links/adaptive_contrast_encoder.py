@@ -102,23 +102,27 @@ class AdaptiveContrastEncoder(NoiseBases):
             ``'full'`` (mean and the full covariance, also known from the
             structure, so that ``r`` takes the correlations of ``q`` off
             the adversary).
+        initialW: Weight initializer of the x network and the bases;
+            ``None`` gives :class:`~vae_avb.initializers.Xavier`.
+        initial_bias: Bias initializer; ``None`` gives zeros.
     """
 
     def __init__(self, n_in, n_latent, n_noise=16, n_basis=32,
                  n_hidden=512, n_layers=2, activation='relu',
                  n_noise_hidden=64, n_noise_layers=2,
                  noise_activation='relu', center_x=True,
-                 coefficient_offset=5., contrast='diagonal'):
+                 coefficient_offset=5., contrast='diagonal', initialW=None,
+                 initial_bias=None):
         NoiseBases._check_sizes(
             'AdaptiveContrastEncoder', n_noise=n_noise, n_basis=n_basis,
             n_noise_hidden=n_noise_hidden)
         _check_contrast(contrast)
         # The x network first: its initial draws come before the bases'.
         mlp = MLP(n_in, n_hidden, n_latent * (1 + n_basis), n_layers,
-                  activation)
+                  activation, initialW=initialW, initial_bias=initial_bias)
         super(AdaptiveContrastEncoder, self).__init__(
             n_noise, n_latent, n_basis, n_noise_hidden, n_noise_layers,
-            noise_activation)
+            noise_activation, initialW, initial_bias)
         with self.init_scope():
             self.mlp = mlp
         self.n_in = n_in

@@ -41,11 +41,16 @@ class Adversary(chainer.Chain):
         prior_term (bool): Add ``0.5 * ||z||^2`` to the output.
         side_terms (bool): Add ``Tx(x) + Tz(z)``, linear read-outs of the
             two towers.
+        initialW: Weight initializer; ``None`` gives
+            :class:`~vae_avb.initializers.Xavier` in the towers and
+            Chainer's default (``LeCunNormal``) in the two read-outs.
+        initial_bias: Bias initializer; ``None`` gives zeros.
     """
 
     def __init__(self, n_in, n_latent, n_hidden=512, n_layers=3,
                  activation='relu', center_x=True, prior_term=False,
-                 side_terms=False, fused=None):
+                 side_terms=False, initialW=None, initial_bias=None,
+                 fused=None):
         refuse_removed('Adversary', 'fused', fused, FUSED_REMOVED)
         super(Adversary, self).__init__()
         if n_layers < 1:
@@ -60,12 +65,16 @@ class Adversary(chainer.Chain):
         self.side_terms = side_terms
         with self.init_scope():
             self.x_tower = MLP(n_in, n_hidden, n_hidden, n_layers - 1,
-                               activation)
+                               activation, initialW=initialW,
+                               initial_bias=initial_bias)
             self.z_tower = MLP(n_latent, n_hidden, n_hidden, n_layers - 1,
-                               activation)
+                               activation, initialW=initialW,
+                               initial_bias=initial_bias)
             if side_terms:
-                self.x_head = L.Linear(n_hidden, 1)
-                self.z_head = L.Linear(n_hidden, 1)
+                self.x_head = L.Linear(n_hidden, 1, initialW=initialW,
+                                       initial_bias=initial_bias)
+                self.z_head = L.Linear(n_hidden, 1, initialW=initialW,
+                                       initial_bias=initial_bias)
 
     @property
     def dtype(self):

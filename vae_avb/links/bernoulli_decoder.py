@@ -1,10 +1,14 @@
+import numpy
+
 import chainer
+import chainer.distributions as D
 import chainer.functions as F
 
 from vae_avb.functions.bernoulli_nll import bernoulli_nll
 from vae_avb.links.mlp import MLP
 from vae_avb.utils import check_batch
 from vae_avb.utils.check import check_count
+from vae_avb.utils.check import check_initializer
 from vae_avb.utils.removed import FUSED_REMOVED
 from vae_avb.utils.removed import refuse_removed
 
@@ -26,30 +30,87 @@ class BernoulliDecoder(chainer.Chain):
         n_hidden (int): Width of the hidden layers.
         n_layers (int): Number of hidden layers.
         activation (str or callable): Hidden activation.
+        initialW: Weight initializer of every layer; ``None`` gives
+            :class:`~vae_avb.initializers.Xavier`.
+        initial_bias: Bias initializer; ``None`` gives zeros.
+
+    :meth:`forward` returns logits (or probabilities);
+    :meth:`distribution` returns ``p(x|z)`` as a
+    :class:`chainer.distributions.Bernoulli`, what Chainer's VAE example
+    takes (:class:`~vae_avb.links.DistributionDecoder` makes it the
+    forward). Both take codes with any leading batch axes, ``(B,
+    n_latent)`` or ``(k, B, n_latent)``.
     """
 
     def __init__(self, n_latent=20, n_out=784, n_hidden=500, n_layers=1,
-                 activation='tanh', fused=None):
+                 activation='tanh', initialW=None, initial_bias=None,
+                 fused=None):
         refuse_removed('BernoulliDecoder', 'fused', fused, FUSED_REMOVED)
         super(BernoulliDecoder, self).__init__()
         self.n_latent = check_count(n_latent, 'n_latent', 'BernoulliDecoder')
+        check_initializer(initialW, 'initialW', 'BernoulliDecoder')
+        check_initializer(initial_bias, 'initial_bias', 'BernoulliDecoder')
         self.n_out = n_out
         with self.init_scope():
-            self.mlp = MLP(n_latent, n_hidden, n_out, n_layers, activation)
+            self.mlp = MLP(n_latent, n_hidden, n_out, n_layers, activation,
+                           initialW=initialW, initial_bias=initial_bias)
 
     def forward(self, z, sigmoid=False):
-        """Decodes latent codes.
+        """Decodes latent codes: :meth:`decode`."""
+        return self.decode(z, sigmoid)
+
+    def decode(self, z, sigmoid=False):
+        """Decodes latent codes (the array interface, whatever
+        :meth:`forward` of a subclass returns).
 
         Args:
-            z (chainer.Variable or array): Shape ``(B, n_latent)``.
+            z (chainer.Variable or array): Shape ``(B, n_latent)``, or
+                ``(k, B, n_latent)`` (any number of leading axes).
             sigmoid (bool): Return probabilities instead of logits.
 
         Returns:
-            chainer.Variable: Shape ``(B, n_out)``.
+            chainer.Variable: Shape ``(B, n_out)`` (the leading axes of
+            ``z`` followed by ``n_out``).
         """
-        check_batch(z, self.n_latent, 'z', 'BernoulliDecoder', self.dtype)
-        logits = self.mlp(z)
+        flat, leading = self._flatten(z)
+        logits = self.mlp(flat)
+        if leading is not None:
+            logits = F.reshape(logits, leading + (self.n_out,))
         return F.sigmoid(logits) if sigmoid else logits
+
+    def distribution(self, z, binary_check=False):
+        """``p(x|z)`` as a distribution over data of shape ``z.shape[:-1]
+        + (n_out,)``.
+
+        Returns:
+            chainer.distributions.Independent: A
+            :class:`~chainer.distributions.Bernoulli` on the logits, its
+            last axis an event axis (``log_prob`` sums over pixels, as in
+            Chainer's VAE example); ``.mean`` is the probabilities.
+        """
+        return D.Independent(
+            D.Bernoulli(logit=self.decode(z), binary_check=binary_check),
+            reinterpreted_batch_ndims=1)
+
+    def _flatten(self, z):
+        """``z`` as ``(rows, n_latent)`` and its leading axes (``None``
+        when already 2-D), after the checks."""
+        shape = getattr(z, 'shape', None)
+        hint = ('pass codes of shape (batch, {0}) or (k, batch, {0})'
+                .format(self.n_latent))
+        if shape is None or len(shape) < 3:
+            check_batch(z, self.n_latent, 'z', 'BernoulliDecoder',
+                        self.dtype, hint)
+            return z, None
+        leading = tuple(shape[:-1])
+        if shape[-1] != self.n_latent:
+            raise ValueError('BernoulliDecoder: z has shape {}, expected (k, '
+                             'batch, {}); {}'.format(tuple(shape),
+                                                     self.n_latent, hint))
+        flat = F.reshape(z, (int(numpy.prod(leading)), shape[-1]))
+        check_batch(flat, self.n_latent, 'z', 'BernoulliDecoder', self.dtype,
+                    hint)
+        return flat, leading
 
     @property
     def dtype(self):
@@ -59,7 +120,8 @@ class BernoulliDecoder(chainer.Chain):
     def constant(self, z):
         """The logits with the decoder's weights as constants: gradients
         reach ``z`` only (what evaluation differentiates)."""
-        check_batch(z, self.n_latent, 'z', 'BernoulliDecoder', self.dtype)
+        check_batch(z, self.n_latent, 'z', 'BernoulliDecoder', self.dtype,
+                    'pass codes of shape (batch, {})'.format(self.n_latent))
         return self.mlp.constant(z)
 
     def log_likelihood(self, x, z):

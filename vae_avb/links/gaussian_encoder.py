@@ -1,4 +1,5 @@
 import chainer
+import chainer.distributions as D
 import chainer.functions as F
 import chainer.links as L
 
@@ -7,6 +8,7 @@ from vae_avb.initializers import Xavier
 from vae_avb.links.mlp import MLP
 from vae_avb.utils import check_batch
 from vae_avb.utils.check import check_count
+from vae_avb.utils.check import check_initializer
 from vae_avb.utils.removed import FUSED_REMOVED
 from vae_avb.utils.removed import refuse_removed
 
@@ -30,13 +32,27 @@ class GaussianEncoder(chainer.Chain):
         n_hidden (int): Width of the hidden layers.
         n_layers (int): Number of hidden layers (seed 001 uses 2).
         activation (str or callable): Hidden activation.
+        initialW: Weight initializer of every layer; ``None`` gives
+            :class:`~vae_avb.initializers.Xavier` (the head's fans those
+            of one ``n_hidden -> n_latent`` head). An initializer that
+            reads the fans from the shape, such as Chainer's
+            ``GlorotUniform``, sees the packed head's ``2 * n_latent``
+            outputs; ``LeCunNormal`` (Chainer's default) reads only the
+            fan-in and is the same as for two heads.
+        initial_bias: Bias initializer; ``None`` gives zeros.
+
+    :meth:`forward` returns the tuple ``(mu, ln_var)``, what the
+    library's losses take; :meth:`distribution` returns ``q(z|x)`` as a
+    :mod:`chainer.distributions` object, what Chainer's VAE example takes
+    (:class:`~vae_avb.links.DistributionEncoder` makes it the forward).
 
     On the fused path body and head run as one node when the activation
     allows it (see :class:`~vae_avb.links.MLP`).
     """
 
     def __init__(self, n_in=784, n_latent=20, n_hidden=500, n_layers=1,
-                 activation='tanh', fused=None):
+                 activation='tanh', initialW=None, initial_bias=None,
+                 fused=None):
         refuse_removed('GaussianEncoder', 'fused', fused, FUSED_REMOVED)
         super(GaussianEncoder, self).__init__()
         n_latent = check_count(n_latent, 'n_latent', 'GaussianEncoder')
@@ -44,16 +60,21 @@ class GaussianEncoder(chainer.Chain):
             raise ValueError(
                 'GaussianEncoder: n_layers must be at least 1, got '
                 '{}'.format(n_layers))
+        check_initializer(initialW, 'initialW', 'GaussianEncoder')
+        check_initializer(initial_bias, 'initial_bias', 'GaussianEncoder')
         self.n_in = n_in
         self.n_latent = n_latent
         with self.init_scope():
             self.body = MLP(n_in, n_hidden, n_hidden, n_layers - 1,
-                            activation, activate_output=True)
-            self.head = L.Linear(n_hidden, 2 * n_latent,
-                                 initialW=Xavier(n_hidden, n_latent))
+                            activation, activate_output=True,
+                            initialW=initialW, initial_bias=initial_bias)
+            self.head = L.Linear(
+                n_hidden, 2 * n_latent,
+                initialW=Xavier(n_hidden, n_latent) if initialW is None
+                else initialW, initial_bias=initial_bias)
 
     def forward(self, x):
-        """Encodes a batch.
+        """Encodes a batch: :meth:`moments`.
 
         Args:
             x (chainer.Variable or array): Shape ``(B, n_in)``, float.
@@ -62,8 +83,28 @@ class GaussianEncoder(chainer.Chain):
             tuple: ``(mu, ln_var)``, each a :class:`chainer.Variable` of
             shape ``(B, n_latent)``; ``ln_var`` is the log variance.
         """
+        return self.moments(x)
+
+    def moments(self, x):
+        """``(mu, ln_var)`` of ``q(z|x)``, each ``(B, n_latent)``: the
+        tuple interface, whatever :meth:`forward` of a subclass returns."""
         mu, ln_var = F.split_axis(self.forward_packed(x), 2, axis=1)
         return mu, ln_var
+
+    def distribution(self, x):
+        """``q(z|x)`` as a distribution over ``(B, n_latent)`` codes.
+
+        Returns:
+            chainer.distributions.Independent: A diagonal
+            :class:`~chainer.distributions.Normal` with ``loc = mu`` and
+            ``log_scale = ln_var / 2``, its last axis an event axis (so
+            ``log_prob`` and the KL are summed over the latent, as in
+            Chainer's VAE example); ``.mean`` is ``mu``, ``.sample(k)`` has
+            shape ``(k, B, n_latent)``.
+        """
+        mu, ln_var = self.moments(x)
+        return D.Independent(D.Normal(loc=mu, log_scale=0.5 * ln_var),
+                             reinterpreted_batch_ndims=1)
 
     def forward_packed(self, x):
         """Returns ``(mu, ln_var)`` side by side, shape ``(B, 2 n_latent)``.

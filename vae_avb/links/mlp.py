@@ -6,6 +6,7 @@ from vae_avb.functions.dense_layers import dense_layers_array
 from vae_avb.initializers import Xavier
 from vae_avb.utils import get_activation
 from vae_avb.utils.check import check_count
+from vae_avb.utils.check import check_initializer
 from vae_avb.utils.removed import FROZEN_REMOVED
 from vae_avb.utils.removed import FUSED_REMOVED
 from vae_avb.utils.removed import refuse_removed
@@ -33,8 +34,13 @@ class MLP(chainer.ChainList):
         activation (str or callable): ``'tanh'``, ``'relu'``, ``'elu'``,
             ``'softplus'`` or a function.
         activate_output (bool): Apply the activation to the output too.
-        initialW: Weight initializer; default
-            :class:`~vae_avb.initializers.Xavier`.
+        initialW: Weight initializer of every layer (any Chainer
+            initializer, or a scalar); ``None`` gives
+            :class:`~vae_avb.initializers.Xavier` (the seeds' and the
+            papers'). Chainer's own default would be
+            ``chainer.initializers.LeCunNormal()``.
+        initial_bias: Bias initializer of every layer; ``None`` gives
+            zeros (as Chainer's).
 
     With ``'tanh'``, ``'relu'`` or ``'sigmoid'`` the fused path
     (:func:`~vae_avb.functions.use_fused`) runs the whole stack as one
@@ -45,7 +51,8 @@ class MLP(chainer.ChainList):
     """
 
     def __init__(self, n_in, n_hidden, n_out, n_layers=1, activation='tanh',
-                 activate_output=False, initialW=None, fused=None):
+                 activate_output=False, initialW=None, initial_bias=None,
+                 fused=None):
         refuse_removed('MLP', 'fused', fused, FUSED_REMOVED)
         n_in, n_hidden, n_out = (check_count(size, name, 'MLP') for name, size
                                  in (('n_in', n_in), ('n_hidden', n_hidden),
@@ -54,6 +61,8 @@ class MLP(chainer.ChainList):
                                maximum=MAX_LAYERS)
         super(MLP, self).__init__()
         get_activation(activation)  # Refuses an unknown name now.
+        check_initializer(initialW, 'initialW', 'MLP')
+        check_initializer(initial_bias, 'initial_bias', 'MLP')
         self.activation = activation
         self.activate_output = activate_output
         self.n_in = n_in
@@ -61,7 +70,9 @@ class MLP(chainer.ChainList):
         sizes = [n_in] + [n_hidden] * n_layers + [n_out]
         for size_in, size_out in zip(sizes[:-1], sizes[1:]):
             self.append(L.Linear(
-                size_in, size_out, initialW=initialW or Xavier()))
+                size_in, size_out,
+                initialW=Xavier() if initialW is None else initialW,
+                initial_bias=initial_bias))
 
     @property
     def dtype(self):

@@ -1,9 +1,30 @@
 import chainer
+from chainer import backend
+from chainer import initializer
 import chainer.functions as F
 
 from vae_avb.functions.basis_moments import basis_moments
 from vae_avb.initializers import Xavier
 from vae_avb.utils import get_activation
+from vae_avb.utils.check import check_initializer
+
+
+class _PerBasis(initializer.Initializer):
+
+    """Applies ``base`` to each basis's matrix in Chainer's ``(out, in)``
+    layout, so that it reads the fans of one Linear layer, and stores it
+    transposed in the ``(n_basis, in, out)`` weight."""
+
+    def __init__(self, base):
+        self.base = base
+        super(_PerBasis, self).__init__()
+
+    def __call__(self, array):
+        xp = backend.get_array_module(array)
+        for i in range(array.shape[0]):
+            matrix = xp.empty(array.shape[:0:-1], array.dtype)
+            self.base(matrix)
+            array[i] = matrix.T
 
 
 class NoiseBases(chainer.Chain):
@@ -25,11 +46,21 @@ class NoiseBases(chainer.Chain):
         n_hidden (int): Width of the hidden layers.
         n_layers (int): Hidden layers of each network (0: linear bases).
         activation (str or callable): Activation of the hidden layers.
+        initialW: Weight initializer, applied to each basis's matrix as to
+            one Linear layer's; ``None`` gives
+            :class:`~vae_avb.initializers.Xavier`.
+        initial_bias: Bias initializer; ``None`` gives zeros.
     """
 
     def __init__(self, n_noise, n_latent, n_basis=32, n_hidden=64,
-                 n_layers=2, activation='relu'):
+                 n_layers=2, activation='relu', initialW=None,
+                 initial_bias=None):
         super(NoiseBases, self).__init__()
+        where = type(self).__name__
+        check_initializer(initialW, 'initialW', where)
+        check_initializer(initial_bias, 'initial_bias', where)
+        if callable(initialW):
+            initialW = _PerBasis(initialW)
         self._check_sizes(type(self).__name__, n_noise=n_noise,
                           n_basis=n_basis, n_hidden=n_hidden)
         self.n_noise = n_noise
@@ -46,11 +77,14 @@ class NoiseBases(chainer.Chain):
             with link.init_scope():
                 # One Xavier matrix per basis, as n_basis Linear layers.
                 link.W = chainer.Parameter(
-                    Xavier(size_in, size_out), (n_basis, size_in, size_out))
+                    Xavier(size_in, size_out) if initialW is None
+                    else initialW, (n_basis, size_in, size_out))
             self.noise_W.append(link)
             bias = chainer.Link()
             with bias.init_scope():
-                bias.b = chainer.Parameter(0., (n_basis, 1, size_out))
+                bias.b = chainer.Parameter(
+                    0. if initial_bias is None else initial_bias,
+                    (n_basis, 1, size_out))
             self.noise_b.append(bias)
 
     @staticmethod

@@ -25,10 +25,14 @@ class NoiseEncoder(chainer.Chain):
         n_layers (int): Number of hidden layers (seed 004: 3).
         activation (str or callable): Hidden activation (seed 004: relu).
         center_x (bool): Feed ``2x - 1`` instead of ``x``.
+        initialW: Weight initializer; ``None`` gives
+            :class:`~vae_avb.initializers.Xavier`.
+        initial_bias: Bias initializer; ``None`` gives zeros.
     """
 
     def __init__(self, n_in, n_latent, n_noise=None, n_hidden=512,
-                 n_layers=3, activation='relu', center_x=True, fused=None):
+                 n_layers=3, activation='relu', center_x=True,
+                 initialW=None, initial_bias=None, fused=None):
         refuse_removed('NoiseEncoder', 'fused', fused, FUSED_REMOVED)
         super(NoiseEncoder, self).__init__()
         self.n_in = n_in
@@ -37,7 +41,8 @@ class NoiseEncoder(chainer.Chain):
         self.center_x = center_x
         with self.init_scope():
             self.mlp = MLP(n_in + self.n_noise, n_hidden, n_latent, n_layers,
-                           activation)
+                           activation, initialW=initialW,
+                           initial_bias=initial_bias)
 
     def sample_noise(self, batch_size):
         """Draws ``eps ~ N(0, I)`` of shape ``(batch_size, n_noise)``."""

@@ -33,24 +33,31 @@ class VAE(chainer.Chain):
 
     @classmethod
     def mlp(cls, n_in=784, n_latent=20, n_hidden=500, n_layers=1,
-            activation='tanh', fused=None):
+            activation='tanh', initialW=None, initial_bias=None,
+            fused=None):
         """Builds an MLP VAE; defaults are Chainer's example (784-500-20).
+
+        ``initialW`` and ``initial_bias`` go to both networks (``None``:
+        Xavier weights, zero biases; Chainer's example has
+        ``chainer.initializers.LeCunNormal()`` weights).
 
         (The reference path is chosen at run time, see
         :func:`~vae_avb.functions.reference_path`.)
         """
         refuse_removed('VAE.mlp', 'fused', fused, FUSED_REMOVED)
         return cls(
-            GaussianEncoder(n_in, n_latent, n_hidden, n_layers, activation),
-            BernoulliDecoder(n_latent, n_in, n_hidden, n_layers, activation))
+            GaussianEncoder(n_in, n_latent, n_hidden, n_layers, activation,
+                            initialW, initial_bias),
+            BernoulliDecoder(n_latent, n_in, n_hidden, n_layers, activation,
+                             initialW, initial_bias))
 
     def encode(self, x):
         """Returns ``(mu, ln_var)`` of ``q(z|x)``, each ``(B, n_latent)``."""
-        return self.encoder(x)
+        return self.encoder.moments(x)
 
     def decode(self, z, sigmoid=True):
         """Returns probabilities (or logits with ``sigmoid=False``)."""
-        return self.decoder(z, sigmoid=sigmoid)
+        return self.decoder.decode(z, sigmoid=sigmoid)
 
     def forward(self, x, sigmoid=True):
         """Reconstructs ``x`` by decoding the posterior mean, as the seeds."""
@@ -58,8 +65,8 @@ class VAE(chainer.Chain):
 
     def reconstruct(self, x, sigmoid=True):
         """Decodes the posterior mean ``mu(x)``; shape ``(B, n_in)``."""
-        mu, _ = self.encoder(x)
-        return self.decoder(mu, sigmoid=sigmoid)
+        mu, _ = self.encoder.moments(x)
+        return self.decoder.decode(mu, sigmoid=sigmoid)
 
     def sample_prior(self, n):
         """Draws ``n`` codes ``z ~ N(0, I)`` on the chain's device.
@@ -74,4 +81,4 @@ class VAE(chainer.Chain):
 
     def sample(self, n, sigmoid=True):
         """Decodes ``n`` draws from the prior; shape ``(n, n_in)``."""
-        return self.decoder(self.sample_prior(n), sigmoid=sigmoid)
+        return self.decoder.decode(self.sample_prior(n), sigmoid=sigmoid)

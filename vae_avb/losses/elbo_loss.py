@@ -11,6 +11,19 @@ from vae_avb.utils.removed import FUSED_REMOVED
 from vae_avb.utils.removed import refuse_removed
 
 
+def check_beta(beta, where):
+    """Checks the KL weight ``beta``: a finite number >= 0.
+
+    Raises:
+        ValueError: One line naming ``where`` and the value.
+    """
+    if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or \
+            not 0 <= beta < math.inf:
+        raise ValueError('{}: beta must be a finite number >= 0, got '
+                         '{!r}'.format(where, beta))
+    return beta
+
+
 class ELBOLoss(chainer.Chain):
 
     """Negative evidence lower bound of a :class:`~vae_avb.links.VAE`.
@@ -51,12 +64,7 @@ class ELBOLoss(chainer.Chain):
         refuse_removed('ELBOLoss', 'fused', fused, FUSED_REMOVED)
         super(ELBOLoss, self).__init__()
         k = check_count(k, 'k', 'ELBOLoss')
-        if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or \
-                not 0 <= beta < math.inf:
-            raise ValueError(
-                'ELBOLoss: beta must be a finite number >= 0, got '
-                '{!r}'.format(beta))
-        self.beta = beta
+        self.beta = check_beta(beta, 'ELBOLoss')
         self.k = int(k)
         with self.init_scope():
             self.vae = vae

@@ -60,7 +60,8 @@ def check_rows(x, name, where):
             where, name))
 
 
-def check_batch(x, n_features, name='x', where='input', dtype=None):
+def check_batch(x, n_features, name='x', where='input', dtype=None,
+                hint=None):
     """Checks that ``x`` is a float batch of shape ``(B, n_features)``.
 
     Shape and dtype are read from metadata only, so this costs nothing and
@@ -72,6 +73,8 @@ def check_batch(x, n_features, name='x', where='input', dtype=None):
         name (str): Name of the argument, used in the message.
         where (str): What is checking, used in the message.
         dtype: Expected dtype; ``None`` accepts any floating dtype.
+        hint (str or None): How to fix a wrong shape; by default, to
+            flatten images.
 
     Raises:
         ValueError: The shape is not ``(B, n_features)`` with ``B >= 1``.
@@ -85,10 +88,12 @@ def check_batch(x, n_features, name='x', where='input', dtype=None):
             'got {}; convert it with numpy.asarray(x, numpy.float32)'.format(
                 where, name, type(x).__name__))
     if len(shape) != 2 or shape[1] != n_features:
-        raise ValueError(
-            '{}: {} has shape {}, expected (batch, {}); flatten images to '
-            'vectors of {} features'.format(
-                where, name, tuple(shape), n_features, n_features))
+        if hint is None:
+            hint = 'flatten images to vectors of {} features'.format(
+                n_features)
+        raise ValueError('{}: {} has shape {}, expected (batch, {}); '
+                         '{}'.format(where, name, tuple(shape), n_features,
+                                     hint))
     if shape[0] == 0:
         raise ValueError('{}: {} is an empty batch; pass at least one '
                          'example'.format(where, name))
@@ -155,3 +160,26 @@ def check_same_device(owner, used, name, where):
             'own the {}, so move it too (or move both AVB losses) with '
             'to_device'.format(where, name, used.device, owner.device,
                                name))
+
+
+def check_initializer(value, name, where):
+    """Checks that ``value`` can initialise a Link's parameter: ``None``
+    (the Link's default), a finite number, an array, or a callable such as
+    a :mod:`chainer.initializers` object.
+
+    Raises:
+        TypeError: Anything else (a string, a list).
+        ValueError: A NaN or infinite number.
+    """
+    if value is None or callable(value) or hasattr(value, 'shape') and \
+            hasattr(value, 'dtype') and not numpy.isscalar(value):
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            '{}: {} must be None, a number, an array or an initializer such '
+            'as chainer.initializers.LeCunNormal(), got {!r}'.format(
+                where, name, value))
+    if not math.isfinite(value):
+        raise ValueError('{}: {} must be finite, got {!r}'.format(
+            where, name, value))
+    return value

@@ -39,7 +39,7 @@ def plot_manifold(decoder, path, n_grid=25, limit=2.0, z_path=None,
     z = numpy.stack((z1.ravel(), z2.ravel()), axis=1).astype(
         decoder.dtype)
     with chainer.no_backprop_mode(), chainer.using_config('train', False):
-        images = decoder(decoder.device.send(z), sigmoid=True)
+        images = decoder.decode(decoder.device.send(z), sigmoid=True)
     mosaic = tile_images(images, n_grid, image_shape, padding=0)
     fig, ax = plt.subplots(figsize=(8, 8))
     ax.imshow(mosaic, cmap='gray', vmin=0, vmax=1,

@@ -1,0 +1,174 @@
+"""vae_avb in place of Chainer's VAE example network.
+
+Chainer 7's VAE example (``examples/vae``) builds its model in ``net.py``
+and its script starts with ``import net``. Change that line to::
+
+    from vae_avb import net
+
+and nothing else: the script gets vae_avb's encoder, decoder, prior and
+loss with the example's constructors, calls, reports (``loss``,
+``reconstr``, ``kl_penalty``) and figures (``encoder(x).mean``,
+``decoder(z, inference=True).mean``, ``prior().sample(n)``), computed by
+vae_avb's fused functions. As in the example, the weights start from
+Chainer's default initializer (``LeCunNormal``), not the Xavier of the
+library's Links; pass ``initialW`` to choose.
+
+Files the example wrote (``save_npz`` of its loss, or the trainer's
+``snapshot_iter_*``) load with :func:`load_npz`, which converts its
+separate mean and log-sigma layers into vae_avb's packed head.
+"""
+import numpy
+
+import chainer
+from chainer import initializers
+
+from vae_avb.links.distribution_links import DistributionDecoder
+from vae_avb.links.distribution_links import DistributionEncoder
+from vae_avb.links.prior import Prior
+from vae_avb.losses.avg_elbo_loss import AvgELBOLoss
+from vae_avb.training.snapshots import _CheckedDeserializer
+from vae_avb.training.snapshots import CorruptSnapshotError
+from vae_avb.training.snapshots import read_snapshot
+from vae_avb.training.snapshots import SnapshotError
+from vae_avb.utils.check import one_line
+
+__all__ = ['AvgELBOLoss', 'Prior', 'load_npz', 'make_decoder',
+           'make_encoder', 'make_prior']
+
+
+def make_encoder(n_in, n_latent, n_h, initialW=None):
+    """``q(z|x)``: ``n_in -> n_h`` (tanh) ``-> (mu, log sigma)``, as the
+    example's encoder; a :class:`~vae_avb.links.DistributionEncoder`.
+
+    ``initialW=None`` is Chainer's ``LeCunNormal()``, the example's.
+    """
+    return DistributionEncoder(
+        n_in, n_latent, n_h, 1, 'tanh',
+        initialW=initializers.LeCunNormal() if initialW is None else initialW)
+
+
+def make_decoder(n_in, n_latent, n_h, binary_check=False, initialW=None):
+    """``p(x|z)``: ``n_latent -> n_h`` (tanh) ``-> n_in`` logits, as the
+    example's decoder (its argument order); a
+    :class:`~vae_avb.links.DistributionDecoder`.
+
+    ``initialW=None`` is Chainer's ``LeCunNormal()``, the example's.
+    """
+    return DistributionDecoder(
+        n_latent, n_in, n_h, 1, 'tanh',
+        initialW=initializers.LeCunNormal() if initialW is None else initialW,
+        binary_check=binary_check)
+
+
+def make_prior(n_latent):
+    """``p(z) = N(0, I)``; a :class:`~vae_avb.links.Prior`."""
+    return Prior(n_latent)
+
+
+# Chainer's example (its net.py) -> vae_avb: the layers renamed; the two
+# heads packed into one (rows: mean, then log variance = 2 log sigma).
+_RENAMED = (('encoder/linear/', 'encoder/body/0/'),
+            ('decoder/linear/', 'decoder/mlp/0/'),
+            ('decoder/output/', 'decoder/mlp/1/'))
+_EXAMPLE_MARK = 'encoder/ln_sigma/W'
+
+
+def from_chainer_example(arrays):
+    """Arrays of a file written by Chainer's VAE example, renamed (and the
+    two encoder heads packed) for vae_avb's networks; entries of other
+    layouts are kept as they are.
+
+    Args:
+        arrays (dict): Path -> array, as :func:`read_snapshot` returns.
+
+    Returns:
+        dict: The converted entries.
+    """
+    converted = dict(arrays)
+    prefixes = [key[:-len(_EXAMPLE_MARK)] for key in arrays
+                if key.endswith(_EXAMPLE_MARK)]
+    for prefix in prefixes:
+        for name in ('W', 'b'):
+            mu = converted.pop(prefix + 'encoder/mu/' + name, None)
+            ln_sigma = converted.pop(prefix + 'encoder/ln_sigma/' + name,
+                                     None)
+            if mu is None or ln_sigma is None:
+                raise CorruptSnapshotError(
+                    'entry {}encoder/mu/{} or encoder/ln_sigma/{} is missing '
+                    'or lacks its pair'.format(prefix, name, name))
+            converted[prefix + 'encoder/head/' + name] = \
+                numpy.concatenate([mu, 2 * ln_sigma], axis=0)
+        for old, new in _RENAMED:
+            for key in list(converted):
+                if key.startswith(prefix + old):
+                    converted[prefix + new + key[len(prefix + old):]] = \
+                        converted.pop(key)
+    return converted
+
+
+def load_npz(path, obj):
+    """Loads weights into ``obj`` from a file of Chainer's VAE example or of
+    vae_avb, without unpickling.
+
+    ``obj`` is any vae_avb network or loss (``AvgELBOLoss``, an encoder, a
+    decoder, a :class:`~vae_avb.links.VAE`). The file may be a
+    ``save_npz`` of Chainer's example loss or of a vae_avb link, or a
+    trainer snapshot (entries under ``updater/model:main/``): its layout is
+    converted (:func:`from_chainer_example`) and the entries for ``obj`` are
+    found under whichever prefix holds all of them (``vae/`` of an
+    ``ELBOLoss`` file for a ``VAE``, ``encoder/`` for an encoder). A prior
+    missing from the file keeps its values.
+
+    Raises:
+        SnapshotError: The file is missing or holds no set of entries that
+            matches ``obj`` (other sizes or another model).
+        CorruptSnapshotError: The file is torn or not an ``.npz`` file.
+    """
+    arrays = from_chainer_example(read_snapshot(path))
+    shapes = {name.lstrip('/'): param.shape
+              for name, param in obj.namedparams()}
+    if not shapes:
+        raise SnapshotError('load_npz: {} has no parameters to load'.format(
+            type(obj).__name__))
+    first = min(shapes)
+    prefixes = {key[:-len(first)] for key in arrays if key == first
+                or key.endswith('/' + first)}
+    present = sorted((p for p in prefixes
+                      if all(p + n in arrays for n in shapes)), key=len)
+    if not present:
+        raise SnapshotError(
+            'load_npz: {} holds no weights for this {} (looked for {} '
+            'entries such as {}); load the file into the network that '
+            'wrote it'.format(path, type(obj).__name__, len(shapes), first))
+    # Shapes are compared before anything is loaded, so a file of other
+    # sizes leaves obj as it was.
+    matching = [p for p in present if all(
+        tuple(arrays[p + n].shape) == tuple(shape)
+        for n, shape in shapes.items())]
+    if not matching:
+        p = present[0]
+        name = next(n for n in sorted(shapes)
+                    if tuple(arrays[p + n].shape) != tuple(shapes[n]))
+        raise SnapshotError(
+            'load_npz: {} does not match this {}: {} has shape {} there, {} '
+            'here; build it with the sizes of the run that wrote the '
+            'file'.format(path, type(obj).__name__, p + name,
+                          tuple(arrays[p + name].shape),
+                          tuple(shapes[name])))
+    prefix = matching[0]
+    for link_path, link in obj.namedlinks():
+        for name in link._persistent:
+            key = prefix + (link_path.strip('/') + '/' + name).lstrip('/')
+            if key not in arrays:
+                arrays[key] = numpy.asarray(
+                    chainer.backend.CpuDevice().send(getattr(link, name)))
+    try:
+        _CheckedDeserializer(arrays, path=prefix).load(obj)
+    except CorruptSnapshotError as e:
+        raise CorruptSnapshotError('load_npz: {} is corrupt ({})'.format(
+            path, one_line(e)))
+    except (KeyError, ValueError, TypeError) as e:
+        raise SnapshotError(
+            'load_npz: {} does not match this {} ({}); build it with the '
+            'sizes of the run that wrote the file'.format(
+                path, type(obj).__name__, one_line(e)))
