@@ -124,6 +124,9 @@ def load_npz(path, obj):
             matches ``obj`` (other sizes or another model).
         CorruptSnapshotError: The file is torn or not an ``.npz`` file.
     """
+    if not isinstance(obj, chainer.Link):
+        raise TypeError('load_npz: obj must be a chainer.Link (a vae_avb '
+                        'network or loss), got {}'.format(type(obj).__name__))
     arrays = from_chainer_example(read_snapshot(path))
     shapes = {name.lstrip('/'): param.shape
               for name, param in obj.namedparams()}

@@ -45,7 +45,8 @@ def parse_args(argv):
     parser.add_argument('--initmodel', '-m',
                         help='start from the weights of this file (the '
                         'example\'s own files too, converted)')
-    parser.add_argument('--epoch', '-e', type=ex.positive_int, default=100)
+    parser.add_argument('--epoch', '-e', type=ex.positive_int,
+                        help='epochs (default: 100; 1 with --test)')
     parser.add_argument('--dim-z', '-z', type=ex.positive_int, default=20,
                         help='latent size')
     parser.add_argument('--dim-h', type=ex.positive_int, default=500,
@@ -62,8 +63,11 @@ def parse_args(argv):
     parser.add_argument('--out', '-o', default='results/chainer_vae')
     ex.add_snapshot_arguments(parser, (1, 'epoch'))
     parser.add_argument('--test', action='store_true',
-                        help='600 training and 100 test images')
+                        help='600 training and 100 test images, one epoch '
+                        'unless --epoch is given')
     args = parser.parse_args(argv)
+    if args.epoch is None:
+        args.epoch = 1 if args.test else 100
     h, z = args.dim_h, args.dim_z
     ex.check_memory(parser, {
         'the networks': (ex.mlp_parameters(784, h, 1, 2 * z) +
