@@ -163,3 +163,41 @@ def test_whitening_refuses_a_covariance_not_positive_definite_on_gpu():
                                   cpu_inverse, rtol=1e-5)
     assert float(half_log_det[0]) == pytest.approx(
         float(cpu_half_log_det[0]), rel=1e-5)
+
+
+def test_chainer_example_loss_on_gpu():
+    """vae_avb.net's loss on CuPy: the fused route (the prior's check on
+    the device) equals the distributions route there, and the decoder's
+    (k, B, n) codes and the figures' calls work."""
+    from vae_avb import net
+    x = (numpy.random.uniform(size=(6, 12)) > 0.5).astype(numpy.float32)
+    loss = net.AvgELBOLoss(net.make_encoder(12, 3, 8),
+                           net.make_decoder(12, 3, 8), net.make_prior(3),
+                           k=2)
+    device = chainer.get_device('@cupy:0')
+    loss.to_device(device)
+    x_gpu = device.send(x)
+    assert loss._fused(x_gpu)
+    device.xp.random.seed(0)
+    fused = float(loss(x_gpu).array)
+    loss.prior.loc += 0  # Still standard: the same route.
+    hidden = net.AvgELBOLoss(
+        _Hidden(loss.encoder), _Hidden(loss.decoder), _Hidden(loss.prior),
+        k=2)
+    device.xp.random.seed(0)
+    generic = float(hidden(x_gpu).array)
+    assert fused == pytest.approx(generic, rel=1e-5)
+    with chainer.no_backprop_mode():
+        means = loss.decoder(loss.prior().sample(9), inference=True).mean
+    assert means.shape == (9, 12)
+
+
+class _Hidden(chainer.Chain):
+
+    def __init__(self, link):
+        super(_Hidden, self).__init__()
+        with self.init_scope():
+            self.link = link
+
+    def forward(self, *args, **kwargs):
+        return self.link(*args, **kwargs)
