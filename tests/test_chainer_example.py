@@ -154,20 +154,24 @@ def test_loss_equals_the_examples_on_the_same_weights(k, beta, tmp_path):
                                   atol=1e-6)
 
 
+class Hidden(chainer.Chain):
+
+    """A network behind a wrapper: the loss cannot see vae_avb's type and
+    takes the distributions route."""
+
+    def __init__(self, link):
+        super(Hidden, self).__init__()
+        with self.init_scope():
+            self.link = link
+
+    def forward(self, *args, **kwargs):
+        return self.link(*args, **kwargs)
+
+
 def test_fused_path_equals_distributions_path(tmp_path):
     """vae_avb's loss with its own networks (fused) and with the same
     networks hidden behind wrappers (through chainer.distributions)."""
     _, ours = reference_and_ours(k=2, path=str(tmp_path / 'w.npz'))
-
-    class Hidden(chainer.Chain):
-        def __init__(self, link):
-            super(Hidden, self).__init__()
-            with self.init_scope():
-                self.link = link
-
-        def forward(self, *args, **kwargs):
-            return self.link(*args, **kwargs)
-
     generic = net.AvgELBOLoss(Hidden(ours.encoder), Hidden(ours.decoder),
                               Hidden(ours.prior), k=2)
     x = (numpy.random.RandomState(1).uniform(size=(4, 12)) > 0.5).astype('f')

@@ -169,6 +169,7 @@ def test_chainer_example_loss_on_gpu():
     """vae_avb.net's loss on CuPy: the fused route (the prior's check on
     the device) equals the distributions route there, and the decoder's
     (k, B, n) codes and the figures' calls work."""
+    from tests.test_chainer_example import Hidden
     from vae_avb import net
     x = (numpy.random.uniform(size=(6, 12)) > 0.5).astype(numpy.float32)
     loss = net.AvgELBOLoss(net.make_encoder(12, 3, 8),
@@ -182,22 +183,10 @@ def test_chainer_example_loss_on_gpu():
     fused = float(loss(x_gpu).array)
     loss.prior.loc += 0  # Still standard: the same route.
     hidden = net.AvgELBOLoss(
-        _Hidden(loss.encoder), _Hidden(loss.decoder), _Hidden(loss.prior),
-        k=2)
+        Hidden(loss.encoder), Hidden(loss.decoder), Hidden(loss.prior), k=2)
     device.xp.random.seed(0)
     generic = float(hidden(x_gpu).array)
     assert fused == pytest.approx(generic, rel=1e-5)
     with chainer.no_backprop_mode():
         means = loss.decoder(loss.prior().sample(9), inference=True).mean
     assert means.shape == (9, 12)
-
-
-class _Hidden(chainer.Chain):
-
-    def __init__(self, link):
-        super(_Hidden, self).__init__()
-        with self.init_scope():
-            self.link = link
-
-    def forward(self, *args, **kwargs):
-        return self.link(*args, **kwargs)
