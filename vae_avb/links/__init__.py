@@ -10,3 +10,9 @@ from vae_avb.links.noise_bases import NoiseBases  # NOQA
 from vae_avb.links.prior import Prior  # NOQA
 from vae_avb.links.distribution_links import DistributionDecoder  # NOQA
 from vae_avb.links.distribution_links import DistributionEncoder  # NOQA
+from vae_avb.links.conv_stack import ConvStack  # NOQA
+from vae_avb.links.deconv_stack import DeconvStack  # NOQA
+from vae_avb.links.conv_gaussian_encoder import ConvGaussianEncoder  # NOQA
+from vae_avb.links.conv_bernoulli_decoder import ConvBernoulliDecoder  # NOQA
+from vae_avb.links.conv_noise_encoder import ConvNoiseEncoder  # NOQA
+from vae_avb.links.conv_adaptive_contrast_encoder import ConvAdaptiveContrastEncoder  # NOQA

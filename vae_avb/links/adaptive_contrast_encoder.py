@@ -113,26 +113,37 @@ class AdaptiveContrastEncoder(NoiseBases):
                  noise_activation='relu', center_x=True,
                  coefficient_offset=5., contrast='diagonal', initialW=None,
                  initial_bias=None):
+        # The x network first: its initial draws come before the bases'.
+        self._build(lambda: MLP(
+            n_in, n_hidden, n_latent * (1 + n_basis), n_layers, activation,
+            initialW=initialW, initial_bias=initial_bias), n_latent,
+            n_noise, n_basis, n_noise_hidden, n_noise_layers,
+            noise_activation, center_x, coefficient_offset, contrast,
+            initialW, initial_bias)
+
+    def _build(self, make_x_network, n_latent, n_noise, n_basis,
+               n_noise_hidden, n_noise_layers, noise_activation, center_x,
+               coefficient_offset, contrast, initialW, initial_bias):
+        """Checks, then the x network (``make_x_network()``, outputs
+        ``n_latent * (1 + n_basis)``) and the bases, in that order."""
         NoiseBases._check_sizes(
-            'AdaptiveContrastEncoder', n_noise=n_noise, n_basis=n_basis,
+            type(self).__name__, n_noise=n_noise, n_basis=n_basis,
             n_noise_hidden=n_noise_hidden)
         _check_contrast(contrast)
-        # The x network first: its initial draws come before the bases'.
-        mlp = MLP(n_in, n_hidden, n_latent * (1 + n_basis), n_layers,
-                  activation, initialW=initialW, initial_bias=initial_bias)
-        super(AdaptiveContrastEncoder, self).__init__(
-            n_noise, n_latent, n_basis, n_noise_hidden, n_noise_layers,
+        mlp = make_x_network()
+        NoiseBases.__init__(
+            self, n_noise, n_latent, n_basis, n_noise_hidden, n_noise_layers,
             noise_activation, initialW, initial_bias)
         with self.init_scope():
             self.mlp = mlp
-        self.n_in = n_in
+        self.n_in = mlp.n_in
         self.center_x = center_x
         self.coefficient_offset = coefficient_offset
         self.contrast = contrast
 
     @property
     def dtype(self):
-        return self.mlp[0].W.dtype
+        return self.mlp.dtype
 
     def _parts(self, x, eps, moments):
         """``(z, z0, a, v)`` with their graphs after the input checks."""

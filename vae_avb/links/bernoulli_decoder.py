@@ -73,7 +73,7 @@ class BernoulliDecoder(chainer.Chain):
             ``z`` followed by ``n_out``).
         """
         flat, leading = self._flatten(z)
-        logits = self.mlp(flat)
+        logits = self.network(flat)
         if leading is not None:
             logits = F.reshape(logits, leading + (self.n_out,))
         return F.sigmoid(logits) if sigmoid else logits
@@ -113,16 +113,22 @@ class BernoulliDecoder(chainer.Chain):
         return flat, leading
 
     @property
+    def network(self):
+        """The network from codes to logits (``mlp`` here; a subclass
+        names its own), with ``forward``, ``constant`` and ``dtype``."""
+        return self.mlp
+
+    @property
     def dtype(self):
         """The parameters' dtype."""
-        return self.mlp.dtype
+        return self.network.dtype
 
     def constant(self, z):
         """The logits with the decoder's weights as constants: gradients
         reach ``z`` only (what evaluation differentiates)."""
         check_batch(z, self.n_latent, 'z', 'BernoulliDecoder', self.dtype,
                     'pass codes of shape (batch, {})'.format(self.n_latent))
-        return self.mlp.constant(z)
+        return self.network.constant(z)
 
     def log_likelihood(self, x, z):
         """``log p(x|z)`` per row, the weights as constants (gradients

@@ -1,0 +1,180 @@
+import math
+
+import chainer
+import chainer.functions as F
+import chainer.links as L
+
+from vae_avb.functions.dense_layers import dense_layers
+from vae_avb.initializers import Xavier
+from vae_avb.utils import check_batch
+from vae_avb.utils.activation import get_activation
+from vae_avb.utils.check import check_count
+from vae_avb.utils.check import check_initializer
+
+PADDINGS = ('same', 'valid')
+
+
+def check_image_shape(image_shape, where):
+    """``(height, width)`` as two positive integers."""
+    if not isinstance(image_shape, (tuple, list)) or len(image_shape) != 2:
+        raise ValueError('{}: image_shape must be (height, width), got '
+                         '{!r}'.format(where, image_shape))
+    return tuple(check_count(size, 'image_shape', where)
+                 for size in image_shape)
+
+
+def check_sizes(sizes, name, where, allow_empty=False):
+    """A tuple of positive integers (channels, widths, strides)."""
+    if not isinstance(sizes, (tuple, list)) or \
+            (not sizes and not allow_empty):
+        raise ValueError('{}: {} must be a {}tuple of positive integers, got '
+                         '{!r}'.format(where, name, '' if allow_empty
+                                       else 'non-empty ', sizes))
+    return tuple(check_count(size, name, where) for size in sizes)
+
+
+class ConvStack(chainer.Chain):
+
+    """Image features: convolutions, then dense layers.
+
+    ``x`` of shape ``(B, height * width)`` (the library's flat images) is
+    viewed as ``(B, 1, height, width)`` and goes through
+    ``len(channels)`` :class:`~chainer.links.Convolution2D` layers of
+    ``ksize x ksize`` kernels and stride ``stride``, each followed by the
+    activation; the feature map is flattened and goes through one
+    :class:`~chainer.links.Linear` layer per entry of ``dense`` (activated)
+    and, if ``n_out`` is given, a linear output layer of ``n_out`` units.
+
+    ``padding='same'`` pads ``ksize // 2`` on each side, so that a stride
+    of 2 halves the size rounding up (28 -> 14 -> 7 -> 4), TensorFlow's
+    ``SAME`` for odd kernels; ``'valid'`` pads nothing (28 -> 13 -> 6 with
+    3 x 3 kernels).
+
+    With ``n_noise`` the stack is the AVB authors' noise-input encoder body
+    (Mescheder et al. 2017, their MNIST code): after each convolution's
+    activation a linear map of the noise ``eps`` (``n_noise`` values),
+    shaped as the feature map, is added.
+
+    Weights are Xavier (Glorot uniform, the authors' and the seeds'
+    initializer; for a convolution the fans are ``channels * ksize^2``)
+    unless ``initialW`` is given; biases are zero unless ``initial_bias``.
+
+    Args:
+        image_shape (tuple): ``(height, width)`` of the images.
+        channels (tuple): Output channels of each convolution.
+        ksize (int): Kernel size.
+        stride (int): Stride of every convolution.
+        padding (str): ``'same'`` or ``'valid'``.
+        dense (tuple): Widths of the activated dense layers.
+        n_out (int or None): Units of a last, linear layer.
+        activation (str or callable): The activation.
+        n_noise (int): Noise size (0: no noise input).
+        initialW: Weight initializer; ``None`` gives Xavier.
+        initial_bias: Bias initializer; ``None`` gives zeros.
+    """
+
+    def __init__(self, image_shape=(28, 28), channels=(16, 32, 32), ksize=5,
+                 stride=2, padding='same', dense=(800,), n_out=None,
+                 activation='elu', n_noise=0, initialW=None,
+                 initial_bias=None):
+        super(ConvStack, self).__init__()
+        where = 'ConvStack'
+        self.image_shape = check_image_shape(image_shape, where)
+        channels = check_sizes(channels, 'channels', where)
+        dense = check_sizes(dense, 'dense', where, allow_empty=True)
+        ksize = check_count(ksize, 'ksize', where)
+        stride = check_count(stride, 'stride', where)
+        n_noise = check_count(n_noise, 'n_noise', where, minimum=0)
+        if n_out is not None:
+            n_out = check_count(n_out, 'n_out', where)
+        if padding not in PADDINGS:
+            raise ValueError('{}: padding must be one of {}, got {!r}'.format(
+                where, ', '.join(PADDINGS), padding))
+        check_initializer(initialW, 'initialW', where)
+        check_initializer(initial_bias, 'initial_bias', where)
+        self.activation = activation
+        self._activate = get_activation(activation)
+        self.n_in = self.image_shape[0] * self.image_shape[1]
+        self.n_noise = n_noise
+        self.stride = stride
+        self.pad = ksize // 2 if padding == 'same' else 0
+        # The feature maps' shapes, to size the noise maps and the first
+        # dense layer.
+        height, width = self.image_shape
+        self.map_shapes = []
+        for out_channels in channels:
+            height, width = (
+                (size + 2 * self.pad - ksize) // stride + 1
+                for size in (height, width))
+            if height < 1 or width < 1:
+                raise ValueError(
+                    '{}: {} convolutions of {}x{} with stride {} leave no '
+                    'pixel of a {}x{} image; use fewer channels entries or '
+                    "padding='same'".format(where, len(channels), ksize,
+                                            ksize, stride,
+                                            *self.image_shape))
+            self.map_shapes.append((out_channels, height, width))
+        sizes = [math.prod(self.map_shapes[-1])] + list(dense)
+        self.n_features = sizes[-1] if n_out is None else n_out
+        w = Xavier() if initialW is None else initialW
+        with self.init_scope():
+            self.convs = chainer.ChainList(*[
+                L.Convolution2D(c_in, c_out, ksize, stride, self.pad,
+                                initialW=w, initial_bias=initial_bias)
+                for c_in, c_out in zip((1,) + channels, channels)])
+            self.noise = chainer.ChainList(*[
+                L.Linear(n_noise, math.prod(shape), initialW=w,
+                         initial_bias=initial_bias)
+                for shape in (self.map_shapes if n_noise else [])])
+            self.dense = chainer.ChainList(*[
+                L.Linear(a, b, initialW=w, initial_bias=initial_bias)
+                for a, b in zip(sizes[:-1], sizes[1:])])
+            self.output = None if n_out is None else L.Linear(
+                sizes[-1], n_out, initialW=w, initial_bias=initial_bias)
+
+    @property
+    def dtype(self):
+        """The parameters' dtype."""
+        return self.convs[0].W.dtype
+
+    def forward(self, x, eps=None):
+        """Features of the images ``x``.
+
+        Args:
+            x (chainer.Variable or array): ``(B, height * width)``.
+            eps (chainer.Variable or array or None): Noise ``(B,
+                n_noise)``; required when the stack was built with
+                ``n_noise``, refused otherwise.
+
+        Returns:
+            chainer.Variable: ``(B, n_features)``.
+        """
+        check_batch(x, self.n_in, 'x', 'ConvStack', self.dtype,
+                    'pass images flattened to {} values'.format(self.n_in))
+        batch = x.shape[0]
+        if self.n_noise:
+            if eps is None:
+                raise ValueError('ConvStack: this stack takes noise; pass '
+                                 'eps of shape (batch, {})'.format(
+                                     self.n_noise))
+            check_batch(eps, self.n_noise, 'eps', 'ConvStack', self.dtype)
+            if eps.shape[0] != batch:
+                raise ValueError(
+                    'ConvStack: eps has {} rows but x has {}; pass one noise '
+                    'row per image'.format(eps.shape[0], batch))
+        elif eps is not None:
+            raise ValueError('ConvStack: this stack was built without noise '
+                             '(n_noise=0); do not pass eps')
+        h = F.reshape(x, (batch, 1) + self.image_shape)
+        for i, conv in enumerate(self.convs):
+            h = self._activate(conv(h))
+            if self.n_noise:
+                h = h + F.reshape(self.noise[i](eps),
+                                  (batch,) + self.map_shapes[i])
+        h = F.reshape(h, (batch, -1))
+        if len(self.dense):
+            h = dense_layers(h, list(self.dense), self.activation,
+                             activate_output=True)
+        if self.output is not None:
+            h = self.output(h)
+        return h

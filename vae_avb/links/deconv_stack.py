@@ -1,0 +1,126 @@
+import math
+
+import chainer
+import chainer.functions as F
+import chainer.links as L
+
+from vae_avb.initializers import Xavier
+from vae_avb.links.conv_stack import check_image_shape
+from vae_avb.links.conv_stack import check_sizes
+from vae_avb.utils.activation import get_activation
+from vae_avb.utils.check import check_count
+from vae_avb.utils.check import check_initializer
+
+
+class DeconvStack(chainer.Chain):
+
+    """Image logits from codes: dense layers, a feature map, transposed
+    convolutions.
+
+    ``z`` of shape ``(B, n_latent)`` goes through one
+    :class:`~chainer.links.Linear` layer per entry of ``dense`` and one to
+    ``start_channels`` maps (all activated), is viewed as ``(B,
+    start_channels, h, w)`` and goes through
+    :class:`~chainer.links.Deconvolution2D` layers of ``ksize x ksize``
+    kernels, the activation between them and none after the last, whose
+    ``channels[-1]`` must be 1; the result is flattened to ``(B, height *
+    width)`` logits.
+
+    The sizes are those of the mirrored encoder: each map is its
+    successor's size divided by the stride, rounded up (``strides=(2, 2,
+    2)`` on 28 x 28: 4 -> 7 -> 14 -> 28, the AVB authors' decoder;
+    ``(2, 2, 1)``: 7 -> 14 -> 28 -> 28, the seeds' conv VAE), with a
+    padding of ``ksize // 2`` and the output size given to each layer.
+
+    Args:
+        n_latent (int): Code size.
+        image_shape (tuple): ``(height, width)`` of the images.
+        dense (tuple): Widths of the dense layers before the map.
+        start_channels (int): Channels of the first feature map.
+        channels (tuple): Output channels of each transposed convolution
+            (the last is 1).
+        strides (tuple): Stride of each (as many as ``channels``).
+        ksize (int): Kernel size.
+        activation (str or callable): The activation.
+        initialW: Weight initializer; ``None`` gives Xavier.
+        initial_bias: Bias initializer; ``None`` gives zeros.
+    """
+
+    def __init__(self, n_latent, image_shape=(28, 28), dense=(300,),
+                 start_channels=32, channels=(32, 16, 1), strides=(2, 2, 2),
+                 ksize=5, activation='softplus', initialW=None,
+                 initial_bias=None):
+        super(DeconvStack, self).__init__()
+        where = 'DeconvStack'
+        self.n_latent = check_count(n_latent, 'n_latent', where)
+        self.image_shape = check_image_shape(image_shape, where)
+        dense = check_sizes(dense, 'dense', where, allow_empty=True)
+        start_channels = check_count(start_channels, 'start_channels', where)
+        channels = check_sizes(channels, 'channels', where)
+        strides = check_sizes(strides, 'strides', where)
+        ksize = check_count(ksize, 'ksize', where)
+        if len(strides) != len(channels) or channels[-1] != 1:
+            raise ValueError(
+                '{}: give one stride per entry of channels, and end channels '
+                'with 1 (the image), got channels={} strides={}'.format(
+                    where, channels, strides))
+        check_initializer(initialW, 'initialW', where)
+        check_initializer(initial_bias, 'initial_bias', where)
+        self.activation = activation
+        self._activate = get_activation(activation)
+        self.n_out = self.image_shape[0] * self.image_shape[1]
+        self.pad = ksize // 2
+        self.strides = strides
+        # Output size of each layer, from the image back to the first map.
+        sizes = [self.image_shape]
+        for stride in reversed(strides):
+            sizes.insert(0, tuple(-(-s // stride) for s in sizes[0]))
+        self.start_shape = (start_channels,) + sizes[0]
+        self.out_sizes = sizes[1:]
+        widths = [self.n_latent] + list(dense) + [math.prod(self.start_shape)]
+        w = Xavier() if initialW is None else initialW
+        with self.init_scope():
+            self.dense = chainer.ChainList(*[
+                L.Linear(a, b, initialW=w, initial_bias=initial_bias)
+                for a, b in zip(widths[:-1], widths[1:])])
+            self.deconvs = chainer.ChainList(*[
+                L.Deconvolution2D(c_in, c_out, ksize, stride, self.pad,
+                                  outsize=size, initialW=w,
+                                  initial_bias=initial_bias)
+                for c_in, c_out, stride, size in zip(
+                    (start_channels,) + channels, channels, strides,
+                    self.out_sizes)])
+
+    @property
+    def dtype(self):
+        """The parameters' dtype."""
+        return self.dense[0].W.dtype
+
+    def forward(self, z):
+        """Logits ``(B, height * width)`` of the codes ``z`` ``(B,
+        n_latent)``."""
+        return self._run(z, constant=False)
+
+    def constant(self, z):
+        """The logits with the weights as constants: gradients reach ``z``
+        only (what evaluation differentiates)."""
+        return self._run(z, constant=True)
+
+    def _run(self, z, constant):
+        def params(link):
+            if constant:
+                return link.W.array, link.b.array
+            return link.W, link.b
+
+        h = z
+        for layer in self.dense:
+            h = self._activate(F.linear(h, *params(layer)))
+        h = F.reshape(h, (h.shape[0],) + self.start_shape)
+        last = len(self.deconvs) - 1
+        for i, (layer, stride, size) in enumerate(zip(
+                self.deconvs, self.strides, self.out_sizes)):
+            h = F.deconvolution_2d(h, *params(layer), stride=stride,
+                                   pad=self.pad, outsize=size)
+            if i < last:
+                h = self._activate(h)
+        return F.reshape(h, (h.shape[0], self.n_out))
