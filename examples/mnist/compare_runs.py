@@ -73,6 +73,8 @@ def differing_settings(baseline, other):
             continue
         if key == 'method':
             parts.append(METHOD_FLAGS[value])
+        elif key == 'family':
+            parts.append('--arch {}'.format(value))
         elif key in FLAGS:
             parts.append('--{} {}'.format(key.replace('_', '-'),
                                           'none' if value is None

@@ -10,7 +10,6 @@ import sys
 
 from vae_avb import experiment as ex
 from vae_avb.datasets.mnist import BINARIZATIONS
-from vae_avb.links import VAE
 from vae_avb.training import load_snapshot
 from vae_avb.training import SnapshotError
 from vae_avb.utils.activation import ACTIVATIONS
@@ -33,20 +32,35 @@ def main(argv=None):
         config_path, 'pass the --out folder '
         'of a finished train_vae.py run',
         ['dim_z', 'dim_h', 'n_layers', 'activation', 'binarize', 'seed'])
+    # Runs before --arch (2026-12-06) were MLPs; a conv run has no MLP
+    # sizes.
+    arch = config.get('arch', 'mlp')
+    if arch not in ex.ARCHITECTURES:
+        raise ex.UsageError('{}: arch must be one of {}, got {!r}; pass the '
+                            '--out folder of a finished train_vae.py '
+                            'run'.format(config_path,
+                                         ', '.join(ex.ARCHITECTURES), arch))
+
+    def mlp_entry(check):
+        return (lambda v: v is None) if arch == 'conv' else check
+
     ex.check_entries(config_path, config, {
         'dim_z': (ex.is_int(1), 'a positive integer'),
-        'dim_h': (ex.is_int(1), 'a positive integer'),
-        'n_layers': (ex.is_int(1), 'a positive integer'),
-        'activation': (lambda v: v in ACTIVATIONS,
-                       'one of ' + ', '.join(sorted(ACTIVATIONS))),
+        'dim_h': (mlp_entry(ex.is_int(1)), 'a positive integer (null for '
+                  'conv)'),
+        'n_layers': (mlp_entry(ex.is_int(1)), 'a positive integer (null for '
+                     'conv)'),
+        'activation': (mlp_entry(lambda v: v in ACTIVATIONS),
+                       'one of ' + ', '.join(sorted(ACTIVATIONS)) +
+                       ' (null for conv)'),
         'binarize': (lambda v: v in BINARIZATIONS,
                      'one of ' + ', '.join(BINARIZATIONS)),
         'seed': (ex.is_int(0, 2 ** 32 - 1), 'an integer seed'),
         'data': (lambda v: v is None or isinstance(v, str),
                  'a file name or null')},
         'pass the --out folder of a finished train_vae.py run')
-    vae = VAE.mlp(784, config['dim_z'], config['dim_h'], config['n_layers'],
-                  config['activation'])
+    vae = ex.build_vae(arch, config['dim_z'], config['dim_h'],
+                       config['n_layers'], config['activation'])
     try:
         load_snapshot(os.path.join(args.snapshot, 'model.npz'), vae)
     except SnapshotError as e:

@@ -38,11 +38,16 @@ MODELS = [Model(m['key'], m['name'], m['flags'], m['paper'] and tuple(
     tuple(m['compare']), m['cost']) for m in TABLE2['models']]
 BY_KEY = {m.key: m for m in MODELS}
 BUDGETS = TABLE2['budgets']
+# How the table names each --arch (runs before --arch were MLPs).
+ARCH_NAMES = {'mlp': 'MLPs (--arch mlp)',
+              'conv': "the authors' convolutional networks (--arch conv)"}
 
 
 def parse_args(argv):
     parser = ex.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--budget', choices=['cpu', 'gpu'], default='cpu')
+    ex.add_arch_argument(parser, "the AVB authors' MNIST networks, as "
+                         'train_avb.py --arch conv')
     parser.add_argument('--models', nargs='+', choices=list(BY_KEY),
                         default=[m.key for m in MODELS if m.paper],
                         help='default: the paper\'s five; avb_acf8 and '
@@ -88,7 +93,7 @@ OWN_FLAGS = {'--out': '--out', '-o': '--out', '--device': '--device',
              '-d': '--device', '--seed': '--seed', '--resume': '--resume',
              '-r': '--resume', '--test': '--test', '--method': '--models',
              '--adaptive-contrast': '--models', '--contrast': '--models',
-             '--dim-z': '--models', '-z': '--models'}
+             '--dim-z': '--models', '-z': '--models', '--arch': '--arch'}
 
 
 def commands(args):
@@ -96,7 +101,8 @@ def commands(args):
     budget = BUDGETS['test' if args.test else args.budget]
     return [(m.key, m.name, [sys.executable, os.path.join(
         HERE, 'train_avb.py')] + m.flags + budget + [
-        '--device', args.device, '--seed', str(args.seed), '--out',
+        '--arch', args.arch, '--device', args.device,
+        '--seed', str(args.seed), '--out',
         os.path.join(args.out, m.key)] + args.extra)
         for m in sorted(MODELS, key=lambda m: -m.cost)
         if m.key in args.models]
@@ -106,7 +112,8 @@ def same_settings(a, b):
     """Whether two runs' metrics come from one budget and seed (the AIS
     batch size changes only which numbers each chain draws)."""
     def settings(m):
-        return m['epochs'], m['seed'], m['device'], ex.ais_pairing(m)
+        return (m['epochs'], m['seed'], m['device'], m.get('arch', 'mlp'),
+                ex.ais_pairing(m))
     return settings(a) == settings(b)
 
 
@@ -155,10 +162,12 @@ def table(results, wall_seconds, args):
             v[0], None if e is None else e[0] or 0.),
         lambda ms: ['{:.0f}'.format(ms[0]['train_seconds']),
                     '{:.0f}'.format(ms[0]['ais']['seconds'])])) + (
-        '\n\nBudget: {}; {} epochs; AIS on the first {images} test images, '
-        '{temperatures} temperatures, {leapfrog} leapfrog steps, {chains} '
-        'chains{}. Wall time {:.0f} s{}. ~: the adversary\'s KL estimate. '
-        'Ours +-: standard error over the images.\n'.format(
+        '\n\nNetworks: {}. Budget: {}; {} epochs; AIS on the first '
+        '{images} test images, {temperatures} temperatures, {leapfrog} '
+        'leapfrog steps, {chains} chains{}. Wall time {:.0f} s{}. ~: the '
+        'adversary\'s KL estimate. Ours +-: standard error over the '
+        'images.\n'.format(
+            ARCH_NAMES[first.get('arch', 'mlp')],
             'test' if args.test else args.budget, first['epochs'],
             ', adaptive step' if first['ais']['adapt'] else '', wall_seconds,
             ' (this resumed invocation only)' if args.resume else '',
@@ -185,6 +194,12 @@ def summarize(dirs, out):
             raise ex.UsageError('{} lists no finished model; pass folders '
                                 'written by this script'.format(path))
     seeds = [next(iter(r.values()))[0]['seed'] for r in runs]
+    archs = sorted({metrics.get('arch', 'mlp') for r in runs
+                    for metrics, _ in r.values()})
+    if len(archs) > 1:
+        raise ex.UsageError('the folders mix --arch {}; summarize one '
+                            'architecture at a time'.format(
+                                ' and '.join(archs)))
     by_pair = collections.OrderedDict()
     for seed, r in zip(seeds, runs):
         for a, b, diff, se in pairs(r):
@@ -193,9 +208,9 @@ def summarize(dirs, out):
     text = ex.markdown_table(HEADER, rows(
         runs, lambda v, e=None: ex.spread(v), lambda ms: [ex.spread(
             [m['train_seconds'] for m in ms], '{:.0f}')])) + (
-        '\n\nMean (min to max) over seeds {}.\n\nPaired differences of '
-        'log p(x) on the same images, by seed:\n\n'.format(
-            ', '.join(map(str, seeds)))) + ''.join(
+        '\n\nNetworks: {}. Mean (min to max) over seeds {}.\n\nPaired '
+        'differences of log p(x) on the same images, by seed:\n\n'.format(
+            ARCH_NAMES[archs[0]], ', '.join(map(str, seeds)))) + ''.join(
         '- {} minus {}: {}\n'.format(a, b, ', '.join(v))
         for (a, b), v in by_pair.items())
     ex.write_text(os.path.join(out, 'table2_seeds.md'), text)

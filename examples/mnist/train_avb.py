@@ -122,6 +122,7 @@ def main(argv=None):
         'epochs': args.epoch,
         'train_seconds': train_seconds,
         'dim_z': args.dim_z,
+        'arch': args.arch,
         'seed': args.seed,
         'device': str(device),
     }

@@ -18,7 +18,6 @@ from vae_avb.datasets import send_array
 from vae_avb.datasets.mnist import BINARIZATIONS
 from vae_avb.evaluation import mean_report
 from vae_avb.functions import reference_path
-from vae_avb.links import VAE
 from vae_avb.losses import ELBOLoss
 from vae_avb.optimizers import Adam
 from vae_avb.training import KeepState
@@ -36,11 +35,15 @@ def parse_args(argv):
     parser.add_argument('--batch-size', '-b', type=ex.positive_int,
                         default=100)
     parser.add_argument('--dim-z', '-z', type=ex.positive_int, default=20)
-    parser.add_argument('--dim-h', type=ex.positive_int, default=500)
-    parser.add_argument('--n-layers', type=ex.layer_count, default=1,
-                        help='hidden layers in encoder and decoder')
+    ex.add_arch_argument(parser, "the seeds' conv VAE: conv 32 and 64, "
+                         '3x3, stride 2, ReLU; transposed conv 64, 32, 1')
+    parser.add_argument('--dim-h', type=ex.positive_int,
+                        help='--arch mlp: hidden width (default 500)')
+    parser.add_argument('--n-layers', type=ex.layer_count,
+                        help='--arch mlp: hidden layers in encoder and '
+                        'decoder (default 1)')
     parser.add_argument('--activation', choices=sorted(ACTIVATIONS),
-                        default='tanh')
+                        help='--arch mlp: activation (default tanh)')
     parser.add_argument('--beta', type=ex.non_negative_float, default=1.0,
                         help='KL weight (the seeds\' C)')
     parser.add_argument('--k', type=ex.positive_int, default=1,
@@ -67,6 +70,8 @@ def parse_args(argv):
                         help='tiny data and one epoch (unless --epoch is '
                         'given), to check the script')
     args = parser.parse_args(argv)
+    ex.resolve_mlp_flags(parser, args, {'dim_h': 500, 'n_layers': 1,
+                                        'activation': 'tanh'})
     if args.epoch is None:
         args.epoch = 1 if args.test else 100
     if args.test:
@@ -79,22 +84,29 @@ def parse_args(argv):
 def check_memory(parser, args):
     """The sizes against the memory available, before anything is made."""
     h, n, z = args.dim_h, args.n_layers, args.dim_z
-    widths = 2 * (784 + h * n) + 3 * z
+    if args.arch == 'conv':
+        config = ex.conv_vae_config(z)
+        params = config.n_params()
+        widths = config.networks.activation_width(config)
+    else:
+        params = ex.mlp_parameters(784, h, n, 2 * z) + \
+            ex.mlp_parameters(z, h, n, 784)
+        widths = 2 * (784 + h * n) + 3 * z
+    args.eval_rows = ex.evaluation_rows(widths)
     ex.check_memory(parser, {
-        'the networks': (ex.mlp_parameters(784, h, n, 2 * z) +
-                         ex.mlp_parameters(z, h, n, 784)) * ex.PER_PARAMETER,
+        'the networks': params * ex.PER_PARAMETER,
         'a training batch': args.batch_size * args.k * widths *
         ex.PER_ACTIVATION,
-        # 100 images at a time, the decoder on up to 50,000 rows, and
-        # every image's eval-k log-weights (float64, twice).
-        'the log-likelihood': 50000 * widths * ex.PER_ACTIVATION +
+        # 100 images at a time, the decoder on up to args.eval_rows rows,
+        # and every image's eval-k log-weights (float64, twice).
+        'the log-likelihood': args.eval_rows * widths * ex.PER_ACTIVATION +
         100 * args.eval_k * 16},
         '--dim-h, --n-layers, --dim-z, --batch-size, --k and --eval-k')
 
 
 # What plot_vae.py needs to rebuild the model.
-MODEL_KEYS = ('dim_z', 'dim_h', 'n_layers', 'activation', 'binarize', 'seed',
-              'data')
+MODEL_KEYS = ('arch', 'dim_z', 'dim_h', 'n_layers', 'activation', 'binarize',
+              'seed', 'data')
 
 
 def save_model(vae, args):
@@ -124,8 +136,8 @@ def train(args):
     ex.prepare_out(args.out)
     ex.seed_and_use(device, args.seed)
 
-    vae = VAE.mlp(784, args.dim_z, args.dim_h, args.n_layers,
-                  args.activation)
+    vae = ex.build_vae(args.arch, args.dim_z, args.dim_h, args.n_layers,
+                       args.activation)
     loss = ELBOLoss(vae, beta=args.beta, k=args.k)
     loss.to_device(device)
     if args.plain:
@@ -165,7 +177,8 @@ def train(args):
 
     summary = mean_report(loss, test, args.batch_size)
     eval_x = test[:args.eval_size] if args.eval_size else test
-    log_likelihood = ex.iwae_with_progress(vae, eval_x, args.eval_k)
+    log_likelihood = ex.iwae_with_progress(vae, eval_x, args.eval_k,
+                                           max_rows=args.eval_rows)
     metrics = {
         'test_elbo': -float(summary['reconstruction'])
         - float(summary['kl']),

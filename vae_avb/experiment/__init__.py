@@ -1,6 +1,11 @@
 """The harness every example script uses: flags, output folders and
 resume, run folders, metrics, job pools, paper-vs-ours tables, trainer
 set-up and evaluations with progress."""
+from vae_avb.experiment.architectures import add_arch_argument  # NOQA
+from vae_avb.experiment.architectures import ARCHITECTURES  # NOQA
+from vae_avb.experiment.architectures import build_vae  # NOQA
+from vae_avb.experiment.architectures import conv_vae_config  # NOQA
+from vae_avb.experiment.architectures import resolve_mlp_flags  # NOQA
 from vae_avb.experiment.arguments import add_ais_arguments  # NOQA
 from vae_avb.experiment.arguments import add_device_argument  # NOQA
 from vae_avb.experiment.arguments import add_snapshot_arguments  # NOQA
@@ -31,6 +36,7 @@ from vae_avb.experiment.jobs import run_jobs  # NOQA
 from vae_avb.experiment.jobs import thread_env  # NOQA
 from vae_avb.experiment.memory import check_memory  # NOQA
 from vae_avb.experiment.memory import check_method_memory  # NOQA
+from vae_avb.experiment.memory import evaluation_rows  # NOQA
 from vae_avb.experiment.memory import mlp_parameters  # NOQA
 from vae_avb.experiment.memory import PER_ACTIVATION  # NOQA
 from vae_avb.experiment.memory import PER_PARAMETER  # NOQA

@@ -12,17 +12,18 @@ from vae_avb.evaluation import mean_and_standard_error
 
 
 def iwae_with_progress(vae, x, k, batch_size=100, chunk=1000,
-                       stream=sys.stderr):
+                       stream=sys.stderr, max_rows=50000):
     """:func:`~vae_avb.evaluation.importance_weighted_log_likelihood` of
     ``x``, ``chunk`` examples at a time with one line of progress each
     (the same draws, hence the same numbers, as one call: ``chunk`` is a
-    multiple of ``batch_size``)."""
+    multiple of ``batch_size``); ``max_rows`` decoder rows at a time."""
     chunk = max(batch_size, chunk // batch_size * batch_size)
     began = time.time()
     parts = []
     for start in range(0, len(x), chunk):
         parts.append(importance_weighted_log_likelihood(
-            vae, x[start:start + chunk], k=k, batch_size=batch_size))
+            vae, x[start:start + chunk], k=k, batch_size=batch_size,
+            max_rows=max_rows))
         done = min(start + chunk, len(x))
         stream.write('log-likelihood (k = {}): {}/{} examples, mean {:.3f}, '
                      '{:.0f} s\n'.format(k, done, len(x),

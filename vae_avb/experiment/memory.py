@@ -22,6 +22,13 @@ def mlp_parameters(n_in, n_hidden, n_layers, n_out):
             n_hidden * n_out + n_out)
 
 
+def evaluation_rows(width, budget=4 * GIB, most=50000):
+    """How many rows of ``width`` activations an evaluation pass may hold
+    within ``budget`` bytes: ``most`` for an MLP of Chainer's example's
+    size, fewer for wide convolutional networks; at least 100."""
+    return int(max(100, min(most, budget // (width * PER_ACTIVATION))))
+
+
 def check_memory(parser, parts, flags):
     """Exits with the parser's one-line error when ``parts`` (a dict of
     what needs memory -> bytes) exceed the memory available.
@@ -47,13 +54,9 @@ def check_method_memory(parser, config, batch_size, eval_rows=0,
     """:func:`check_memory` for a :class:`~vae_avb.methods.MethodConfig`
     trained on batches of ``batch_size`` and evaluated on ``eval_rows``
     rows at a time (AIS chains, posterior samples) that ``flags`` set."""
-    n = config.networks
     # The widest activations a row goes through: encoder (with noise),
     # decoder, and for AVB the adversary's two towers on both batches.
-    widths = 2 * (n.n_in + n.dim_h * n.n_layers) + config.dim_noise + \
-        config.dim_z * (config.n_basis + 1)
-    if config.method != 'vae':
-        widths += 4 * n.adversary_dim_h * n.adversary_layers
+    widths = config.networks.activation_width(config)
     check_memory(parser, {
         'the networks': config.n_params() * PER_PARAMETER,
         'a training batch': batch_size * widths * PER_ACTIVATION,

@@ -1,10 +1,13 @@
 """The flags of a method's configuration, with its defaults."""
 import dataclasses
 
+from vae_avb.experiment.architectures import add_arch_argument
+from vae_avb.experiment.architectures import resolve_mlp_flags
 from vae_avb.experiment.arguments import layer_count
 from vae_avb.experiment.arguments import number_or_none
 from vae_avb.experiment.arguments import positive_float
 from vae_avb.experiment.arguments import positive_int
+from vae_avb.methods import ConvNetworks
 from vae_avb.methods import MethodConfig
 from vae_avb.methods import MLPNetworks
 
@@ -18,10 +21,13 @@ _FLAG_FIELDS = ('dim_z', 'dim_noise', 'n_basis', 'contrast',
 
 
 def add_method_arguments(parser):
-    """``--method``, ``--adaptive-contrast``, ``--contrast`` and the sizes
-    and step sizes of a :class:`~vae_avb.methods.MethodConfig` with MLP
-    networks; the defaults are the configuration's own (one place)."""
+    """``--method``, ``--adaptive-contrast``, ``--contrast``, ``--arch`` and
+    the sizes and step sizes of a :class:`~vae_avb.methods.MethodConfig`;
+    the defaults are the configuration's own (one place)."""
     parser.add_argument('--method', choices=['avb', 'vae'], default='avb')
+    add_arch_argument(parser, "the AVB authors' MNIST networks: conv 16, 32, "
+                      '32, 5x5, stride 2, dense 800; decoder dense 300, '
+                      'transposed conv 32, 16, 1')
     parser.add_argument('--adaptive-contrast', action='store_true',
                         help='AVB with adaptive contrast (Algorithm 2)')
     parser.add_argument('--dim-z', '-z', type=positive_int,
@@ -42,11 +48,12 @@ def add_method_arguments(parser):
                         help='adaptive contrast: coefficients a_i = elu(l_i '
                         '- OFFSET) + 1 of the encoder outputs l_i, as the '
                         'authors (default 5); "none" for a_i = l_i')
-    parser.add_argument('--dim-h', type=positive_int, default=_NETWORKS.dim_h,
-                        help='hidden width of encoder and decoder')
+    parser.add_argument('--dim-h', type=positive_int,
+                        help='--arch mlp: hidden width of encoder and '
+                        'decoder (default {})'.format(_NETWORKS.dim_h))
     parser.add_argument('--n-layers', type=layer_count,
-                        default=_NETWORKS.n_layers,
-                        help='hidden layers of encoder and decoder')
+                        help='--arch mlp: hidden layers of encoder and '
+                        'decoder (default {})'.format(_NETWORKS.n_layers))
     parser.add_argument('--adversary-dim-h', type=positive_int,
                         default=_NETWORKS.adversary_dim_h)
     parser.add_argument('--adversary-layers', type=layer_count,
@@ -72,14 +79,23 @@ def method_config(parser, args, n_in=784):
     if args.contrast != 'diagonal' and not args.adaptive_contrast:
         parser.error('--contrast {} needs --adaptive-contrast'.format(
             args.contrast))
+    resolve_mlp_flags(parser, args, {'dim_h': _NETWORKS.dim_h,
+                                     'n_layers': _NETWORKS.n_layers})
+    adversary = dict(adversary_dim_h=args.adversary_dim_h,
+                     adversary_layers=args.adversary_layers)
     try:
+        if args.arch == 'conv':
+            if n_in != 784:
+                parser.error('--arch conv takes 28x28 images (784 values), '
+                             'the data have {}'.format(n_in))
+            networks = ConvNetworks(**adversary)
+        else:
+            networks = dataclasses.replace(
+                _NETWORKS, n_in=n_in, dim_h=args.dim_h,
+                n_layers=args.n_layers, **adversary)
         return MethodConfig(
             method='avb_ac' if args.adaptive_contrast else args.method,
-            dim_z=args.dim_z, networks=dataclasses.replace(
-                _NETWORKS, n_in=n_in, dim_h=args.dim_h,
-                n_layers=args.n_layers,
-                adversary_dim_h=args.adversary_dim_h,
-                adversary_layers=args.adversary_layers),
+            dim_z=args.dim_z, networks=networks,
             dim_noise=args.dim_noise, n_basis=args.n_basis,
             contrast=args.contrast,
             coefficient_offset=args.coefficient_offset, lr=args.lr,

@@ -13,7 +13,7 @@ from vae_avb.training import Snapshots
 # NaN, with a larger evaluation).
 NOT_TRAINING = ('out', 'resume', 'device', 'snapshot_every',
                 'keep_snapshots', 'skip_nonfinite', 'eval_k', 'eval_size',
-                'eval_samples', 'config')
+                'eval_samples', 'eval_rows', 'config')
 
 
 def keep_run_flags(trainer, args):

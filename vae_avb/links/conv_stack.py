@@ -33,6 +33,34 @@ def check_sizes(sizes, name, where, allow_empty=False):
     return tuple(check_count(size, name, where) for size in sizes)
 
 
+def map_shapes(image_shape, channels, ksize, stride, padding,
+               where='ConvStack'):
+    """The ``(channels, height, width)`` of each convolution's output,
+    computed without building anything.
+
+    Raises:
+        ValueError: ``padding`` is unknown, or the convolutions leave no
+            pixel.
+    """
+    if padding not in PADDINGS:
+        raise ValueError('{}: padding must be one of {}, got {!r}'.format(
+            where, ', '.join(PADDINGS), padding))
+    pad = ksize // 2 if padding == 'same' else 0
+    height, width = image_shape
+    shapes = []
+    for out_channels in channels:
+        height, width = ((size + 2 * pad - ksize) // stride + 1
+                         for size in (height, width))
+        if height < 1 or width < 1:
+            raise ValueError(
+                '{}: {} convolutions of {}x{} with stride {} leave no pixel '
+                "of a {}x{} image; use fewer channels entries or padding="
+                "'same'".format(where, len(channels), ksize, ksize, stride,
+                                *image_shape))
+        shapes.append((out_channels, height, width))
+    return shapes
+
+
 class ConvStack(chainer.Chain):
 
     """Image features: convolutions, then dense layers.
@@ -87,9 +115,6 @@ class ConvStack(chainer.Chain):
         n_noise = check_count(n_noise, 'n_noise', where, minimum=0)
         if n_out is not None:
             n_out = check_count(n_out, 'n_out', where)
-        if padding not in PADDINGS:
-            raise ValueError('{}: padding must be one of {}, got {!r}'.format(
-                where, ', '.join(PADDINGS), padding))
         check_initializer(initialW, 'initialW', where)
         check_initializer(initial_bias, 'initial_bias', where)
         self.activation = activation
@@ -98,22 +123,8 @@ class ConvStack(chainer.Chain):
         self.n_noise = n_noise
         self.stride = stride
         self.pad = ksize // 2 if padding == 'same' else 0
-        # The feature maps' shapes, to size the noise maps and the first
-        # dense layer.
-        height, width = self.image_shape
-        self.map_shapes = []
-        for out_channels in channels:
-            height, width = (
-                (size + 2 * self.pad - ksize) // stride + 1
-                for size in (height, width))
-            if height < 1 or width < 1:
-                raise ValueError(
-                    '{}: {} convolutions of {}x{} with stride {} leave no '
-                    'pixel of a {}x{} image; use fewer channels entries or '
-                    "padding='same'".format(where, len(channels), ksize,
-                                            ksize, stride,
-                                            *self.image_shape))
-            self.map_shapes.append((out_channels, height, width))
+        self.map_shapes = map_shapes(self.image_shape, channels, ksize,
+                                     stride, padding)
         sizes = [math.prod(self.map_shapes[-1])] + list(dense)
         self.n_features = sizes[-1] if n_out is None else n_out
         w = Xavier() if initialW is None else initialW

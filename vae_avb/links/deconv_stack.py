@@ -12,6 +12,26 @@ from vae_avb.utils.check import check_count
 from vae_avb.utils.check import check_initializer
 
 
+def layer_sizes(image_shape, channels, strides, where='DeconvStack'):
+    """The ``(height, width)`` of the first map and of each layer's output,
+    from the image back (each size its successor's divided by the stride,
+    rounded up), computed without building anything.
+
+    Raises:
+        ValueError: ``strides`` and ``channels`` differ in length, or
+            ``channels`` does not end with 1.
+    """
+    if len(strides) != len(channels) or channels[-1] != 1:
+        raise ValueError(
+            '{}: give one stride per entry of channels, and end channels '
+            'with 1 (the image), got channels={} strides={}'.format(
+                where, tuple(channels), tuple(strides)))
+    sizes = [tuple(image_shape)]
+    for stride in reversed(strides):
+        sizes.insert(0, tuple(-(-s // stride) for s in sizes[0]))
+    return sizes
+
+
 class DeconvStack(chainer.Chain):
 
     """Image logits from codes: dense layers, a feature map, transposed
@@ -59,11 +79,7 @@ class DeconvStack(chainer.Chain):
         channels = check_sizes(channels, 'channels', where)
         strides = check_sizes(strides, 'strides', where)
         ksize = check_count(ksize, 'ksize', where)
-        if len(strides) != len(channels) or channels[-1] != 1:
-            raise ValueError(
-                '{}: give one stride per entry of channels, and end channels '
-                'with 1 (the image), got channels={} strides={}'.format(
-                    where, channels, strides))
+        sizes = layer_sizes(self.image_shape, channels, strides, where)
         check_initializer(initialW, 'initialW', where)
         check_initializer(initial_bias, 'initial_bias', where)
         self.activation = activation
@@ -71,10 +87,6 @@ class DeconvStack(chainer.Chain):
         self.n_out = self.image_shape[0] * self.image_shape[1]
         self.pad = ksize // 2
         self.strides = strides
-        # Output size of each layer, from the image back to the first map.
-        sizes = [self.image_shape]
-        for stride in reversed(strides):
-            sizes.insert(0, tuple(-(-s // stride) for s in sizes[0]))
         self.start_shape = (start_channels,) + sizes[0]
         self.out_sizes = sizes[1:]
         widths = [self.n_latent] + list(dense) + [math.prod(self.start_shape)]

@@ -13,6 +13,7 @@ from vae_avb.methods.config import MethodConfig  # NOQA
 from vae_avb.methods.method import Method  # NOQA
 from vae_avb.methods.method import Model  # NOQA
 from vae_avb.methods.method import no_graph  # NOQA
+from vae_avb.methods.networks import ConvNetworks  # NOQA
 from vae_avb.methods.networks import MLPNetworks  # NOQA
 from vae_avb.methods.registry import make_method  # NOQA
 from vae_avb.methods.registry import METHOD_CLASSES  # NOQA

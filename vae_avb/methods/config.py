@@ -3,6 +3,7 @@ import dataclasses
 import math
 import typing
 
+from vae_avb.methods.networks import FAMILIES
 from vae_avb.methods.networks import MLPNetworks
 from vae_avb.methods.networks import networks_from_dict
 
@@ -31,7 +32,8 @@ class MethodConfig(object):
         method (str): ``'vae'``, ``'avb'`` (Algorithm 1) or ``'avb_ac'``
             (AVB with adaptive contrast, Algorithm 2).
         dim_z (int): Latent size.
-        networks: The network family (:class:`MLPNetworks`).
+        networks: The network family (:class:`MLPNetworks` or
+            :class:`ConvNetworks`).
         dim_noise (int): Noise size of the AVB encoders (default
             ``2 dim_z``, the authors' 16 for 8 and 64 for 32).
         n_basis (int): Noise bases of the adaptive-contrast encoder.
@@ -71,8 +73,9 @@ class MethodConfig(object):
                 name, problem, getattr(self, name)))
         if self.method not in METHODS:
             fail('method', 'must be one of {}'.format(', '.join(METHODS)))
-        if not isinstance(self.networks, MLPNetworks):
-            fail('networks', 'must be a network family such as MLPNetworks')
+        if not isinstance(self.networks, tuple(FAMILIES.values())):
+            fail('networks', 'must be a network family ({})'.format(
+                ', '.join(cls.__name__ for cls in FAMILIES.values())))
         if self.dim_noise is None:
             object.__setattr__(self, 'dim_noise', 2 * self.dim_z
                                if _is_count(self.dim_z) else None)
@@ -116,22 +119,7 @@ class MethodConfig(object):
         """About how many parameters the method's networks hold (the
         weights of their layers), to refuse sizes beyond memory before
         anything is allocated."""
-        n = self.networks
-        z, h = self.dim_z, n.dim_h
-
-        def stack(n_in, width, layers, n_out):
-            return n_in * width + (layers - 1) * width * width + \
-                width * n_out
-        total = stack(z, h, n.n_layers, n.n_in)
-        total += stack(n.n_in + self.dim_noise, h, n.n_layers,
-                       z * (self.n_basis + 1))
-        if self.method != 'vae':
-            a = n.adversary_dim_h
-            total += stack(n.n_in, a, n.adversary_layers, a)
-            total += stack(z, a, n.adversary_layers, a)
-        if self.method == 'avb_ac':
-            total += self.n_basis * stack(self.dim_noise, 64, 2, z)
-        return total
+        return self.networks.n_params(self)
 
 
 def _is_count(value):

@@ -9,11 +9,19 @@ methods, registered in :data:`FAMILIES`.
 import dataclasses
 import typing
 
+import math
+
 from vae_avb.links import AdaptiveContrastEncoder
 from vae_avb.links import Adversary
 from vae_avb.links import BernoulliDecoder
+from vae_avb.links import ConvAdaptiveContrastEncoder
+from vae_avb.links import ConvBernoulliDecoder
+from vae_avb.links import ConvGaussianEncoder
+from vae_avb.links import ConvNoiseEncoder
 from vae_avb.links import GaussianEncoder
 from vae_avb.links import NoiseEncoder
+from vae_avb.links.conv_stack import map_shapes
+from vae_avb.links.deconv_stack import layer_sizes
 from vae_avb.links.mlp import MAX_LAYERS
 from vae_avb.utils.activation import ACTIVATIONS
 
@@ -105,9 +113,239 @@ class MLPNetworks(object):
     def to_dict(self):
         return dict(dataclasses.asdict(self), family=self.family)
 
+    def n_params(self, config):
+        """About how many weights the networks of ``config`` (a
+        :class:`~vae_avb.methods.MethodConfig`) hold, to refuse sizes
+        beyond memory before anything is allocated."""
+        z, h = config.dim_z, self.dim_h
+        total = _stack(z, h, self.n_layers, self.n_in)
+        total += _stack(self.n_in + config.dim_noise, h, self.n_layers,
+                        z * (config.n_basis + 1))
+        total += _adversary_params(self, config)
+        if config.method == 'avb_ac':
+            total += config.n_basis * _stack(config.dim_noise, 64, 2, z)
+        return total
+
+    def activation_width(self, config):
+        """About how many activations one example keeps through the
+        networks of ``config`` in a training step."""
+        width = 2 * (self.n_in + self.dim_h * self.n_layers) + \
+            config.dim_noise + config.dim_z * (config.n_basis + 1)
+        if config.method != 'vae':
+            width += 4 * self.adversary_dim_h * self.adversary_layers
+        return width
+
+
+def _stack(n_in, width, layers, n_out):
+    """Weights of an MLP ``n_in -> width (x layers) -> n_out``."""
+    return n_in * width + (layers - 1) * width * width + width * n_out
+
+
+def _adversary_params(networks, config):
+    if config.method == 'vae':
+        return 0
+    a = networks.adversary_dim_h
+    return _stack(networks.n_in, a, networks.adversary_layers, a) + \
+        _stack(config.dim_z, a, networks.adversary_layers, a)
+
+
+def _sizes(owner, name, value, allow_empty=False):
+    """A tuple of positive integers from a tuple or a JSON list."""
+    if not isinstance(value, (tuple, list)) or \
+            (not value and not allow_empty):
+        raise ValueError('{}: {} must be a {}list of positive integers, got '
+                         '{!r}'.format(owner, name, '' if allow_empty
+                                       else 'non-empty ', value))
+    for size in value:
+        _check_positive_int(owner, name, size)
+    return tuple(value)
+
+
+@dataclasses.dataclass(frozen=True)
+class ConvNetworks(object):
+
+    """Convolutional networks; by default the AVB authors' MNIST networks
+    (their ``conv1`` configuration of May 2017, Xavier weights, 5 x 5
+    kernels, SAME padding).
+
+    Encoders: convolutions of ``channels`` (stride 2) and dense layers of
+    ``dense``, then the method's head: ELU for the AVB encoders (the noise
+    added after each convolution, :class:`~vae_avb.links.ConvNoiseEncoder`;
+    the adaptive-contrast encoder with bases of ``n_noise_layers`` x
+    ``n_noise_hidden``), softplus for the VAE's Gaussian encoder
+    (``vae_activation``). Decoder: dense layers of ``decoder_dense``, a
+    ``decoder_start_channels`` map, transposed convolutions of
+    ``decoder_channels`` with ``decoder_strides``
+    (:class:`~vae_avb.links.ConvBernoulliDecoder`). The adversary keeps
+    the MLP towers of :class:`MLPNetworks`.
+
+    :meth:`seed_vae` is the seeds' conv VAE (TensorFlow's tutorial).
+    """
+
+    image_shape: typing.Tuple[int, ...] = (28, 28)
+    channels: typing.Tuple[int, ...] = (16, 32, 32)
+    ksize: int = 5
+    padding: str = 'same'
+    dense: typing.Tuple[int, ...] = (800,)
+    activation: str = 'elu'
+    vae_activation: str = 'softplus'
+    decoder_dense: typing.Tuple[int, ...] = (300,)
+    decoder_start_channels: int = 32
+    decoder_channels: typing.Tuple[int, ...] = (32, 16, 1)
+    decoder_strides: typing.Tuple[int, ...] = (2, 2, 2)
+    decoder_ksize: int = 5
+    decoder_activation: str = 'softplus'
+    n_noise_hidden: int = 128
+    n_noise_layers: int = 3
+    noise_activation: str = 'elu'
+    adversary_dim_h: int = 300
+    adversary_layers: int = 2
+    adversary_activation: str = 'relu'
+
+    family = 'conv'
+    ADVERSARY_FIELDS = MLPNetworks.ADVERSARY_FIELDS
+
+    def __post_init__(self):
+        owner = 'ConvNetworks'
+        for name, empty in (('image_shape', False), ('channels', False),
+                            ('dense', True), ('decoder_dense', True),
+                            ('decoder_channels', False),
+                            ('decoder_strides', False)):
+            object.__setattr__(self, name, _sizes(owner, name,
+                                                  getattr(self, name), empty))
+        for name in ('ksize', 'decoder_start_channels', 'decoder_ksize',
+                     'n_noise_hidden', 'n_noise_layers', 'adversary_dim_h',
+                     'adversary_layers'):
+            _check_positive_int(owner, name, getattr(self, name))
+        if self.adversary_layers > MAX_LAYERS or \
+                self.n_noise_layers > MAX_LAYERS:
+            raise ValueError('ConvNetworks: adversary_layers and '
+                             'n_noise_layers must be at most {}'.format(
+                                 MAX_LAYERS))
+        for name in ('activation', 'vae_activation', 'decoder_activation',
+                     'noise_activation', 'adversary_activation'):
+            _check_activation(owner, name, getattr(self, name))
+        if len(self.image_shape) != 2:
+            raise ValueError('ConvNetworks: image_shape must be (height, '
+                             'width), got {!r}'.format(self.image_shape))
+        # The Links' own checks (padding, sizes that leave no pixel,
+        # strides against channels), on the sizes alone: nothing is built.
+        self._map_shapes()
+        layer_sizes(self.image_shape, self.decoder_channels,
+                    self.decoder_strides, owner)
+
+    @classmethod
+    def seed_vae(cls):
+        """The seeds' conv VAE, after TensorFlow's "Convolutional
+        Variational Autoencoder" tutorial: conv 32 and 64, 3 x 3, stride
+        2, VALID, ReLU, the heads on the flat map; decoder dense 7 x 7 x
+        32, transposed conv 64 and 32 (stride 2) and 1 (stride 1), 3 x 3,
+        ReLU."""
+        return cls(channels=(32, 64), ksize=3, padding='valid', dense=(),
+                   activation='relu', vae_activation='relu',
+                   decoder_dense=(), decoder_start_channels=32,
+                   decoder_channels=(64, 32, 1), decoder_strides=(2, 2, 1),
+                   decoder_ksize=3, decoder_activation='relu')
+
+    @property
+    def n_in(self):
+        return self.image_shape[0] * self.image_shape[1]
+
+    def _map_shapes(self):
+        return map_shapes(self.image_shape, self.channels, self.ksize, 2,
+                          self.padding, 'ConvNetworks')
+
+    def _encoder_args(self):
+        return dict(image_shape=self.image_shape, channels=self.channels,
+                    ksize=self.ksize, padding=self.padding, dense=self.dense)
+
+    def gaussian_encoder(self, dim_z):
+        return ConvGaussianEncoder(dim_z, activation=self.vae_activation,
+                                   **self._encoder_args())
+
+    def noise_encoder(self, dim_z, dim_noise):
+        return ConvNoiseEncoder(dim_z, dim_noise, activation=self.activation,
+                                **self._encoder_args())
+
+    def contrast_encoder(self, dim_z, dim_noise, n_basis, coefficient_offset,
+                         contrast):
+        return ConvAdaptiveContrastEncoder(
+            dim_z, dim_noise, n_basis, activation=self.activation,
+            n_noise_hidden=self.n_noise_hidden,
+            n_noise_layers=self.n_noise_layers,
+            noise_activation=self.noise_activation,
+            coefficient_offset=coefficient_offset, contrast=contrast,
+            **self._encoder_args())
+
+    def decoder(self, dim_z):
+        return ConvBernoulliDecoder(
+            dim_z, self.image_shape, self.decoder_dense,
+            self.decoder_start_channels, self.decoder_channels,
+            self.decoder_strides, self.decoder_ksize,
+            self.decoder_activation)
+
+    def adversary(self, dim_z, prior_term, side_terms):
+        return Adversary(self.n_in, dim_z, self.adversary_dim_h,
+                         self.adversary_layers, self.adversary_activation,
+                         prior_term=prior_term, side_terms=side_terms)
+
+    def to_dict(self):
+        value = {k: list(v) if isinstance(v, tuple) else v
+                 for k, v in dataclasses.asdict(self).items()}
+        return dict(value, family=self.family)
+
+    def _feature_size(self):
+        """Values per image after the convolutions."""
+        return math.prod(self._map_shapes()[-1])
+
+    def _conv_params(self, n_noise):
+        """Weights of the convolutions (and noise maps) of an encoder."""
+        total = 0
+        for c_in, (c_out, h, w) in zip((1,) + self.channels,
+                                       self._map_shapes()):
+            total += c_in * c_out * self.ksize ** 2 + n_noise * c_out * h * w
+        return total
+
+    def _dense_params(self, n_out):
+        sizes = [self._feature_size()] + list(self.dense) + [n_out]
+        return sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+
+    def n_params(self, config):
+        z = config.dim_z
+        if config.method == 'vae':
+            total = self._conv_params(0) + self._dense_params(2 * z)
+        elif config.method == 'avb':
+            total = self._conv_params(config.dim_noise) + \
+                self._dense_params(z)
+        else:
+            total = self._conv_params(0) + \
+                self._dense_params(z * (config.n_basis + 1)) + \
+                config.n_basis * _stack(config.dim_noise, self.n_noise_hidden,
+                                        self.n_noise_layers, z)
+        start = self.decoder_start_channels * math.prod(layer_sizes(
+            self.image_shape, self.decoder_channels,
+            self.decoder_strides)[0])
+        widths = [z] + list(self.decoder_dense) + [start]
+        total += sum(a * b for a, b in zip(widths[:-1], widths[1:]))
+        total += sum(a * b * self.decoder_ksize ** 2 for a, b in zip(
+            (self.decoder_start_channels,) + self.decoder_channels,
+            self.decoder_channels))
+        return total + _adversary_params(self, config)
+
+    def activation_width(self, config):
+        maps = sum(math.prod(shape) for shape in self._map_shapes())
+        # The encoder's maps (and their mirror in the decoder, about the
+        # same), the dense layers, the noise and the heads.
+        width = 2 * (self.n_in + 2 * maps + sum(self.dense) +
+                     sum(self.decoder_dense)) + config.dim_noise + \
+            config.dim_z * (config.n_basis + 1)
+        if config.method != 'vae':
+            width += 4 * self.adversary_dim_h * self.adversary_layers
+        return width
+
 
 # Family name -> class; a new family registers itself here.
-FAMILIES = {'mlp': MLPNetworks}
+FAMILIES = {'mlp': MLPNetworks, 'conv': ConvNetworks}
 
 
 def networks_from_dict(value):

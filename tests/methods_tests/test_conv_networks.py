@@ -1,0 +1,94 @@
+"""The convolutional network family: every method builds from it, its
+JSON form round-trips, its size estimate is the Links' own."""
+import json
+
+import numpy
+import pytest
+
+from vae_avb.links import ConvAdaptiveContrastEncoder
+from vae_avb.links import ConvBernoulliDecoder
+from vae_avb.links import ConvGaussianEncoder
+from vae_avb.links import ConvNoiseEncoder
+from vae_avb.methods import ConvNetworks
+from vae_avb.methods import make_method
+from vae_avb.methods import MethodConfig
+from vae_avb.methods.config import config_from_dict
+
+ENCODERS = {'vae': ConvGaussianEncoder, 'avb': ConvNoiseEncoder,
+            'avb_ac': ConvAdaptiveContrastEncoder}
+
+
+def weights(link):
+    return sum(p.size for name, p in link.namedparams()
+               if not name.endswith('/b'))
+
+
+@pytest.mark.parametrize('method', sorted(ENCODERS))
+@pytest.mark.parametrize('networks', [ConvNetworks(),
+                                      ConvNetworks.seed_vae()],
+                         ids=['authors', 'seed'])
+def test_every_method_builds(method, networks):
+    config = MethodConfig(method=method, dim_z=8, networks=networks)
+    model = make_method(config).build()
+    assert isinstance(model.encoder, ENCODERS[method])
+    assert isinstance(model.decoder, ConvBernoulliDecoder)
+    x = numpy.random.RandomState(0).uniform(size=(3, 784)).astype('f')
+    loss = model.loss(x)
+    assert numpy.isfinite(float(loss.array))
+    # The estimate is the weights of the Links (the VAE exactly; AVB's
+    # adds its adversary's).
+    built = weights(model.encoder) + weights(model.decoder)
+    if method == 'vae':
+        assert config.n_params() == built
+    else:
+        assert config.n_params() >= built
+
+
+def test_json_round_trip():
+    for networks in (ConvNetworks(), ConvNetworks.seed_vae()):
+        config = MethodConfig(method='avb_ac', dim_z=8, networks=networks)
+        text = json.dumps(config.to_dict())
+        assert config_from_dict(json.loads(text)) == config
+        assert json.loads(text)['networks']['family'] == 'conv'
+
+
+def test_authors_sizes():
+    networks = ConvNetworks()
+    encoder = networks.noise_encoder(8, 16)
+    assert encoder.body.map_shapes == [(16, 14, 14), (32, 7, 7), (32, 4, 4)]
+    assert [layer.W.shape for layer in encoder.body.dense] == [(800, 512)]
+    decoder = networks.decoder(8)
+    assert decoder.deconv.start_shape == (32, 4, 4)
+    assert [layer.W.shape for layer in decoder.deconv.dense] == \
+        [(300, 8), (512, 300)]
+    seed = ConvNetworks.seed_vae().gaussian_encoder(50)
+    assert seed.head.W.shape == (100, 6 * 6 * 64)
+
+
+@pytest.mark.parametrize('changes, message', [
+    ({'channels': []}, 'channels must be a non-empty list'),
+    ({'channels': [16, 0]}, 'channels must be a positive integer'),
+    ({'dense': 800}, 'dense must be a list'),
+    ({'padding': 'full'}, 'padding must be one of'),
+    ({'ksize': 0}, 'ksize must be a positive integer'),
+    ({'decoder_channels': [32, 16, 2]}, 'end channels with 1'),
+    ({'decoder_strides': [2, 2]}, 'one stride per entry'),
+    ({'activation': 'swish'}, 'activation must be one of'),
+    ({'channels': [4] * 6, 'padding': 'valid'}, 'leave no pixel'),
+    ({'image_shape': [28]}, r'image_shape must be \(height, width\)'),
+    ({'adversary_layers': True}, 'adversary_layers must be a positive'),
+])
+def test_refuses_bad_settings(changes, message):
+    with pytest.raises(ValueError, match=message):
+        ConvNetworks(**changes)
+
+
+@pytest.mark.parametrize('changes', [{'dense': (10 ** 6,)},
+                                     {'channels': (10 ** 6, 10 ** 6)},
+                                     {'decoder_start_channels': 10 ** 9}])
+def test_too_large_is_refused_before_building(changes):
+    """Sizes beyond memory are refused from the arithmetic alone: nothing
+    is allocated (these would need terabytes)."""
+    networks = ConvNetworks(**changes)
+    with pytest.raises(ValueError, match='would hold about'):
+        MethodConfig(method='vae', dim_z=8, networks=networks)
