@@ -347,3 +347,23 @@ def test_loss_refuses_bad_arguments():
 
 if __name__ == '__main__':
     sys.exit(pytest.main([__file__]))
+
+
+def test_evaluation_takes_the_distribution_links():
+    """IWAE, AIS and quadrature on vae_avb.net's networks give what they
+    give on the tuple Links with the same weights."""
+    from vae_avb.evaluation import ais_log_likelihood
+    from vae_avb.evaluation import quadrature_log_likelihood
+    numpy.random.seed(0)
+    decoder = net.make_decoder(6, 2, 5)
+    plain = BernoulliDecoder(2, 6, 5)
+    plain.copyparams(decoder)
+    x = (numpy.random.RandomState(0).uniform(size=(3, 6)) > 0.5).astype('f')
+    numpy.testing.assert_array_equal(
+        quadrature_log_likelihood(decoder, x, limit=5.0, n_points=50),
+        quadrature_log_likelihood(plain, x, limit=5.0, n_points=50))
+    numpy.random.seed(1)
+    a = ais_log_likelihood(decoder, x, n_temperatures=5)
+    numpy.random.seed(1)
+    numpy.testing.assert_array_equal(
+        a, ais_log_likelihood(plain, x, n_temperatures=5))

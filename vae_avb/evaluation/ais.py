@@ -46,7 +46,7 @@ class _Target(object):
 
 def ais_log_likelihood(decoder, x, n_temperatures=2000, n_leapfrog=10,
                        step_size=0.01, n_chains=8, start=None,
-                       batch_size=100, adapt_step_size=False,
+                       batch_size=100, adapt_step_size=True,
                        target_acceptance=0.65, return_acceptance=False,
                        progress=False):
     """Estimates ``log p(x)`` by annealed importance sampling (Neal 2001).
@@ -63,10 +63,23 @@ def ais_log_likelihood(decoder, x, n_temperatures=2000, n_leapfrog=10,
     ``log p(x) ~ log mean_c exp(log w_c)``, a stochastic lower bound in
     expectation (Jensen) that tightens with more temperatures.
 
-    With ``adapt_step_size`` each chain's step is multiplied by 1.02 after
-    an HMC step whose acceptance probability exceeded
+    With ``adapt_step_size`` (the default) each chain's step is multiplied
+    by 1.02 after an HMC step whose acceptance probability exceeded
     ``target_acceptance`` and by 0.98 otherwise (the rule of Wu et al.
-    2017's AIS code); off by default, as in the authors' settings.
+    2017's AIS code); ``step_size`` is then only where it starts. The
+    authors kept the step fixed at 0.01 (``adapt_step_size=False``), so
+    short that nearly every move is accepted (acceptance above 0.999) and
+    the chains barely move: the estimate lags behind the posterior.
+    Measured against an exact ``log p(x)`` at 500 temperatures: on 200
+    MNIST test images of a 2-D VAE, 0.53 nats low with the fixed step,
+    0.11 with adaptation; on the small trained model of
+    ``tests/evaluation_tests/test_exact_defaults.py``, 0.74 to 1.06 nats
+    low (2 to 3 where the posterior lies beyond ``|z| = 5``) against 0.03
+    to 0.19 (eight seeds). The adaptation follows each chain's own past,
+    so the kernels are not fixed in advance as AIS assumes; on that
+    model no bias of ``exp`` of the estimate was measurable (4000 chains
+    per image: the log of their mean weight within two standard errors,
+    0.03 to 0.05 nats, of ``log p(x)``).
 
     Args:
         decoder (vae_avb.links.BernoulliDecoder): ``p(x|z)`` (prior
@@ -75,16 +88,19 @@ def ais_log_likelihood(decoder, x, n_temperatures=2000, n_leapfrog=10,
         n_temperatures (int): Annealing steps (authors: 2000).
         n_leapfrog (int): Leapfrog steps per HMC step (authors: 10).
         step_size (float): Leapfrog step in units of the start
-            distribution's standard deviation (authors: 0.01).
+            distribution's standard deviation (authors: 0.01, fixed); with
+            ``adapt_step_size``, each chain's first step.
         n_chains (int): Chains per example (authors: 8).
         start (tuple or None): ``(mean, std)`` arrays ``(N, n_latent)`` of
             a diagonal Gaussian start distribution (the authors start the
             VAE and AVB+AC from the encoder's Gaussian); ``None`` starts
             from the prior ``N(0, I)`` (the authors' choice for AVB).
         batch_size (int): Examples per batch (``n_chains`` rows each).
-        adapt_step_size (bool): Adapt each chain's step (see above).
+        adapt_step_size (bool): Adapt each chain's step (see above; off:
+            the authors' fixed step).
         target_acceptance (float): Acceptance rate the adaptation aims at.
-        return_acceptance (bool): Also return the mean acceptance rate.
+        return_acceptance (bool): Also return the mean acceptance rate
+            (near 1: the step is too short for the chains to move).
         progress (bool): Print one line per batch to stderr.
 
     Returns:

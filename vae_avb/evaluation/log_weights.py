@@ -35,7 +35,7 @@ def log_likelihood_terms(decoder, x, z):
     with chainer.no_backprop_mode(), \
             chainer.using_config('train', False), \
             chainer.using_config('type_check', False):
-        logits = decoder(flat.astype(decoder.dtype, copy=False))
+        logits = decoder.decode(flat.astype(decoder.dtype, copy=False))
         x_rows = xp.broadcast_to(x, (n_samples,) + x.shape).reshape(
             n_samples * batch_size, -1)
         log_px = -bernoulli_nll(x_rows, logits, reduce='no').array

@@ -140,8 +140,12 @@ def add_ais_arguments(parser, default_size):
     parser.add_argument('--ais-step', type=positive_float, default=0.01,
                         help='leapfrog step, in start-distribution stds')
     parser.add_argument('--ais-chains', type=positive_int, default=8)
-    parser.add_argument('--ais-adapt', action='store_true',
-                        help='adapt the leapfrog step per chain')
+    parser.add_argument('--ais-adapt', action=argparse.BooleanOptionalAction,
+                        default=True,
+                        help='adapt the leapfrog step per chain towards 65 %% '
+                        'acceptance, starting from --ais-step (default; '
+                        '--no-ais-adapt keeps the authors\' fixed step, '
+                        'which barely moves the chains)')
     parser.add_argument('--ais-batch-size', type=positive_int, default=100,
                         help='test images per AIS batch (--ais-chains rows '
                         'each; default 100); on a GPU a larger batch, '
