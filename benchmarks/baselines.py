@@ -229,3 +229,51 @@ def plain_avb(train, batch_size, config, device=None):
     iterator = chainer.iterators.SerialIterator(train, batch_size)
     return PlainAVBUpdater(iterator, model, optimizers,
                            config['adversary_steps'], device=device)
+
+
+class PlainConvVAE(chainer.Chain):
+
+    """The seeds' conv VAE (TensorFlow's tutorial) in plain Chainer:
+    conv 32 and 64 (3 x 3, stride 2, no padding, ReLU), linear heads for
+    the mean and the log variance; dense to 32 x 7 x 7 (ReLU), transposed
+    conv 64 and 32 (stride 2, ReLU) and 1 (stride 1), logits. Chainer's
+    default initializer, ``F.gaussian``, ``F.bernoulli_nll`` and
+    ``F.gaussian_kl_divergence``."""
+
+    def __init__(self, n_latent=50):
+        super(PlainConvVAE, self).__init__()
+        with self.init_scope():
+            self.conv1 = L.Convolution2D(1, 32, 3, 2)
+            self.conv2 = L.Convolution2D(32, 64, 3, 2)
+            self.mu = L.Linear(64 * 6 * 6, n_latent)
+            self.ln_var = L.Linear(64 * 6 * 6, n_latent)
+            self.dense = L.Linear(n_latent, 32 * 7 * 7)
+            self.deconv1 = L.Deconvolution2D(32, 64, 3, 2, 1, outsize=(14, 14))
+            self.deconv2 = L.Deconvolution2D(64, 32, 3, 2, 1, outsize=(28, 28))
+            self.deconv3 = L.Deconvolution2D(32, 1, 3, 1, 1, outsize=(28, 28))
+
+    def forward(self, x):
+        batch = x.shape[0]
+        h = F.relu(self.conv1(F.reshape(x, (batch, 1, 28, 28))))
+        h = F.relu(self.conv2(h))
+        mu, ln_var = self.mu(h), self.ln_var(h)
+        z = F.gaussian(mu, ln_var)
+        h = F.reshape(F.relu(self.dense(z)), (batch, 32, 7, 7))
+        h = F.relu(self.deconv1(h))
+        h = F.relu(self.deconv2(h))
+        logits = F.reshape(self.deconv3(h), (batch, 784))
+        loss = (F.bernoulli_nll(x, logits) +
+                F.gaussian_kl_divergence(mu, ln_var)) / batch
+        chainer.report({'loss': loss}, self)
+        return loss
+
+
+def plain_conv_vae(train, batch_size, n_latent=50, device=None):
+    """The plain conv VAE's updater: SerialIterator, Chainer's Adam."""
+    loss = PlainConvVAE(n_latent)
+    loss.to_device(device)
+    optimizer = chainer.optimizers.Adam(1e-3)
+    optimizer.setup(loss)
+    iterator = chainer.iterators.SerialIterator(train, batch_size)
+    return training.updaters.StandardUpdater(
+        iterator, optimizer, device=device)

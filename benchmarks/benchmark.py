@@ -17,6 +17,11 @@ Cases:
   avb_mnist  AVB on MNIST with MLPs (784+32 -> 512 -> 512 -> 32 relu
              encoder, 32 -> 512 -> 512 -> 784 decoder, 2 x 512 towers,
              batch 100, one adversary step).
+  conv_vae   The seeds' conv VAE (latent 50, batch 100, Adam): plain
+             Chainer (baselines.PlainConvVAE) vs vae_avb's
+             (train_vae.py --arch conv). Its limit counts the
+             convolutions as the matrix products Chainer's im2col turns
+             them into.
 
 Usage: python benchmarks/benchmark.py [--device @numpy] [--rounds 5]
 """
@@ -56,6 +61,7 @@ from vae_avb.optimizers import Adam  # NOQA: E402
 from vae_avb.training import AVBUpdater  # NOQA: E402
 from vae_avb.training import FiniteGuard  # NOQA: E402
 from vae_avb.experiment import add_device_argument  # NOQA: E402
+from vae_avb.experiment import build_vae  # NOQA: E402
 from vae_avb.experiment import positive_int  # NOQA: E402
 from vae_avb.experiment import resolve_device  # NOQA: E402
 
@@ -67,6 +73,16 @@ CASES = {
         n_layers=3, n_adversary_hidden=128, encoder_activation='relu',
         decoder_activation='tanh', lr=1.5e-4, adversary_lr=3e-3,
         adversary_steps=2),
+    # (rows per example, inner size, output size) of each product, and
+    # whether its input is data (no input gradient): the seeds' conv VAE
+    # with Chainer's im2col (a convolution: output pixels x (in channels
+    # x kernel) x out channels; a transposed one: input pixels x in
+    # channels x (out channels x kernel)).
+    'conv_vae': dict(batch_size=100, n_latent=50, products=[
+        (13 * 13, 1 * 9, 32, True), (6 * 6, 32 * 9, 64, False),
+        (1, 2304, 100, False), (1, 50, 1568, False),
+        (7 * 7, 32, 64 * 9, False), (14 * 14, 64, 32 * 9, False),
+        (28 * 28, 32, 1 * 9, False)]),
     'avb_mnist': dict(
         batch_size=100, n_in=784, n_latent=32, n_noise=32, n_hidden=512,
         n_layers=2, n_adversary_hidden=512, encoder_activation='relu',
@@ -102,6 +118,9 @@ def flops_per_example(case):
         for i, (a, b) in enumerate(c['sizes']):
             total += a * b * (2 if i == 0 else 3)
         return 2 * total
+    if case == 'conv_vae':
+        return 2 * sum(rows * a * b * (2 if data else 3)
+                       for rows, a, b, data in c['products'])
     enc, dec, adv = avb_matmuls(c)
     k = c['adversary_steps']
     total = 0
@@ -126,15 +145,17 @@ def matmul_limit(case, device, repeats=50):
     c = CASES[case]
     batch = c['batch_size']
     if case == 'vae':
-        shapes = c['sizes']
+        shapes = [(1, a, b) for a, b in c['sizes']]
+    elif case == 'conv_vae':
+        shapes = [(rows, a, b) for rows, a, b, _ in c['products']]
     else:
         enc, dec, adv = avb_matmuls(c)
-        shapes = enc + dec + adv
+        shapes = [(1, a, b) for a, b in enc + dec + adv]
     pairs = []
-    for a, b in shapes:
-        x = xp.asarray(numpy.random.rand(batch, a), numpy.float32)
+    for rows, a, b in shapes:
+        x = xp.asarray(numpy.random.rand(batch * rows, a), numpy.float32)
         w = xp.asarray(numpy.random.rand(b, a), numpy.float32)
-        g = xp.asarray(numpy.random.rand(batch, b), numpy.float32)
+        g = xp.asarray(numpy.random.rand(batch * rows, b), numpy.float32)
         pairs.append((x, w, g))
 
     def run():
@@ -149,7 +170,8 @@ def matmul_limit(case, device, repeats=50):
         run()
     synchronize(device)
     seconds = time.perf_counter() - start
-    flops = repeats * sum(2 * 3 * batch * a * b for a, b in shapes)
+    flops = repeats * sum(2 * 3 * batch * rows * a * b
+                          for rows, a, b in shapes)
     return flops / seconds / 1e9
 
 
@@ -180,6 +202,18 @@ def build(case, path, device):
             return baselines.chainer_example_vae(
                 train, c['batch_size'], device=device), True
         loss = ELBOLoss(VAE.mlp(784, 20, 500))
+        loss.to_device(device)
+        optimizer = Adam(1e-3)
+        optimizer.setup(loss)
+        iterator = ArrayIterator(device.send(train), c['batch_size'], seed=0)
+        return training.updaters.StandardUpdater(
+            iterator, optimizer, converter=send_array, device=device), False
+    if case == 'conv_vae':
+        train = mnist_array()
+        if path == 'baseline':
+            return baselines.plain_conv_vae(
+                train, c['batch_size'], c['n_latent'], device=device), True
+        loss = ELBOLoss(build_vae('conv', c['n_latent']))
         loss.to_device(device)
         optimizer = Adam(1e-3)
         optimizer.setup(loss)

@@ -30,3 +30,38 @@ def test_flop_count_of_the_vae_matches_the_issue():
     import benchmark
     # 784-500-20: 4.10 MFLOP of matrix products per training example.
     assert round(benchmark.flops_per_example('vae') / 1e6, 2) == 4.10
+
+
+def test_conv_vae_case_counts_the_links_products():
+    """The conv row's FLOPs, from the products its table lists, equal a
+    count read off vae_avb's conv VAE (each convolution: output pixels x
+    in channels x kernel x out channels; each transposed one: input
+    pixels x in channels x out channels x kernel)."""
+    sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+    import benchmark
+    from vae_avb.experiment import build_vae
+    vae = build_vae('conv', 50)
+    body, deconv = vae.encoder.body, vae.decoder.deconv
+    products = []
+    for conv, (c_out, h, w) in zip(body.convs, body.map_shapes):
+        c_in, k = conv.W.shape[1], conv.W.shape[2]
+        products.append((h * w * c_in * k * k * c_out, conv is body.convs[0]))
+    products.append((vae.encoder.head.W.size, False))
+    products += [(layer.W.size, False) for layer in deconv.dense]
+    sizes = [deconv.start_shape[1:]] + deconv.out_sizes[:-1]
+    for layer, (h, w) in zip(deconv.deconvs, sizes):
+        c_in, c_out, k, _ = layer.W.shape
+        products.append((h * w * c_in * c_out * k * k, False))
+    expected = 2 * sum(n * (2 if data else 3) for n, data in products)
+    assert benchmark.flops_per_example('conv_vae') == expected
+
+
+def test_conv_vae_case_runs():
+    out = subprocess.run(
+        [sys.executable, os.path.join(ROOT, 'benchmarks', 'benchmark.py'),
+         '--cases', 'conv_vae', '--rounds', '1', '--batches', '1',
+         '--warmup', '1', '--no-memory'],
+        check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    case = json.loads(out)['cases']['conv_vae']
+    for path in ('baseline', 'vae_avb'):
+        assert case[path]['samples_per_s_median'] > 0
