@@ -359,11 +359,67 @@ def test_evaluation_takes_the_distribution_links():
     plain = BernoulliDecoder(2, 6, 5)
     plain.copyparams(decoder)
     x = (numpy.random.RandomState(0).uniform(size=(3, 6)) > 0.5).astype('f')
-    numpy.testing.assert_array_equal(
-        quadrature_log_likelihood(decoder, x, limit=5.0, n_points=50),
-        quadrature_log_likelihood(plain, x, limit=5.0, n_points=50))
+    for limit in (5.0, None):  # The fixed grid and the adaptive one.
+        numpy.testing.assert_array_equal(
+            quadrature_log_likelihood(decoder, x, limit=limit, n_points=50),
+            quadrature_log_likelihood(plain, x, limit=limit, n_points=50))
     numpy.random.seed(1)
     a = ais_log_likelihood(decoder, x, n_temperatures=5)
     numpy.random.seed(1)
     numpy.testing.assert_array_equal(
         a, ais_log_likelihood(plain, x, n_temperatures=5))
+
+
+def example_file(tmp_path, **changes):
+    """A file of the example's layout with random weights, entries
+    replaced by ``changes`` (path with '.' for '/')."""
+    numpy.random.seed(5)
+    theirs = reference.AvgELBOLoss(reference.make_encoder(12, 3, 7),
+                                   reference.make_decoder(12, 3, 7),
+                                   reference.make_prior(3))
+    arrays = {name.lstrip('/'): p.array for name, p in theirs.namedparams()}
+    arrays.update({'prior/loc': theirs.prior.loc,
+                   'prior/scale': theirs.prior.scale})
+    for key, value in changes.items():
+        arrays[key.replace('.', '/')] = value
+    path = str(tmp_path / 'example.npz')
+    numpy.savez(path, **arrays)
+    return path
+
+
+@pytest.mark.parametrize('changes, error, match', [
+    ({'encoder.ln_sigma.b': numpy.full(3, 3e38, 'f')}, CorruptSnapshotError,
+     'overflows when doubled'),
+    ({'prior.scale': numpy.zeros(3, 'f')}, CorruptSnapshotError,
+     'scale that is not above 0'),
+    ({'encoder.mu.W': numpy.zeros((4, 7), 'f'),
+      'encoder.ln_sigma.W': numpy.zeros((2, 7), 'f')}, CorruptSnapshotError,
+     'not two float arrays of one shape'),
+    ({'encoder.mu.W': numpy.zeros((3, 7), [('a', 'f4')])},
+     CorruptSnapshotError, 'not two float arrays'),
+    ({'prior.loc': numpy.zeros(4, 'f')}, SnapshotError,
+     r'prior/loc has shape \(4,\) there, \(3,\) here'),
+])
+def test_load_refuses_bad_example_files(changes, error, match, tmp_path):
+    """Refused in one line, and nothing of the model changed."""
+    path = example_file(tmp_path, **changes)
+    loss = net.AvgELBOLoss(net.make_encoder(12, 3, 7),
+                           net.make_decoder(12, 3, 7), net.make_prior(3))
+    before = {name: p.array.copy() for name, p in loss.namedparams()}
+    with pytest.raises(error, match=match):
+        net.load_npz(path, loss)
+    for name, p in loss.namedparams():
+        numpy.testing.assert_array_equal(p.array, before[name])
+    assert (loss.prior.scale == 1).all() and (loss.prior.loc == 0).all()
+
+
+def test_networks_must_agree_on_the_latent_size():
+    with pytest.raises(ValueError, match='disagree on the latent size '
+                       r'\(encoder 3, decoder 3, prior 5\)'):
+        net.AvgELBOLoss(net.make_encoder(7, 3, 5), net.make_decoder(7, 3, 5),
+                        net.make_prior(5))
+    with pytest.raises(TypeError, match='binary_check must be True or '
+                       'False'):
+        net.make_decoder(7, 3, 5, binary_check='no')
+    with pytest.raises(ValueError, match='initialW must hold finite'):
+        net.make_encoder(7, 3, 5, initialW=numpy.array(numpy.nan))

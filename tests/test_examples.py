@@ -378,6 +378,12 @@ def test_mnist_table2_conv(tmp_path):
     with pytest.raises(UsageError, match='mix --arch conv and mlp'):
         module.main(['--summarize', conv, mlp, '--out',
                      str(tmp_path / 'summary')])
+    for bogus in ('bogus', None, ['conv']):
+        with open(path, 'w') as f:
+            json.dump(dict(metrics, arch=bogus), f)
+        with pytest.raises(UsageError, match='arch must be one of'):
+            module.main(['--summarize', mlp, '--out',
+                         str(tmp_path / 'summary')])
     for argv in module.commands(module.parse_args(['--arch', 'conv'])):
         assert argv[2][argv[2].index('--arch') + 1] == 'conv'
     with pytest.raises(SystemExit):
@@ -417,6 +423,18 @@ def test_conv_vae_learns_on_the_subset(tmp_path):
         ['--snapshot', out, '--test', '--out', str(tmp_path / 'plots')])
     assert any(path.endswith('reconstructions.png') for path in written) \
         or written
+
+
+def test_conv_vae_refuses_a_huge_latent_in_one_line(tmp_path, capsys):
+    with pytest.raises(SystemExit) as raised:
+        load_example('examples/mnist/train_vae.py').main(
+            ['--arch', 'conv', '--dim-z', '100000', '--test', '--out',
+             str(tmp_path / 'out')])
+    assert raised.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and '--dim-z 100000: the networks would hold' \
+        in err[0]
+    assert not os.path.exists(str(tmp_path / 'out'))
 
 
 @pytest.mark.parametrize('script, flag', [

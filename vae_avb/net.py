@@ -96,8 +96,18 @@ def from_chainer_example(arrays):
                 raise CorruptSnapshotError(
                     'entry {}encoder/mu/{} or encoder/ln_sigma/{} is missing '
                     'or lacks its pair'.format(prefix, name, name))
-            converted[prefix + 'encoder/head/' + name] = \
-                numpy.concatenate([mu, 2 * ln_sigma], axis=0)
+            if mu.dtype.kind != 'f' or ln_sigma.dtype.kind != 'f' or \
+                    mu.shape != ln_sigma.shape or \
+                    mu.ndim != (2 if name == 'W' else 1):
+                raise CorruptSnapshotError(
+                    'entries {0}encoder/mu/{1} ({2} {3}) and '
+                    '{0}encoder/ln_sigma/{1} ({4} {5}) are not two float '
+                    'arrays of one shape'.format(
+                        prefix, name, mu.dtype, mu.shape, ln_sigma.dtype,
+                        ln_sigma.shape))
+            with numpy.errstate(over='ignore'):
+                converted[prefix + 'encoder/head/' + name] = \
+                    numpy.concatenate([mu, 2 * ln_sigma], axis=0)
         for old, new in _RENAMED:
             for key in list(converted):
                 if key.startswith(prefix + old):
@@ -159,12 +169,36 @@ def load_npz(path, obj):
                           tuple(arrays[p + name].shape),
                           tuple(shapes[name])))
     prefix = matching[0]
+    # Everything is checked before anything is loaded: a refused file
+    # leaves obj as it was.
     for link_path, link in obj.namedlinks():
         for name in link._persistent:
             key = prefix + (link_path.strip('/') + '/' + name).lstrip('/')
+            value = getattr(link, name)
             if key not in arrays:
                 arrays[key] = numpy.asarray(
-                    chainer.backend.CpuDevice().send(getattr(link, name)))
+                    chainer.backend.CpuDevice().send(value))
+            elif hasattr(value, 'shape') and \
+                    tuple(arrays[key].shape) != tuple(value.shape):
+                raise SnapshotError(
+                    'load_npz: {} does not match this {}: {} has shape {} '
+                    'there, {} here; build it with the sizes of the run that '
+                    'wrote the file'.format(
+                        path, type(obj).__name__, key,
+                        tuple(arrays[key].shape), tuple(value.shape)))
+            if isinstance(link, Prior) and name == 'scale' and \
+                    arrays[key].dtype.kind in 'biuf' and \
+                    not (arrays[key] > 0).all():
+                raise CorruptSnapshotError(
+                    'load_npz: {} is corrupt ({} holds a scale that is not '
+                    'above 0)'.format(path, key))
+    for name in shapes:
+        array = arrays[prefix + name]
+        if array.dtype.kind == 'f' and not numpy.isfinite(array).all():
+            raise CorruptSnapshotError(
+                'load_npz: {} is corrupt ({}{} holds NaN or inf, or the '
+                'log-sigma of an example file overflows when doubled)'.format(
+                    path, prefix, name))
     try:
         _CheckedDeserializer(arrays, path=prefix).load(obj)
     except CorruptSnapshotError as e:

@@ -97,7 +97,7 @@ def main(argv=None):
     if args.initmodel:
         try:
             load_npz(args.initmodel, avg_elbo_loss)
-        except (OSError, ValueError) as e:
+        except (OSError, ValueError, TypeError) as e:
             raise ex.UsageError('--initmodel: {}'.format(e))
     avg_elbo_loss.to_device(device)
 

@@ -34,6 +34,14 @@ def parse_args(argv):
     parser.add_argument('--out', '-o', default=None,
                         help='default: <run>/eval_<images>x<temperatures>')
     args = parser.parse_args(argv)
+    # The run's sizes against the data and the memory, before any build.
+    config = ex.read_method(args.run).config
+    if config.networks.n_in != 784:
+        parser.error('{} was built for {} values per image, not MNIST\'s '
+                     '784; pass the --out folder of a train_avb.py run on '
+                     'MNIST'.format(args.run, config.networks.n_in))
+    ex.check_method_memory(parser, config, 100,
+                           args.ais_batch_size * args.ais_chains)
     args.device = ex.resolve_device(parser, args.device)
     if args.out is None:
         args.out = os.path.join(args.run, 'eval_{}x{}'.format(

@@ -59,6 +59,18 @@ def main(argv=None):
         'data': (lambda v: v is None or isinstance(v, str),
                  'a file name or null')},
         'pass the --out folder of a finished train_vae.py run')
+    # The sizes against the memory before anything is built.
+    z = config['dim_z']
+    try:
+        params = ex.conv_vae_config(z).n_params() if arch == 'conv' else \
+            ex.mlp_parameters(784, config['dim_h'], config['n_layers'],
+                              2 * z) + \
+            ex.mlp_parameters(z, config['dim_h'], config['n_layers'], 784)
+    except ValueError as e:
+        raise ex.UsageError('{}: {}'.format(config_path, str(e).replace(
+            'MethodConfig: ', '')))
+    ex.check_memory(parser, {'the networks': params * ex.PER_PARAMETER},
+                    'the sizes in {}'.format(config_path))
     vae = ex.build_vae(arch, config['dim_z'], config['dim_h'],
                        config['n_layers'], config['activation'])
     try:

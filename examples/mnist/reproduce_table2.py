@@ -194,8 +194,18 @@ def summarize(dirs, out):
             raise ex.UsageError('{} lists no finished model; pass folders '
                                 'written by this script'.format(path))
     seeds = [next(iter(r.values()))[0]['seed'] for r in runs]
-    archs = sorted({metrics.get('arch', 'mlp') for r in runs
-                    for metrics, _ in r.values()})
+    archs = []
+    for d, r in zip(dirs, runs):
+        for key, (metrics, _) in r.items():
+            arch = metrics.get('arch', 'mlp')
+            if not isinstance(arch, str) or arch not in ARCH_NAMES:
+                raise ex.UsageError(
+                    '{}: arch must be one of {}, got {!r}; pass folders '
+                    'written by this script'.format(
+                        os.path.join(d, key, 'metrics.json'),
+                        ', '.join(ARCH_NAMES), arch))
+            archs.append(arch)
+    archs = sorted(set(archs))
     if len(archs) > 1:
         raise ex.UsageError('the folders mix --arch {}; summarize one '
                             'architecture at a time'.format(

@@ -85,7 +85,11 @@ def check_memory(parser, args):
     """The sizes against the memory available, before anything is made."""
     h, n, z = args.dim_h, args.n_layers, args.dim_z
     if args.arch == 'conv':
-        config = ex.conv_vae_config(z)
+        try:
+            config = ex.conv_vae_config(z)
+        except ValueError as e:
+            parser.error('--dim-z {}: {}'.format(
+                z, str(e).replace('MethodConfig: ', '')))
         params = config.n_params()
         widths = config.networks.activation_width(config)
     else:

@@ -157,6 +157,15 @@ def test_gradients():
 
 
 def test_input_checks():
+    deconv = DeconvStack(2, (6, 6), (), 2, (1,), (2,), 3)
+    for z, error, match in (
+            ([[0., 1.]], TypeError, 'z must be an array'),
+            (numpy.zeros((2, 3), numpy.float32), ValueError,
+             r'z has shape \(2, 3\), expected \(batch, 2\)'),
+            (numpy.zeros((2, 2)), TypeError, 'dtype float64'),
+            (numpy.zeros(2, numpy.float32), ValueError, 'pass codes')):
+        with pytest.raises(error, match=match):
+            deconv(z)
     stack = ConvStack((6, 6), (2,), 3, dense=())
     with pytest.raises(ValueError, match=r'x has shape \(2, 784\), expected '
                        r'\(batch, 36\); pass images flattened to 36'):
@@ -197,6 +206,7 @@ def test_conv_stack_refuses_bad_sizes(kwargs, match):
     ({'strides': (2, 2)}, 'one stride per entry'),
     ({'start_channels': 0}, 'start_channels'),
     ({'n_latent': 0}, 'n_latent'),
+    ({'ksize': 4}, 'ksize must be odd'),
 ])
 def test_deconv_stack_refuses_bad_sizes(kwargs, match):
     kwargs = dict({'n_latent': 2}, **kwargs)

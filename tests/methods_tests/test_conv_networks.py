@@ -77,6 +77,10 @@ def test_authors_sizes():
     ({'channels': [4] * 6, 'padding': 'valid'}, 'leave no pixel'),
     ({'image_shape': [28]}, r'image_shape must be \(height, width\)'),
     ({'adversary_layers': True}, 'adversary_layers must be a positive'),
+    ({'decoder_ksize': 4}, 'decoder_ksize must be odd'),
+    ({'ksize': 6}, 'ksize must be odd'),
+    ({'decoder_strides': [10 ** 15, 2, 2]}, 'decoder_strides must be at '
+     'most 2147483647'),
 ])
 def test_refuses_bad_settings(changes, message):
     with pytest.raises(ValueError, match=message):

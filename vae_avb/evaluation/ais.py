@@ -115,6 +115,11 @@ def ais_log_likelihood(decoder, x, n_temperatures=2000, n_leapfrog=10,
             ('n_temperatures', n_temperatures), ('n_leapfrog', n_leapfrog),
             ('n_chains', n_chains), ('batch_size', batch_size)))
     step_size = check_positive(step_size, 'step_size', where)
+    for name, flag in (('adapt_step_size', adapt_step_size),
+                       ('return_acceptance', return_acceptance)):
+        if not isinstance(flag, (bool, numpy.bool_)):
+            raise TypeError('{}: {} must be True or False, got {!r}'.format(
+                where, name, flag))
     check_positive(target_acceptance, 'target_acceptance', where, upper=1)
     if x.ndim != 2 or x.shape[1] != decoder.n_out:
         raise ValueError(

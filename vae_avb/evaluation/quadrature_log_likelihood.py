@@ -306,7 +306,7 @@ def _locate_terms(decoder, batch, limit, step, max_rows):
         with chainer.no_backprop_mode(), \
                 chainer.using_config('train', False), \
                 chainer.using_config('type_check', False):
-            logits = decoder(z.astype(decoder.dtype)).array
+            logits = decoder.decode(z.astype(decoder.dtype)).array
         # log p(x|z) = x . logits - sum softplus(logits), for every pair.
         log_px = (logits.dot(x.T) - xp.logaddexp(0., logits).sum(
             axis=1, keepdims=True)).astype(xp.float64)

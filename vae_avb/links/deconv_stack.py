@@ -7,6 +7,7 @@ import chainer.links as L
 from vae_avb.initializers import Xavier
 from vae_avb.links.conv_stack import check_image_shape
 from vae_avb.links.conv_stack import check_sizes
+from vae_avb.utils import check_batch
 from vae_avb.utils.activation import get_activation
 from vae_avb.utils.check import check_count
 from vae_avb.utils.check import check_initializer
@@ -79,6 +80,10 @@ class DeconvStack(chainer.Chain):
         channels = check_sizes(channels, 'channels', where)
         strides = check_sizes(strides, 'strides', where)
         ksize = check_count(ksize, 'ksize', where)
+        if ksize % 2 == 0:
+            raise ValueError('{}: ksize must be odd (the padding is ksize // '
+                             '2 on each side and the output sizes are '
+                             'given), got {}'.format(where, ksize))
         sizes = layer_sizes(self.image_shape, channels, strides, where)
         check_initializer(initialW, 'initialW', where)
         check_initializer(initial_bias, 'initial_bias', where)
@@ -119,6 +124,9 @@ class DeconvStack(chainer.Chain):
         return self._run(z, constant=True)
 
     def _run(self, z, constant):
+        check_batch(z, self.n_latent, 'z', 'DeconvStack', self.dtype,
+                    'pass codes of shape (batch, {})'.format(self.n_latent))
+
         def params(link):
             if constant:
                 return link.W.array, link.b.array

@@ -48,7 +48,10 @@ class DistributionDecoder(BernoulliDecoder):
         super(DistributionDecoder, self).__init__(
             n_latent, n_out, n_hidden, n_layers, activation, initialW,
             initial_bias)
-        self.binary_check = bool(binary_check)
+        if not isinstance(binary_check, bool):
+            raise TypeError('DistributionDecoder: binary_check must be True '
+                            'or False, got {!r}'.format(binary_check))
+        self.binary_check = binary_check
 
     def forward(self, z, inference=False):
         return self.distribution(z, self.binary_check)

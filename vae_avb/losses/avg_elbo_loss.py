@@ -59,6 +59,16 @@ class AvgELBOLoss(chainer.Chain):
         super(AvgELBOLoss, self).__init__()
         self.beta = check_beta(beta, 'AvgELBOLoss')
         self.k = check_count(k, 'k', 'AvgELBOLoss')
+        sizes = {name: getattr(link, 'n_latent', None) for name, link in
+                 (('encoder', encoder), ('decoder', decoder),
+                  ('prior', prior))}
+        known = {n for n in sizes.values() if n is not None}
+        if len(known) > 1:
+            raise ValueError(
+                'AvgELBOLoss: the networks disagree on the latent size ({}); '
+                'build them with one n_latent'.format(', '.join(
+                    '{} {}'.format(k, v) for k, v in sizes.items()
+                    if v is not None)))
         with self.init_scope():
             self.encoder = encoder
             self.decoder = decoder

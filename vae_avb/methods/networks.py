@@ -23,6 +23,7 @@ from vae_avb.links import NoiseEncoder
 from vae_avb.links.conv_stack import map_shapes
 from vae_avb.links.deconv_stack import layer_sizes
 from vae_avb.links.mlp import MAX_LAYERS
+from vae_avb.utils.check import MAX_COUNT
 from vae_avb.utils.activation import ACTIVATIONS
 
 
@@ -158,7 +159,14 @@ def _sizes(owner, name, value, allow_empty=False):
                                        else 'non-empty ', value))
     for size in value:
         _check_positive_int(owner, name, size)
+        _check_at_most(owner, name, size, MAX_COUNT)
     return tuple(value)
+
+
+def _check_at_most(owner, name, value, most):
+    if value > most:
+        raise ValueError('{}: {} must be at most {}, got {!r}'.format(
+            owner, name, most, value))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -217,6 +225,13 @@ class ConvNetworks(object):
                      'n_noise_hidden', 'n_noise_layers', 'adversary_dim_h',
                      'adversary_layers'):
             _check_positive_int(owner, name, getattr(self, name))
+            _check_at_most(owner, name, getattr(self, name), MAX_COUNT)
+        for name in ('ksize', 'decoder_ksize'):
+            # The padding of ksize // 2 centres odd kernels only.
+            if getattr(self, name) % 2 == 0:
+                raise ValueError('ConvNetworks: {} must be odd (the padding '
+                                 'is ksize // 2 on each side), got '
+                                 '{}'.format(name, getattr(self, name)))
         if self.adversary_layers > MAX_LAYERS or \
                 self.n_noise_layers > MAX_LAYERS:
             raise ValueError('ConvNetworks: adversary_layers and '
@@ -334,9 +349,14 @@ class ConvNetworks(object):
 
     def activation_width(self, config):
         maps = sum(math.prod(shape) for shape in self._map_shapes())
-        # The encoder's maps (and their mirror in the decoder, about the
-        # same), the dense layers, the noise and the heads.
-        width = 2 * (self.n_in + 2 * maps + sum(self.dense) +
+        sizes = layer_sizes(self.image_shape, self.decoder_channels,
+                            self.decoder_strides)
+        decoder_maps = self.decoder_start_channels * math.prod(sizes[0]) + \
+            sum(c * math.prod(size)
+                for c, size in zip(self.decoder_channels, sizes[1:]))
+        # The encoder's and the decoder's maps, the dense layers, the noise
+        # and the heads.
+        width = 2 * (self.n_in + maps + decoder_maps + sum(self.dense) +
                      sum(self.decoder_dense)) + config.dim_noise + \
             config.dim_z * (config.n_basis + 1)
         if config.method != 'vae':

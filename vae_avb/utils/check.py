@@ -171,8 +171,16 @@ def check_initializer(value, name, where):
         TypeError: Anything else (a string, a list).
         ValueError: A NaN or infinite number.
     """
-    if value is None or callable(value) or hasattr(value, 'shape') and \
-            hasattr(value, 'dtype') and not numpy.isscalar(value):
+    if value is None or callable(value):
+        return value
+    if hasattr(value, 'shape') and hasattr(value, 'dtype') and \
+            not numpy.isscalar(value):
+        xp = backend.get_array_module(value)
+        if value.dtype.kind not in 'biuf' or \
+                not bool(xp.isfinite(value).all()):
+            raise ValueError('{}: {} must hold finite numbers, got an array '
+                             'of {} with NaN, inf or non-numbers'.format(
+                                 where, name, value.dtype))
         return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(
