@@ -110,9 +110,15 @@ def chainer_example_vae(train, batch_size, n_latent=20, n_h=500,
                         device=None):
     """The example's updater: model, SerialIterator, Adam(1e-3)."""
     n_in = train.shape[1]
-    loss = AvgELBOLoss(make_encoder(n_in, n_latent, n_h),
-                       make_decoder(n_in, n_latent, n_h),
-                       make_prior(n_latent))
+    return plain_updater(AvgELBOLoss(make_encoder(n_in, n_latent, n_h),
+                                     make_decoder(n_in, n_latent, n_h),
+                                     make_prior(n_latent)),
+                         train, batch_size, device)
+
+
+def plain_updater(loss, train, batch_size, device):
+    """Chainer's Adam(1e-3) on ``loss``, a SerialIterator, the standard
+    updater: what Chainer's examples train with."""
     loss.to_device(device)
     optimizer = chainer.optimizers.Adam(1e-3)
     optimizer.setup(loss)
@@ -270,10 +276,4 @@ class PlainConvVAE(chainer.Chain):
 
 def plain_conv_vae(train, batch_size, n_latent=50, device=None):
     """The plain conv VAE's updater: SerialIterator, Chainer's Adam."""
-    loss = PlainConvVAE(n_latent)
-    loss.to_device(device)
-    optimizer = chainer.optimizers.Adam(1e-3)
-    optimizer.setup(loss)
-    iterator = chainer.iterators.SerialIterator(train, batch_size)
-    return training.updaters.StandardUpdater(
-        iterator, optimizer, device=device)
+    return plain_updater(PlainConvVAE(n_latent), train, batch_size, device)

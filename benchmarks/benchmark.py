@@ -192,6 +192,17 @@ def four_points_array(n=4096):
     return points[numpy.random.RandomState(0).randint(0, 4, n)]
 
 
+def vae_updater(vae, train, batch_size, device):
+    """vae_avb's VAE path: ELBOLoss, the compiled Adam, ArrayIterator."""
+    loss = ELBOLoss(vae)
+    loss.to_device(device)
+    optimizer = Adam(1e-3)
+    optimizer.setup(loss)
+    iterator = ArrayIterator(device.send(train), batch_size, seed=0)
+    return training.updaters.StandardUpdater(
+        iterator, optimizer, converter=send_array, device=device)
+
+
 def build(case, path, device):
     """Returns the updater of ``path`` ('baseline' or 'vae_avb')."""
     c = CASES[case]
@@ -201,25 +212,15 @@ def build(case, path, device):
         if path == 'baseline':
             return baselines.chainer_example_vae(
                 train, c['batch_size'], device=device), True
-        loss = ELBOLoss(VAE.mlp(784, 20, 500))
-        loss.to_device(device)
-        optimizer = Adam(1e-3)
-        optimizer.setup(loss)
-        iterator = ArrayIterator(device.send(train), c['batch_size'], seed=0)
-        return training.updaters.StandardUpdater(
-            iterator, optimizer, converter=send_array, device=device), False
+        return vae_updater(VAE.mlp(784, 20, 500), train, c['batch_size'],
+                           device), False
     if case == 'conv_vae':
         train = mnist_array()
         if path == 'baseline':
             return baselines.plain_conv_vae(
                 train, c['batch_size'], c['n_latent'], device=device), True
-        loss = ELBOLoss(build_vae('conv', c['n_latent']))
-        loss.to_device(device)
-        optimizer = Adam(1e-3)
-        optimizer.setup(loss)
-        iterator = ArrayIterator(device.send(train), c['batch_size'], seed=0)
-        return training.updaters.StandardUpdater(
-            iterator, optimizer, converter=send_array, device=device), False
+        return vae_updater(build_vae('conv', c['n_latent']), train,
+                           c['batch_size'], device), False
     if path == 'baseline':
         train = mnist_array() if case == 'avb_mnist' else \
             four_points_array()
