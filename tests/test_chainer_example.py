@@ -423,3 +423,28 @@ def test_networks_must_agree_on_the_latent_size():
         net.make_decoder(7, 3, 5, binary_check='no')
     with pytest.raises(ValueError, match='initialW must hold finite'):
         net.make_encoder(7, 3, 5, initialW=numpy.array(numpy.nan))
+
+
+def test_example_networks_saved_alone_load(tmp_path):
+    """The example's encoder, decoder or prior saved on its own loads into
+    vae_avb's, and computes the same thing."""
+    theirs, _ = reference_and_ours(path=str(tmp_path / 'w.npz'))
+    theirs.prior.loc[...] = 0.5
+    x = numpy.random.RandomState(0).uniform(size=(4, 12)).astype('f')
+    z = numpy.random.RandomState(1).normal(size=(4, 3)).astype('f')
+    ours = {'encoder': net.make_encoder(12, 3, 7),
+            'decoder': net.make_decoder(12, 3, 7), 'prior': net.make_prior(3)}
+    for name, link in ours.items():
+        path = str(tmp_path / (name + '.npz'))
+        chainer.serializers.save_npz(path, getattr(theirs, name))
+        net.load_npz(path, link)
+    q_theirs, q_ours = theirs.encoder(x), ours['encoder'](x)
+    numpy.testing.assert_allclose(q_ours.mean.array, q_theirs.mean.array,
+                                  rtol=1e-6)
+    numpy.testing.assert_allclose(q_ours.stddev.array,
+                                  q_theirs.stddev.array, rtol=1e-5)
+    numpy.testing.assert_allclose(
+        ours['decoder'](z, inference=True).mean.array,
+        theirs.decoder(z, inference=True).mean.array, rtol=1e-6)
+    assert (ours['prior'].loc == 0.5).all()
+    assert not ours['prior'].is_standard

@@ -65,12 +65,26 @@ def make_prior(n_latent):
     return Prior(n_latent)
 
 
-# Chainer's example (its net.py) -> vae_avb: the layers renamed; the two
-# heads packed into one (rows: mean, then log variance = 2 log sigma).
-_RENAMED = (('encoder/linear/', 'encoder/body/0/'),
-            ('decoder/linear/', 'decoder/mlp/0/'),
-            ('decoder/output/', 'decoder/mlp/1/'))
-_EXAMPLE_MARK = 'encoder/ln_sigma/W'
+# Chainer's example (its net.py) -> vae_avb: the encoder's and the
+# decoder's layers renamed, the two encoder heads packed into one (rows:
+# mean, then log variance = 2 log sigma).
+_ENCODER_RENAMED = (('linear/', 'body/0/'),)
+_DECODER_RENAMED = (('linear/', 'mlp/0/'), ('output/', 'mlp/1/'))
+
+
+def _prefixes(arrays, mark):
+    """The paths under which ``arrays`` hold ``mark`` (at the top or after
+    a ``/``)."""
+    return sorted({key[:-len(mark)] for key in arrays
+                   if key == mark or key.endswith('/' + mark)})
+
+
+def _rename(converted, prefix, renamed):
+    for old, new in renamed:
+        for key in list(converted):
+            if key.startswith(prefix + old):
+                converted[prefix + new + key[len(prefix + old):]] = \
+                    converted.pop(key)
 
 
 def from_chainer_example(arrays):
@@ -78,41 +92,46 @@ def from_chainer_example(arrays):
     two encoder heads packed) for vae_avb's networks; entries of other
     layouts are kept as they are.
 
+    An encoder is recognised by its ``ln_sigma/W`` entry, a decoder by its
+    ``linear/W`` and ``output/W`` entries, under any path: the example's
+    loss (``encoder/``, ``decoder/``), its trainer snapshot
+    (``updater/model:main/encoder/``) or a network saved alone.
+
     Args:
         arrays (dict): Path -> array, as :func:`read_snapshot` returns.
 
     Returns:
         dict: The converted entries.
+
+    Raises:
+        CorruptSnapshotError: A mean head lacks its log-sigma head, or the
+            two are not float arrays of one shape.
     """
     converted = dict(arrays)
-    prefixes = [key[:-len(_EXAMPLE_MARK)] for key in arrays
-                if key.endswith(_EXAMPLE_MARK)]
-    for prefix in prefixes:
+    for prefix in _prefixes(arrays, 'ln_sigma/W'):
         for name in ('W', 'b'):
-            mu = converted.pop(prefix + 'encoder/mu/' + name, None)
-            ln_sigma = converted.pop(prefix + 'encoder/ln_sigma/' + name,
-                                     None)
+            mu = converted.pop(prefix + 'mu/' + name, None)
+            ln_sigma = converted.pop(prefix + 'ln_sigma/' + name, None)
             if mu is None or ln_sigma is None:
                 raise CorruptSnapshotError(
-                    'entry {}encoder/mu/{} or encoder/ln_sigma/{} is missing '
-                    'or lacks its pair'.format(prefix, name, name))
+                    'entry {0}mu/{1} or {0}ln_sigma/{1} is missing or lacks '
+                    'its pair'.format(prefix, name))
             if mu.dtype.kind != 'f' or ln_sigma.dtype.kind != 'f' or \
                     mu.shape != ln_sigma.shape or \
                     mu.ndim != (2 if name == 'W' else 1):
                 raise CorruptSnapshotError(
-                    'entries {0}encoder/mu/{1} ({2} {3}) and '
-                    '{0}encoder/ln_sigma/{1} ({4} {5}) are not two float '
-                    'arrays of one shape'.format(
+                    'entries {0}mu/{1} ({2} {3}) and {0}ln_sigma/{1} ({4} '
+                    '{5}) are not two float arrays of one shape'.format(
                         prefix, name, mu.dtype, mu.shape, ln_sigma.dtype,
                         ln_sigma.shape))
             with numpy.errstate(over='ignore'):
-                converted[prefix + 'encoder/head/' + name] = \
+                converted[prefix + 'head/' + name] = \
                     numpy.concatenate([mu, 2 * ln_sigma], axis=0)
-        for old, new in _RENAMED:
-            for key in list(converted):
-                if key.startswith(prefix + old):
-                    converted[prefix + new + key[len(prefix + old):]] = \
-                        converted.pop(key)
+        _rename(converted, prefix, _ENCODER_RENAMED)
+    for prefix in _prefixes(arrays, 'output/W'):
+        if prefix + 'linear/W' in arrays and \
+                prefix + 'ln_sigma/W' not in arrays:
+            _rename(converted, prefix, _DECODER_RENAMED)
     return converted
 
 
@@ -140,8 +159,12 @@ def load_npz(path, obj):
     arrays = from_chainer_example(read_snapshot(path))
     shapes = {name.lstrip('/'): param.shape
               for name, param in obj.namedparams()}
+    if not shapes:  # A Prior: its persistent values are what it holds.
+        shapes = {(path.strip('/') + '/' + name).lstrip('/'): numpy.shape(
+            getattr(link, name)) for path, link in obj.namedlinks()
+            for name in link._persistent}
     if not shapes:
-        raise SnapshotError('load_npz: {} has no parameters to load'.format(
+        raise SnapshotError('load_npz: {} has nothing to load'.format(
             type(obj).__name__))
     first = min(shapes)
     prefixes = {key[:-len(first)] for key in arrays if key == first
