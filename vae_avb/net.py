@@ -135,6 +135,15 @@ def from_chainer_example(arrays):
     return converted
 
 
+def _mismatch(path, obj, key, there, here):
+    """The one-line error of an entry whose shape is not ``obj``'s."""
+    return SnapshotError(
+        'load_npz: {} does not match this {}: {} has shape {} there, {} '
+        'here; build it with the sizes of the run that wrote the '
+        'file'.format(path, type(obj).__name__, key, tuple(there),
+                      tuple(here)))
+
+
 def load_npz(path, obj):
     """Loads weights into ``obj`` from a file of Chainer's VAE example or of
     vae_avb, without unpickling.
@@ -160,9 +169,10 @@ def load_npz(path, obj):
     shapes = {name.lstrip('/'): param.shape
               for name, param in obj.namedparams()}
     if not shapes:  # A Prior: its persistent values are what it holds.
-        shapes = {(path.strip('/') + '/' + name).lstrip('/'): numpy.shape(
-            getattr(link, name)) for path, link in obj.namedlinks()
-            for name in link._persistent}
+        shapes = {(link_path.strip('/') + '/' + name).lstrip('/'):
+                  numpy.shape(getattr(link, name))
+                  for link_path, link in obj.namedlinks()
+                  for name in link._persistent}
     if not shapes:
         raise SnapshotError('load_npz: {} has nothing to load'.format(
             type(obj).__name__))
@@ -185,12 +195,8 @@ def load_npz(path, obj):
         p = present[0]
         name = next(n for n in sorted(shapes)
                     if tuple(arrays[p + n].shape) != tuple(shapes[n]))
-        raise SnapshotError(
-            'load_npz: {} does not match this {}: {} has shape {} there, {} '
-            'here; build it with the sizes of the run that wrote the '
-            'file'.format(path, type(obj).__name__, p + name,
-                          tuple(arrays[p + name].shape),
-                          tuple(shapes[name])))
+        raise _mismatch(path, obj, p + name, arrays[p + name].shape,
+                        shapes[name])
     prefix = matching[0]
     # Everything is checked before anything is loaded: a refused file
     # leaves obj as it was.
@@ -203,12 +209,8 @@ def load_npz(path, obj):
                     chainer.backend.CpuDevice().send(value))
             elif hasattr(value, 'shape') and \
                     tuple(arrays[key].shape) != tuple(value.shape):
-                raise SnapshotError(
-                    'load_npz: {} does not match this {}: {} has shape {} '
-                    'there, {} here; build it with the sizes of the run that '
-                    'wrote the file'.format(
-                        path, type(obj).__name__, key,
-                        tuple(arrays[key].shape), tuple(value.shape)))
+                raise _mismatch(path, obj, key, arrays[key].shape,
+                                value.shape)
             if isinstance(link, Prior) and name == 'scale' and \
                     arrays[key].dtype.kind in 'biuf' and \
                     not (arrays[key] > 0).all():
