@@ -4,8 +4,6 @@ from vae_avb.methods import ConvNetworks
 from vae_avb.methods import MethodConfig
 
 ARCHITECTURES = ('mlp', 'conv')
-# The flags that size an MLP and mean nothing for the conv networks.
-MLP_FLAGS = ('dim_h', 'n_layers', 'activation')
 
 
 def add_arch_argument(parser, conv):
