@@ -19,3 +19,5 @@ from vae_avb.functions.dense_layers import dense_layers  # NOQA
 from vae_avb.functions.dense_layers import dense_layers_array  # NOQA
 from vae_avb.functions.fused_path import reference_path  # NOQA
 from vae_avb.functions.fused_path import use_fused  # NOQA
+from vae_avb.functions.convolution import convolution_2d  # NOQA
+from vae_avb.functions.convolution import deconvolution_2d  # NOQA

@@ -4,6 +4,7 @@ import chainer
 import chainer.functions as F
 import chainer.links as L
 
+from vae_avb.functions.convolution import convolution_2d
 from vae_avb.functions.dense_layers import dense_layers
 from vae_avb.initializers import Xavier
 from vae_avb.utils import check_batch
@@ -178,7 +179,9 @@ class ConvStack(chainer.Chain):
                              '(n_noise=0); do not pass eps')
         h = F.reshape(x, (batch, 1) + self.image_shape)
         for i, conv in enumerate(self.convs):
-            h = self._activate(conv(h))
+            h = self._activate(convolution_2d(h, conv.W, conv.b,
+                                              stride=self.stride,
+                                              pad=self.pad))
             if self.n_noise:
                 h = h + F.reshape(self.noise[i](eps),
                                   (batch,) + self.map_shapes[i])

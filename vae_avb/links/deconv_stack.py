@@ -4,6 +4,7 @@ import chainer
 import chainer.functions as F
 import chainer.links as L
 
+from vae_avb.functions.convolution import deconvolution_2d
 from vae_avb.initializers import Xavier
 from vae_avb.links.conv_stack import check_image_shape
 from vae_avb.links.conv_stack import check_sizes
@@ -139,8 +140,8 @@ class DeconvStack(chainer.Chain):
         last = len(self.deconvs) - 1
         for i, (layer, stride, size) in enumerate(zip(
                 self.deconvs, self.strides, self.out_sizes)):
-            h = F.deconvolution_2d(h, *params(layer), stride=stride,
-                                   pad=self.pad, outsize=size)
+            h = deconvolution_2d(h, *params(layer), stride=stride,
+                                 pad=self.pad, outsize=size)
             if i < last:
                 h = self._activate(h)
         return F.reshape(h, (h.shape[0], self.n_out))

@@ -1,0 +1,386 @@
+"""Convolutions and transposed convolutions laid out for the CPU.
+
+Chainer's CPU convolution (:func:`chainer.functions.convolution_2d`)
+builds the patches with one slice copy per kernel tap after padding,
+multiplies them with :func:`numpy.tensordot` (which transposes and copies
+both operands) and rolls the result's axes (a non-contiguous array that
+the next reshape copies again); its transposed convolution scatters the
+patches back with one strided addition per tap (``col2im``). On the small
+maps of MNIST networks these copies, not the arithmetic, take most of the
+time (``docs/2026-12-06-conv-networks.md``).
+
+Here the same quantities are computed with fewer copies:
+
+- the patches come from one strided view of the padded image, copied
+  once (:func:`im2col`, the layout of Chainer's ``im2col_cpu``, or
+  kernel-major for the weight gradient);
+- the convolution is one batched matrix product whose result is already
+  ``(B, C_out, H, W)``;
+- the transposed convolution (also the convolution's input gradient) is
+  split by output phase: for stride ``s`` the output pixels ``u = s t +
+  a`` receive only the taps ``j = a, a + s, ...``, so each of the ``s^2``
+  phases is a stride-1 convolution of the input with the flipped sub-kernel
+  (an :func:`im2col` and a matrix product), written into its phase of the
+  output. No ``col2im``, and no multiplication by inserted zeros.
+
+The nodes' backward passes are written with the same functions, so the
+gradients are themselves differentiable, as in Chainer. On the reference
+path (:func:`vae_avb.functions.reference_path`) and for GPU or ChainerX
+arrays the public functions are Chainer's own. The tests check values and
+gradients against Chainer's functions.
+"""
+import numpy
+from numpy.lib.stride_tricks import as_strided
+
+from chainer import backend
+import chainer.functions as F
+from chainer import function_node
+from chainer.utils import conv as conv_utils
+from chainer.utils import type_check
+
+from vae_avb.functions.fused_path import use_fused
+
+
+def _pair(value):
+    if isinstance(value, (tuple, list)):
+        return tuple(value)
+    return (value, value)
+
+
+def im2col(x, kh, kw, sy, sx, ph, pw, out_h, out_w, kernel_major=False):
+    """The patches of ``x`` (``(B, C, H, W)``) as one contiguous array.
+
+    Returns ``(B, C, kh, kw, out_h, out_w)`` (the layout of Chainer's
+    ``im2col_cpu``, equal to it element for element), or with
+    ``kernel_major`` ``(C, kh, kw, B, out_h, out_w)``. Pixels outside the
+    image (the padding) are zero.
+    """
+    batch, channels, height, width = x.shape
+    rows = (out_h - 1) * sy + kh
+    cols = (out_w - 1) * sx + kw
+    if ph or pw or rows > height or cols > width:
+        padded = numpy.zeros(
+            (batch, channels, max(rows, ph + height), max(cols, pw + width)),
+            dtype=x.dtype)
+        padded[:, :, ph:ph + height, pw:pw + width] = x
+    else:
+        padded = x
+    s0, s1, s2, s3 = padded.strides
+    view = as_strided(padded, (batch, channels, kh, kw, out_h, out_w),
+                      (s0, s1, s2, s3, sy * s2, sx * s3), writeable=False)
+    if kernel_major:
+        view = view.transpose(1, 2, 3, 0, 4, 5)
+    return numpy.ascontiguousarray(view)
+
+
+def _patches(x, kh, kw, sy, sx, ph, pw):
+    """The kernel-major patches ``(C kh kw, B out_h out_w)`` of ``x`` and
+    the output size."""
+    out_h = conv_utils.get_conv_outsize(x.shape[2], kh, sy, ph)
+    out_w = conv_utils.get_conv_outsize(x.shape[3], kw, sx, pw)
+    col = im2col(x, kh, kw, sy, sx, ph, pw, out_h, out_w, kernel_major=True)
+    return (col.reshape(x.shape[1] * kh * kw, x.shape[0] * out_h * out_w),
+            (out_h, out_w))
+
+
+def _conv_forward(x, W, b, sy, sx, ph, pw, col=None):
+    """The convolution and the patches it used (given or made)."""
+    out_channels, _, kh, kw = W.shape
+    if col is None:
+        col = _patches(x, kh, kw, sy, sx, ph, pw)
+    col, (out_h, out_w) = col
+    # One product (C_out, C kh kw) x (C kh kw, B out_h out_w), then the
+    # (small) result to (B, C_out, out_h, out_w).
+    y = W.reshape(out_channels, -1).dot(col).astype(x.dtype, copy=False)
+    y = y.reshape(out_channels, x.shape[0], out_h, out_w)
+    y = numpy.ascontiguousarray(y.transpose(1, 0, 2, 3))
+    if b is not None:
+        y += b[:, None, None]
+    return y, (col, (out_h, out_w))
+
+
+def _deconv_forward(x, W, b, sy, sx, ph, pw, out_h, out_w):
+    """Transposed convolution of ``x`` ``(B, C_in, h, w)`` with ``W``
+    ``(C_in, C_out, kh, kw)``, one stride-1 convolution per output
+    phase."""
+    batch, in_channels, h, w = x.shape
+    _, out_channels, kh, kw = W.shape
+    if in_channels > 2 * out_channels:
+        # Few output channels: the phases' patches of the wide input would
+        # cost more than scattering the narrow products (col2im).
+        col = numpy.matmul(W.reshape(in_channels, -1).T,
+                           x.reshape(batch, in_channels, h * w))
+        col = col.astype(x.dtype, copy=False).reshape(
+            batch, out_channels, kh, kw, h, w)
+        y = numpy.ascontiguousarray(conv_utils.col2im_cpu(
+            col, sy, sx, ph, pw, out_h, out_w))
+        if b is not None:
+            y += b[:, None, None]
+        return y
+    # The uncropped output has sy (h - 1) + kh rows; Chainer's
+    # deconvolution keeps rows ph .. ph + out_h - 1 of it (zeros past its
+    # end when out_h asks for more).
+    full_h = max(sy * (h - 1) + kh, ph + out_h)
+    full_w = max(sx * (w - 1) + kw, pw + out_w)
+    full = numpy.zeros((batch, out_channels, full_h, full_w), dtype=x.dtype)
+    for a in range(min(sy, kh)):
+        taps_h = len(range(a, kh, sy))
+        for c in range(min(sx, kw)):
+            taps_w = len(range(c, kw, sx))
+            # Output row u = sy t + a gets x[t - m] W[a + sy m]: a
+            # stride-1 correlation with the sub-kernel reversed.
+            sub = W[:, :, a::sy, c::sx][:, :, ::-1, ::-1]
+            rows, cols = h + taps_h - 1, w + taps_w - 1
+            col = im2col(x, taps_h, taps_w, 1, 1, taps_h - 1, taps_w - 1,
+                         rows, cols, kernel_major=True)
+            kernel = sub.transpose(1, 0, 2, 3).reshape(out_channels, -1)
+            phase = kernel.dot(
+                col.reshape(kernel.shape[1], batch * rows * cols))
+            # The write is strided anyway: the product's (C_out, B) order
+            # is undone by it at no extra cost.
+            full[:, :, a::sy, c::sx][:, :, :rows, :cols] = phase.reshape(
+                out_channels, batch, rows, cols).transpose(1, 0, 2, 3)
+    y = numpy.ascontiguousarray(full[:, :, ph:ph + out_h, pw:pw + out_w])
+    if b is not None:
+        y += b[:, None, None]
+    return y
+
+
+def _conv_grad_w(x, gy, kh, kw, sy, sx, ph, pw, col=None):
+    """The weight gradient ``sum_b gy[b] . patches(x)[b]^T``, one matrix
+    product."""
+    out_channels = gy.shape[1]
+    if col is None:
+        col = _patches(x, kh, kw, sy, sx, ph, pw)
+    g = gy.transpose(1, 0, 2, 3).reshape(out_channels, -1)
+    gW = g.dot(col[0].T).astype(x.dtype, copy=False)
+    return gW.reshape(out_channels, x.shape[1], kh, kw)
+
+
+class Convolution2D(function_node.FunctionNode):
+
+    """2-D convolution (no dilation, no groups) on the CPU.
+
+    ``patches`` (internal) are the input's patches when the caller already
+    made them; the node keeps its patches for the weight gradient.
+    """
+
+    def __init__(self, stride, pad, patches=None):
+        self.sy, self.sx = stride
+        self.ph, self.pw = pad
+        self._patches = patches
+
+    def check_type_forward(self, in_types):
+        n_in = in_types.size()
+        type_check.expect(2 <= n_in, n_in <= 3)
+        x_type, w_type = in_types[:2]
+        type_check.expect(
+            x_type.dtype.kind == 'f',
+            w_type.dtype == x_type.dtype,
+            x_type.ndim == 4,
+            w_type.ndim == 4,
+            x_type.shape[1] == w_type.shape[1],
+        )
+        if type_check.eval(n_in) == 3:
+            b_type = in_types[2]
+            type_check.expect(
+                b_type.dtype == x_type.dtype,
+                b_type.ndim == 1,
+                b_type.shape[0] == w_type.shape[0],
+            )
+
+    def forward(self, inputs):
+        self.retain_inputs((0, 1))
+        x, W = inputs[:2]
+        b = inputs[2] if len(inputs) == 3 else None
+        kh, kw = W.shape[2:]
+        for size, k, s, p in ((x.shape[2], kh, self.sy, self.ph),
+                              (x.shape[3], kw, self.sx, self.pw)):
+            if conv_utils.get_conv_outsize(size, k, s, p) <= 0:
+                raise ValueError(
+                    'convolution_2d: a {0}x{1} kernel with stride {2} and '
+                    'pad {3} leaves no output pixel of a map of size {4}; '
+                    'use a smaller kernel or more padding'.format(
+                        kh, kw, s, p, size))
+        y, self._patches = _conv_forward(x, W, b, self.sy, self.sx,
+                                         self.ph, self.pw, self._patches)
+        return y,
+
+    def backward(self, indexes, grad_outputs):
+        x, W = self.get_retained_inputs()
+        gy, = grad_outputs
+        patches, self._patches = self._patches, None
+        ret = []
+        if 0 in indexes:
+            ret.append(deconvolution_2d(
+                gy, W, stride=(self.sy, self.sx), pad=(self.ph, self.pw),
+                outsize=x.shape[2:]))
+        if 1 in indexes:
+            ret.append(Convolution2DGradW(
+                W.shape[2:], (self.sy, self.sx), (self.ph, self.pw),
+                patches).apply((x, gy))[0])
+        if 2 in indexes:
+            ret.append(F.sum(gy, axis=(0, 2, 3)))
+        return ret
+
+
+class Deconvolution2D(function_node.FunctionNode):
+
+    """2-D transposed convolution (no dilation, no groups) on the CPU."""
+
+    def __init__(self, stride, pad, outsize):
+        self.sy, self.sx = stride
+        self.ph, self.pw = pad
+        self.outh, self.outw = outsize
+
+    def check_type_forward(self, in_types):
+        n_in = in_types.size()
+        type_check.expect(2 <= n_in, n_in <= 3)
+        x_type, w_type = in_types[:2]
+        type_check.expect(
+            x_type.dtype.kind == 'f',
+            w_type.dtype == x_type.dtype,
+            x_type.ndim == 4,
+            w_type.ndim == 4,
+            x_type.shape[1] == w_type.shape[0],
+        )
+        if type_check.eval(n_in) == 3:
+            b_type = in_types[2]
+            type_check.expect(
+                b_type.dtype == x_type.dtype,
+                b_type.ndim == 1,
+                b_type.shape[0] == w_type.shape[1],
+            )
+
+    def forward(self, inputs):
+        self.retain_inputs((0, 1))
+        x, W = inputs[:2]
+        b = inputs[2] if len(inputs) == 3 else None
+        kh, kw = W.shape[2:]
+        for size, out, k, s, p in (
+                (x.shape[2], self.outh, kh, self.sy, self.ph),
+                (x.shape[3], self.outw, kw, self.sx, self.pw)):
+            if out <= 0 or conv_utils.get_conv_outsize(out, k, s, p) != size:
+                raise ValueError(
+                    'deconvolution_2d: an output of size {} does not map '
+                    'back to an input of size {} with a {}x{} kernel, stride '
+                    '{} and pad {}; give an outsize from {} to {}'.format(
+                        out, size, kh, kw, s, p,
+                        conv_utils.get_deconv_outsize(size, k, s, p),
+                        conv_utils.get_deconv_outsize(size, k, s, p) + s - 1))
+        return _deconv_forward(x, W, b, self.sy, self.sx, self.ph, self.pw,
+                               self.outh, self.outw),
+
+    def backward(self, indexes, grad_outputs):
+        x, W = self.get_retained_inputs()
+        gy, = grad_outputs
+        stride, pad = (self.sy, self.sx), (self.ph, self.pw)
+        # Both gradients multiply the patches of gy: made once.
+        patches = None
+        if 0 in indexes or 1 in indexes:
+            patches = _patches(gy.array, W.shape[2], W.shape[3], self.sy,
+                               self.sx, self.ph, self.pw)
+        ret = []
+        if 0 in indexes:
+            ret.append(Convolution2D(stride, pad, patches).apply(
+                (gy, W))[0])
+        if 1 in indexes:
+            ret.append(Convolution2DGradW(
+                W.shape[2:], stride, pad, patches).apply((gy, x))[0])
+        if 2 in indexes:
+            ret.append(F.sum(gy, axis=(0, 2, 3)))
+        return ret
+
+
+class Convolution2DGradW(function_node.FunctionNode):
+
+    """The weight gradient of a convolution, from its input and its
+    output's gradient."""
+
+    def __init__(self, ksize, stride, pad, patches=None):
+        self.kh, self.kw = ksize
+        self.sy, self.sx = stride
+        self.ph, self.pw = pad
+        self._patches = patches
+
+    def forward(self, inputs):
+        self.retain_inputs((0, 1))
+        x, gy = inputs
+        patches, self._patches = self._patches, None
+        return _conv_grad_w(x, gy, self.kh, self.kw, self.sy, self.sx,
+                            self.ph, self.pw, patches),
+
+    def backward(self, indexes, grad_outputs):
+        x, gy = self.get_retained_inputs()
+        ggW, = grad_outputs
+        ret = []
+        if 0 in indexes:
+            ret.append(deconvolution_2d(
+                gy, ggW, stride=(self.sy, self.sx), pad=(self.ph, self.pw),
+                outsize=x.shape[2:]))
+        if 1 in indexes:
+            ret.append(convolution_2d(x, ggW, stride=(self.sy, self.sx),
+                                      pad=(self.ph, self.pw)))
+        return ret
+
+
+def _on_numpy(*arrays):
+    return all(backend.get_array_module(a) is numpy for a in arrays
+               if a is not None)
+
+
+def convolution_2d(x, W, b=None, stride=1, pad=0):
+    """:func:`chainer.functions.convolution_2d` (no dilation, groups or
+    ``cover_all``), computed on the CPU with one patch copy and one matrix
+    product (:class:`Convolution2D`).
+
+    Chainer's own function runs on the reference path and for arrays that
+    are not NumPy's (CuPy: cuDNN).
+
+    Args:
+        x: ``(B, C_in, H, W)``.
+        W: ``(C_out, C_in, kh, kw)``.
+        b: ``(C_out,)`` or ``None``.
+        stride (int or pair): The stride.
+        pad (int or pair): Zero padding on each side.
+
+    Returns:
+        chainer.Variable: ``(B, C_out, H_out, W_out)``.
+    """
+    stride, pad = _pair(stride), _pair(pad)
+    if not use_fused() or not _on_numpy(x, W, b):
+        return F.convolution_2d(x, W, b, stride=stride, pad=pad)
+    inputs = (x, W) if b is None else (x, W, b)
+    return Convolution2D(stride, pad).apply(inputs)[0]
+
+
+def deconvolution_2d(x, W, b=None, stride=1, pad=0, outsize=None):
+    """:func:`chainer.functions.deconvolution_2d` (no dilation or groups),
+    computed on the CPU phase by phase, without ``col2im``
+    (:class:`Deconvolution2D`).
+
+    Chainer's own function runs on the reference path and for arrays that
+    are not NumPy's.
+
+    Args:
+        x: ``(B, C_in, h, w)``.
+        W: ``(C_in, C_out, kh, kw)``.
+        b: ``(C_out,)`` or ``None``.
+        stride (int or pair): The stride.
+        pad (int or pair): Rows and columns cropped on each side.
+        outsize (pair or None): The output size; ``None`` gives
+            ``stride * (h - 1) + kh - 2 pad``.
+
+    Returns:
+        chainer.Variable: ``(B, C_out, H, W)``.
+    """
+    stride, pad = _pair(stride), _pair(pad)
+    if not use_fused() or not _on_numpy(x, W, b):
+        return F.deconvolution_2d(x, W, b, stride=stride, pad=pad,
+                                  outsize=outsize)
+    if outsize is None:
+        outsize = tuple(
+            conv_utils.get_deconv_outsize(size, k, s, p)
+            for size, k, s, p in zip(x.shape[2:], W.shape[2:], stride, pad))
+    inputs = (x, W) if b is None else (x, W, b)
+    return Deconvolution2D(stride, pad, tuple(outsize)).apply(inputs)[0]
