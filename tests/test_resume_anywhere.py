@@ -98,6 +98,28 @@ def test_plain_dynamic_binarization_resumes_exactly(tmp_path):
         assert got[key] == want[key], key
 
 
+def test_train_vae_decay_resumes_exactly_after_it_began(tmp_path):
+    """``train_vae.py --decay-start``: the step size decays over the end
+    of the run (the result differs from no decay), and a resume from a
+    snapshot inside the decay equals the uninterrupted run."""
+    flags = ['--test', '--binarize', 'dynamic', '--epoch', '4',
+             '--snapshot-every', '3', '--keep-snapshots', '100', '--eval-k',
+             '2']
+    decay = ['--decay-start', '0.5', '--decay-ratio', '0.01']
+    straight = str(tmp_path / 'straight')
+    want = run_in_process(MNIST, flags + decay + ['--out', straight])
+    plain = run_in_process(MNIST, flags + ['--out', str(tmp_path / 'plain')])
+    assert want['test_elbo'] != plain['test_elbo']
+    out = str(tmp_path / 'resumed')
+    os.makedirs(out)
+    # 6 iterations an epoch, 24 in all: the decay runs from 12 to 24.
+    shutil.copy(snapshot(straight, 15), out)
+    got = run_in_process(MNIST, flags + decay + ['--out', out, '--resume'])
+    assert_same_state(final_state(out), final_state(straight))
+    for key in ('test_elbo', 'test_log_likelihood'):
+        assert got[key] == want[key], key
+
+
 def flip_bytes(path, where):
     data = bytearray(open(path, 'rb').read())
     at = int(len(data) * where)

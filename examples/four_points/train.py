@@ -28,7 +28,6 @@ from vae_avb.methods import MLPNetworks
 from vae_avb.training import FiniteGuard
 from vae_avb.training import NonFiniteLossError
 from vae_avb.training import Snapshots
-from vae_avb.training import StepSizeDecay
 from vae_avb.utils.atomic_write import write_atomic
 from vae_avb.visualization import plot_latent_samples
 
@@ -55,11 +54,7 @@ def parse_args(argv):
                         help='Adam step size of the decoder (vae: --lr, '
                         'avb: 1e-3)')
     parser.add_argument('--adversary-lr', type=ex.positive_float, default=3e-3)
-    parser.add_argument('--decay-start', type=ex.unit_interval, default=0.7,
-                        help='share of the run after which step sizes '
-                        'decay')
-    parser.add_argument('--decay-ratio', type=ex.positive_float, default=0.1,
-                        help='step-size factor reached at the end')
+    ex.add_decay_arguments(parser, 0.7)
     parser.add_argument('--adversary-steps', type=ex.positive_int, default=2)
     parser.add_argument('--n-hidden', type=ex.positive_int, default=64)
     parser.add_argument('--n-adversary-hidden', type=ex.positive_int,
@@ -151,10 +146,8 @@ def main(argv=None):
     trainer = training.Trainer(updater, (args.iteration, 'iteration'),
                                out=args.out)
     report_every = (max(1, args.iteration // 10), 'iteration')
-    decay_start = int(args.decay_start * args.iteration)
-    if decay_start < args.iteration:
-        trainer.extend(StepSizeDecay(list(optimizers.values()), decay_start,
-                                     args.iteration, args.decay_ratio))
+    ex.extend_step_size_decay(trainer, optimizers.values(), args,
+                              args.iteration)
     trainer.extend(FiniteGuard())
     ex.keep_run_flags(trainer, args)
     trainer.extend(extensions.LogReport(trigger=report_every))

@@ -49,6 +49,7 @@ def parse_args(argv):
     parser.add_argument('--k', type=ex.positive_int, default=1,
                         help='samples of z per example in training')
     parser.add_argument('--lr', type=ex.positive_float, default=1e-3)
+    ex.add_decay_arguments(parser, 1.0)
     parser.add_argument('--binarize', choices=BINARIZATIONS, default='none')
     parser.add_argument('--data', help='train on an .npz file with train '
                         'and test arrays of 28x28 images in [0, 1] (and '
@@ -169,6 +170,8 @@ def train(args):
     if args.plain and isinstance(train, DynamicBinarized):
         # SerialIterator does not save its dataset's random state.
         trainer.extend(KeepState(train), name='dataset')
+    ex.extend_step_size_decay(trainer, [optimizer], args,
+                              -(-args.epoch * len(train) // args.batch_size))
     ex.extend_epoch_trainer(trainer, args, test_iter, loss, converter,
                             ['main/loss', 'validation/main/loss',
                              'main/reconstruction', 'main/kl'])

@@ -7,6 +7,7 @@ from vae_avb.experiment.architectures import build_vae  # NOQA
 from vae_avb.experiment.architectures import conv_vae_config  # NOQA
 from vae_avb.experiment.architectures import resolve_mlp_flags  # NOQA
 from vae_avb.experiment.arguments import add_ais_arguments  # NOQA
+from vae_avb.experiment.arguments import add_decay_arguments  # NOQA
 from vae_avb.experiment.arguments import add_device_argument  # NOQA
 from vae_avb.experiment.arguments import add_snapshot_arguments  # NOQA
 from vae_avb.experiment.arguments import ArgumentParser  # NOQA
@@ -65,6 +66,7 @@ from vae_avb.experiment.tables import markdown_table  # NOQA
 from vae_avb.experiment.tables import paired_differences  # NOQA
 from vae_avb.experiment.tables import spread  # NOQA
 from vae_avb.experiment.trainer import extend_epoch_trainer  # NOQA
+from vae_avb.experiment.trainer import extend_step_size_decay  # NOQA
 from vae_avb.experiment.trainer import keep_run_flags  # NOQA
 from vae_avb.experiment.trainer import run_trainer  # NOQA
 from vae_avb.experiment.trainer import seed_and_use  # NOQA

@@ -127,6 +127,23 @@ def add_snapshot_arguments(parser, default_interval):
                         'of stopping')
 
 
+def add_decay_arguments(parser, default_start, default_ratio=0.1):
+    """``--decay-start`` and ``--decay-ratio``: Adam's step sizes decay
+    exponentially over the end of the run
+    (:func:`vae_avb.experiment.extend_step_size_decay` reads them).
+    ``default_start`` 1 means no decay unless asked."""
+    parser.add_argument('--decay-start', type=unit_interval,
+                        default=default_start,
+                        help='share of the run after which step sizes '
+                        'decay (default {:g}{})'.format(
+                            default_start,
+                            ': no decay' if default_start == 1 else ''))
+    parser.add_argument('--decay-ratio', type=positive_float,
+                        default=default_ratio,
+                        help='step-size factor reached at the end (default '
+                        '{:g})'.format(default_ratio))
+
+
 def add_ais_arguments(parser, default_size):
     """The ``--ais-*`` flags of the scripts that estimate log p(x) by AIS
     (:func:`vae_avb.experiment.run_ais` reads them)."""

@@ -7,6 +7,7 @@ from chainer.training import extensions
 from vae_avb.training import FiniteGuard
 from vae_avb.training import RunFlags
 from vae_avb.training import Snapshots
+from vae_avb.training import StepSizeDecay
 
 # Flags that do not change what is trained: a run may be resumed with
 # other values of these (on another device, with --skip-nonfinite after a
@@ -20,10 +21,15 @@ def keep_run_flags(trainer, args):
     """Keeps ``args``' training flags in the run's snapshots, so that a
     ``--resume`` with other ones is refused, naming them
     (:class:`~vae_avb.training.RunFlags`). Flags in :data:`NOT_TRAINING`
-    and the ``--ais-*`` flags may change."""
-    trainer.extend(RunFlags({
-        key: value for key, value in vars(args).items()
-        if key not in NOT_TRAINING and not key.startswith('ais_')}))
+    and the ``--ais-*`` flags may change. Without a decay
+    (``--decay-start 1``) the decay flags change nothing and are not kept,
+    so runs from before they existed resume."""
+    flags = {key: value for key, value in vars(args).items()
+             if key not in NOT_TRAINING and not key.startswith('ais_')}
+    if flags.get('decay_start') == 1:
+        del flags['decay_start']
+        flags.pop('decay_ratio', None)
+    trainer.extend(RunFlags(flags))
 
 
 def seed_and_use(device, seed):
@@ -32,6 +38,17 @@ def seed_and_use(device, seed):
     device.use()
     if device.xp is not numpy:
         device.xp.random.seed(seed)
+
+
+def extend_step_size_decay(trainer, optimizers, args, n_iterations):
+    """Adam's step sizes decay from ``args.decay_start`` of the run's
+    ``n_iterations`` to its end, to ``args.decay_ratio`` times their value
+    (:class:`~vae_avb.training.StepSizeDecay`; nothing when the decay would
+    start at the end). Extend before resuming."""
+    start = int(args.decay_start * n_iterations)
+    if start < n_iterations:
+        trainer.extend(StepSizeDecay(list(optimizers), start, n_iterations,
+                                     args.decay_ratio))
 
 
 def extend_epoch_trainer(trainer, args, test_iter, loss, converter, keys):
