@@ -190,3 +190,13 @@ def test_chainer_example_loss_on_gpu():
     with chainer.no_backprop_mode():
         means = loss.decoder(loss.prior().sample(9), inference=True).mean
     assert means.shape == (9, 12)
+
+
+def test_conv_vae_loss_matches_cpu():
+    # On CuPy the conv Links run Chainer's (cuDNN) convolutions; on NumPy
+    # vae_avb's CPU nodes: the same loss.
+    from vae_avb.experiment import build_vae
+    x = numpy.random.uniform(size=(4, 784)).astype(numpy.float32)
+    eps = numpy.random.standard_normal((4, 50)).astype(numpy.float32)
+    cpu, gpu = on_both(ELBOLoss(build_vae('conv', 50)), x, eps)
+    assert gpu == pytest.approx(cpu, rel=1e-4)

@@ -215,3 +215,34 @@ def test_bad_input_is_refused_with_a_message():
                          stride=2, pad=1, outsize=(15, 15))
     with pytest.raises(type_check.InvalidType):
         deconvolution_2d(x, numpy.zeros((3, 3, 3, 3), numpy.float32))
+    with pytest.raises(type_check.InvalidType):
+        deconvolution_2d(x[0], W.transpose(1, 0, 2, 3))
+
+
+@pytest.mark.parametrize('function, name, value', [
+    (convolution_2d, 'stride', 0), (convolution_2d, 'stride', -1),
+    (convolution_2d, 'stride', 1.5), (convolution_2d, 'stride', (1, 2, 3)),
+    (convolution_2d, 'stride', float('nan')), (convolution_2d, 'pad', -1),
+    (convolution_2d, 'pad', '1'), (convolution_2d, 'pad', True),
+    (deconvolution_2d, 'stride', 0), (deconvolution_2d, 'pad', -2),
+    (deconvolution_2d, 'outsize', (0, 7)),
+    (deconvolution_2d, 'outsize', (7, 7, 7)),
+    (deconvolution_2d, 'outsize', float('inf'))])
+def test_bad_stride_pad_or_outsize_is_named(function, name, value):
+    x = numpy.zeros((2, 2, 7, 7), numpy.float32)
+    W = numpy.zeros((2, 2, 3, 3), numpy.float32)
+    with pytest.raises(ValueError, match='{}: {} must be'.format(
+            function.__name__, name)):
+        function(x, W, **{name: value})
+
+
+def test_deconvolution_of_an_empty_batch():
+    W = chainer.Variable(numpy.random.normal(size=(2, 3, 3, 3)).astype(
+        numpy.float32))
+    x = chainer.Variable(numpy.zeros((0, 2, 4, 4), numpy.float32))
+    y = deconvolution_2d(x, W, None, 2, 1, outsize=(8, 8))
+    assert y.shape == (0, 3, 8, 8)
+    y.grad = numpy.zeros_like(y.array)
+    y.backward()
+    assert x.grad.shape == x.shape
+    numpy.testing.assert_array_equal(W.grad, numpy.zeros_like(W.array))

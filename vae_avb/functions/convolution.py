@@ -39,12 +39,18 @@ from chainer.utils import conv as conv_utils
 from chainer.utils import type_check
 
 from vae_avb.functions.fused_path import use_fused
+from vae_avb.utils.check import check_count
 
 
-def _pair(value):
-    if isinstance(value, (tuple, list)):
-        return tuple(value)
-    return (value, value)
+def _pair(value, name, where, minimum):
+    """An int or a pair of ints, each from ``minimum``, as a pair."""
+    values = tuple(value) if isinstance(value, (tuple, list)) \
+        else (value, value)
+    if len(values) != 2:
+        raise ValueError('{}: {} must be an integer or a pair of integers, '
+                         'got {!r}'.format(where, name, value))
+    return tuple(check_count(v, name, where, minimum=minimum)
+                 for v in values)
 
 
 def im2col(x, kh, kw, sy, sx, ph, pw, out_h, out_w, kernel_major=False):
@@ -228,10 +234,10 @@ class Deconvolution2D(function_node.FunctionNode):
 
     """2-D transposed convolution (no dilation, no groups) on the CPU."""
 
-    def __init__(self, stride, pad, outsize):
+    def __init__(self, stride, pad, outsize=None):
         self.sy, self.sx = stride
         self.ph, self.pw = pad
-        self.outh, self.outw = outsize
+        self.outsize = outsize
 
     def check_type_forward(self, in_types):
         n_in = in_types.size()
@@ -257,6 +263,13 @@ class Deconvolution2D(function_node.FunctionNode):
         x, W = inputs[:2]
         b = inputs[2] if len(inputs) == 3 else None
         kh, kw = W.shape[2:]
+        if self.outsize is None:
+            self.outsize = (
+                conv_utils.get_deconv_outsize(x.shape[2], kh, self.sy,
+                                              self.ph),
+                conv_utils.get_deconv_outsize(x.shape[3], kw, self.sx,
+                                              self.pw))
+        self.outh, self.outw = self.outsize
         for size, out, k, s, p in (
                 (x.shape[2], self.outh, kh, self.sy, self.ph),
                 (x.shape[3], self.outw, kw, self.sx, self.pw)):
@@ -347,7 +360,8 @@ def convolution_2d(x, W, b=None, stride=1, pad=0):
     Returns:
         chainer.Variable: ``(B, C_out, H_out, W_out)``.
     """
-    stride, pad = _pair(stride), _pair(pad)
+    stride = _pair(stride, 'stride', 'convolution_2d', 1)
+    pad = _pair(pad, 'pad', 'convolution_2d', 0)
     if not use_fused() or not _on_numpy(x, W, b):
         return F.convolution_2d(x, W, b, stride=stride, pad=pad)
     inputs = (x, W) if b is None else (x, W, b)
@@ -374,13 +388,12 @@ def deconvolution_2d(x, W, b=None, stride=1, pad=0, outsize=None):
     Returns:
         chainer.Variable: ``(B, C_out, H, W)``.
     """
-    stride, pad = _pair(stride), _pair(pad)
+    stride = _pair(stride, 'stride', 'deconvolution_2d', 1)
+    pad = _pair(pad, 'pad', 'deconvolution_2d', 0)
+    if outsize is not None:
+        outsize = _pair(outsize, 'outsize', 'deconvolution_2d', 1)
     if not use_fused() or not _on_numpy(x, W, b):
         return F.deconvolution_2d(x, W, b, stride=stride, pad=pad,
                                   outsize=outsize)
-    if outsize is None:
-        outsize = tuple(
-            conv_utils.get_deconv_outsize(size, k, s, p)
-            for size, k, s, p in zip(x.shape[2:], W.shape[2:], stride, pad))
     inputs = (x, W) if b is None else (x, W, b)
-    return Deconvolution2D(stride, pad, tuple(outsize)).apply(inputs)[0]
+    return Deconvolution2D(stride, pad, outsize).apply(inputs)[0]
