@@ -1,6 +1,8 @@
 """Smoke test of every example script, run with --test."""
+import contextlib
 import glob
 import importlib.util
+import io
 import json
 import os
 import shutil
@@ -406,6 +408,35 @@ def test_mnist_avb_conv(flags, model, tmp_path):
          str(tmp_path / 'eval')])
     assert evaluation['model'] == model
     assert -1e4 < evaluation['ais_log_likelihood'] < 0
+
+
+@pytest.mark.parametrize('arch', ['mlp', 'conv'])
+def test_mnist_avb_authors_adversary(arch, tmp_path):
+    """--adversary-heads: the authors' four-tower adversary with wide
+    heads, kept in method.json, read back by evaluate_avb.py and named by
+    compare_runs.py against a run without it."""
+    flags = ['--adaptive-contrast', '--arch', arch, '--test', '--dim-z',
+             '4', '--adversary-dim-h', '16', '--adversary-layers', '2']
+    heads = str(tmp_path / 'heads')
+    train = load_example('examples/mnist/train_avb.py')
+    metrics = train.main(flags + ['--adversary-heads', '64',
+                                  '--adversary-activation', 'leaky_relu',
+                                  '--out', heads])
+    assert -1e4 < metrics['ais_log_likelihood'] < 0
+    with open(os.path.join(heads, 'method.json')) as f:
+        networks = json.load(f)['networks']
+    assert (networks['adversary_heads'],
+            networks['adversary_activation']) == (64, 'leaky_relu')
+    evaluation = load_example('examples/mnist/evaluate_avb.py').main(
+        [heads, '--ais-size', '4', '--ais-temperatures', '10', '--out',
+         str(tmp_path / 'eval')])
+    assert -1e4 < evaluation['ais_log_likelihood'] < 0
+    plain = str(tmp_path / 'plain')
+    train.main(flags + ['--out', plain])
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text):
+        load_example('examples/mnist/compare_runs.py').main([plain, heads])
+    assert '--adversary-heads 64' in text.getvalue()
 
 
 def test_conv_vae_learns_on_the_subset(tmp_path):

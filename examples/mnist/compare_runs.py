@@ -54,8 +54,9 @@ def read_run(folder):
 
 # The train_avb.py flag of each setting; the others are not flags.
 FLAGS = {'dim_z', 'dim_noise', 'n_basis', 'contrast', 'coefficient_offset',
-         'dim_h', 'n_layers', 'adversary_dim_h', 'adversary_layers', 'lr',
-         'adversary_lr', 'beta1', 'adversary_steps'}
+         'dim_h', 'n_layers', 'adversary_dim_h', 'adversary_layers',
+         'adversary_activation', 'adversary_heads', 'lr', 'adversary_lr',
+         'beta1', 'adversary_steps'}
 METHOD_FLAGS = {'vae': '--method vae', 'avb': '--method avb',
                 'avb_ac': '--adaptive-contrast'}
 

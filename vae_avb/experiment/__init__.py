@@ -14,6 +14,7 @@ from vae_avb.experiment.arguments import ArgumentParser  # NOQA
 from vae_avb.experiment.arguments import interval  # NOQA
 from vae_avb.experiment.arguments import layer_count  # NOQA
 from vae_avb.experiment.arguments import non_negative_float  # NOQA
+from vae_avb.experiment.arguments import non_negative_int  # NOQA
 from vae_avb.experiment.arguments import number_or_none  # NOQA
 from vae_avb.experiment.arguments import positive_float  # NOQA
 from vae_avb.experiment.arguments import positive_int  # NOQA

@@ -35,6 +35,15 @@ def positive_int(text):
     return value
 
 
+def non_negative_int(text):
+    """argparse type: an integer from 0 to 2^31 - 1."""
+    value = int(text)
+    if not 0 <= value <= MAX_COUNT:
+        raise argparse.ArgumentTypeError(
+            'must be an integer from 0 to {}, got {}'.format(MAX_COUNT, text))
+    return value
+
+
 def layer_count(text):
     """argparse type: a number of layers, from 1 to
     :data:`vae_avb.links.mlp.MAX_LAYERS`."""

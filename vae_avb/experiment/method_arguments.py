@@ -4,19 +4,22 @@ import dataclasses
 from vae_avb.experiment.architectures import add_arch_argument
 from vae_avb.experiment.architectures import resolve_mlp_flags
 from vae_avb.experiment.arguments import layer_count
+from vae_avb.experiment.arguments import non_negative_int
 from vae_avb.experiment.arguments import number_or_none
 from vae_avb.experiment.arguments import positive_float
 from vae_avb.experiment.arguments import positive_int
 from vae_avb.methods import ConvNetworks
 from vae_avb.methods import MethodConfig
 from vae_avb.methods import MLPNetworks
+from vae_avb.utils.activation import ACTIVATIONS
 
 _DEFAULTS = MethodConfig()
 _NETWORKS = MLPNetworks()
 # Configuration fields that are flags of the same name.
 _FLAG_FIELDS = ('dim_z', 'dim_noise', 'n_basis', 'contrast',
                 'coefficient_offset', 'dim_h', 'n_layers', 'adversary_dim_h',
-                'adversary_layers', 'lr', 'adversary_lr', 'beta1',
+                'adversary_layers', 'adversary_activation',
+                'adversary_heads', 'lr', 'adversary_lr', 'beta1',
                 'adversary_steps')
 
 
@@ -59,6 +62,18 @@ def add_method_arguments(parser):
     parser.add_argument('--adversary-layers', type=layer_count,
                         default=_NETWORKS.adversary_layers,
                         help='layers of each adversary tower')
+    parser.add_argument('--adversary-activation', choices=sorted(ACTIVATIONS),
+                        default=_NETWORKS.adversary_activation,
+                        help='activation of the adversary towers (default '
+                        '{}; the authors: leaky_relu)'.format(
+                            _NETWORKS.adversary_activation))
+    parser.add_argument('--adversary-heads', type=non_negative_int,
+                        default=_NETWORKS.adversary_heads,
+                        help='0 (default): two towers, the last layers '
+                        'linear; N: the AVB authors\' four towers with heads '
+                        'of N units (theirs: 8192, with --adversary-dim-h '
+                        '1024 --adversary-layers 3 --adversary-activation '
+                        'leaky_relu)')
     parser.add_argument('--lr', type=positive_float, default=_DEFAULTS.lr,
                         help='Adam step size of encoder and decoder')
     parser.add_argument('--adversary-lr', type=positive_float,
@@ -82,7 +97,9 @@ def method_config(parser, args, n_in=784):
     resolve_mlp_flags(parser, args, {'dim_h': _NETWORKS.dim_h,
                                      'n_layers': _NETWORKS.n_layers})
     adversary = dict(adversary_dim_h=args.adversary_dim_h,
-                     adversary_layers=args.adversary_layers)
+                     adversary_layers=args.adversary_layers,
+                     adversary_activation=args.adversary_activation,
+                     adversary_heads=args.adversary_heads)
     try:
         if args.arch == 'conv':
             if n_in != 784:

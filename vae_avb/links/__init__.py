@@ -1,4 +1,5 @@
 from vae_avb.links.adversary import Adversary  # NOQA
+from vae_avb.links.heads_adversary import HeadsAdversary  # NOQA
 from vae_avb.links.bernoulli_decoder import BernoulliDecoder  # NOQA
 from vae_avb.links.gaussian_encoder import GaussianEncoder  # NOQA
 from vae_avb.links.mlp import MLP  # NOQA

@@ -26,10 +26,11 @@ class Adversary(chainer.Chain):
     ``prior_term`` adds ``0.5 * ||z||^2``, which is ``-log p(z)`` up to a
     constant: the authors add it so that ``T`` only has to learn
     ``log q(z|x)`` plus a constant. ``side_terms`` adds an x-only and a
-    z-only term, each a linear read-out of its tower's output, giving the
-    authors' MNIST adversary
+    z-only term, each a linear read-out of its tower's output, giving a
+    two-tower form of the authors' MNIST adversary
     ``T(x, z) = <g(x), h(z)> / n_hidden + Tx(x) + Tz(z) + 0.5 ||z||^2``
-    (with ``prior_term``).
+    (with ``prior_term``); theirs, with four towers and wide heads, is
+    :class:`~vae_avb.links.HeadsAdversary`.
 
     Args:
         n_in (int): Data size ``D``.

@@ -19,6 +19,7 @@ from vae_avb.links import ConvBernoulliDecoder
 from vae_avb.links import ConvGaussianEncoder
 from vae_avb.links import ConvNoiseEncoder
 from vae_avb.links import GaussianEncoder
+from vae_avb.links import HeadsAdversary
 from vae_avb.links import NoiseEncoder
 from vae_avb.links.conv_stack import map_shapes
 from vae_avb.links.deconv_stack import layer_sizes
@@ -56,6 +57,10 @@ class MLPNetworks(object):
         adversary_dim_h (int): Width of the adversary's towers.
         adversary_layers (int): Layers of each adversary tower.
         adversary_activation (str): The adversary's activation.
+        adversary_heads (int): 0: two towers whose last layers are linear
+            (:class:`~vae_avb.links.Adversary`); above 0: the AVB authors'
+            four towers with heads of this width
+            (:class:`~vae_avb.links.HeadsAdversary`, their 8,192).
     """
 
     n_in: int = 784
@@ -66,11 +71,12 @@ class MLPNetworks(object):
     adversary_dim_h: int = 300
     adversary_layers: int = 2
     adversary_activation: str = 'relu'
+    adversary_heads: int = 0
 
     family = 'mlp'
     # Settings only the adversary uses (a VAE does not).
     ADVERSARY_FIELDS = ('adversary_dim_h', 'adversary_layers',
-                        'adversary_activation')
+                        'adversary_activation', 'adversary_heads')
 
     def __post_init__(self):
         for name in ('n_in', 'dim_h', 'n_layers', 'adversary_dim_h',
@@ -83,6 +89,7 @@ class MLPNetworks(object):
                                              getattr(self, name)))
         for name in ('activation', 'adversary_activation'):
             _check_activation('MLPNetworks', name, getattr(self, name))
+        _check_heads('MLPNetworks', self.adversary_heads)
         if self.decoder_activation is not None:
             _check_activation('MLPNetworks', 'decoder_activation',
                               self.decoder_activation)
@@ -107,9 +114,7 @@ class MLPNetworks(object):
                                 self.decoder_activation or self.activation)
 
     def adversary(self, dim_z, prior_term, side_terms):
-        return Adversary(self.n_in, dim_z, self.adversary_dim_h,
-                         self.adversary_layers, self.adversary_activation,
-                         prior_term=prior_term, side_terms=side_terms)
+        return _adversary(self, dim_z, prior_term, side_terms)
 
     def to_dict(self):
         return dict(dataclasses.asdict(self), family=self.family)
@@ -133,7 +138,7 @@ class MLPNetworks(object):
         width = 2 * (self.n_in + self.dim_h * self.n_layers) + \
             config.dim_noise + config.dim_z * (config.n_basis + 1)
         if config.method != 'vae':
-            width += 4 * self.adversary_dim_h * self.adversary_layers
+            width += _adversary_width(self)
         return width
 
 
@@ -142,12 +147,52 @@ def _stack(n_in, width, layers, n_out):
     return n_in * width + (layers - 1) * width * width + width * n_out
 
 
+def _check_heads(owner, value):
+    if isinstance(value, bool) or not isinstance(value, int) or \
+            not 0 <= value <= MAX_COUNT:
+        raise ValueError('{}: adversary_heads must be 0 (two towers) or a '
+                         'positive integer (the authors\' four towers with '
+                         'heads), got {!r}'.format(owner, value))
+
+
+def _adversary(networks, dim_z, prior_term, side_terms):
+    """The adversary of a family's settings (both families share it)."""
+    n = networks
+    if not n.adversary_heads:
+        return Adversary(n.n_in, dim_z, n.adversary_dim_h,
+                         n.adversary_layers, n.adversary_activation,
+                         prior_term=prior_term, side_terms=side_terms)
+    if not side_terms:
+        raise ValueError('the adversary with heads always has its x-only '
+                         'and z-only terms; use side_terms=True, or '
+                         'adversary_heads=0')
+    return HeadsAdversary(n.n_in, dim_z, n.adversary_dim_h,
+                          n.adversary_layers, n.adversary_heads,
+                          n.adversary_activation, prior_term=prior_term)
+
+
 def _adversary_params(networks, config):
     if config.method == 'vae':
         return 0
-    a = networks.adversary_dim_h
-    return _stack(networks.n_in, a, networks.adversary_layers, a) + \
-        _stack(config.dim_z, a, networks.adversary_layers, a)
+    a, layers = networks.adversary_dim_h, networks.adversary_layers
+    heads = networks.adversary_heads
+    if not heads:
+        # Two towers of `layers` layers, the last linear, and the side
+        # terms' read-outs.
+        return _stack(networks.n_in, a, layers - 1, a) + \
+            _stack(config.dim_z, a, layers - 1, a) + \
+            (2 * a if config.side_terms else 0)
+    # Four towers, two heads of `heads` units and two of one.
+    return 2 * _stack(networks.n_in, a, layers, 0) + \
+        2 * _stack(config.dim_z, a, layers, 0) + 2 * a * (heads + 1)
+
+
+def _adversary_width(networks):
+    """Activations per example the adversary keeps in a step."""
+    if not networks.adversary_heads:
+        return 4 * networks.adversary_dim_h * networks.adversary_layers
+    return 8 * networks.adversary_dim_h * networks.adversary_layers + \
+        4 * networks.adversary_heads
 
 
 def _sizes(owner, name, value, allow_empty=False):
@@ -209,6 +254,7 @@ class ConvNetworks(object):
     adversary_dim_h: int = 300
     adversary_layers: int = 2
     adversary_activation: str = 'relu'
+    adversary_heads: int = 0
 
     family = 'conv'
     ADVERSARY_FIELDS = MLPNetworks.ADVERSARY_FIELDS
@@ -240,6 +286,7 @@ class ConvNetworks(object):
         for name in ('activation', 'vae_activation', 'decoder_activation',
                      'noise_activation', 'adversary_activation'):
             _check_activation(owner, name, getattr(self, name))
+        _check_heads(owner, self.adversary_heads)
         if len(self.image_shape) != 2:
             raise ValueError('ConvNetworks: image_shape must be (height, '
                              'width), got {!r}'.format(self.image_shape))
@@ -300,9 +347,7 @@ class ConvNetworks(object):
             self.decoder_activation)
 
     def adversary(self, dim_z, prior_term, side_terms):
-        return Adversary(self.n_in, dim_z, self.adversary_dim_h,
-                         self.adversary_layers, self.adversary_activation,
-                         prior_term=prior_term, side_terms=side_terms)
+        return _adversary(self, dim_z, prior_term, side_terms)
 
     def to_dict(self):
         value = {k: list(v) if isinstance(v, tuple) else v
@@ -360,7 +405,7 @@ class ConvNetworks(object):
                      sum(self.decoder_dense)) + config.dim_noise + \
             config.dim_z * (config.n_basis + 1)
         if config.method != 'vae':
-            width += 4 * self.adversary_dim_h * self.adversary_layers
+            width += _adversary_width(self)
         return width
 
 

@@ -7,6 +7,8 @@ ACTIVATIONS = {
     'elu': F.elu,
     'softplus': F.softplus,
     'sigmoid': F.sigmoid,
+    # Slope 0.2 (Chainer's default), as the AVB authors' adversary.
+    'leaky_relu': F.leaky_relu,
 }
 
 
@@ -15,8 +17,8 @@ def get_activation(activation):
 
     Args:
         activation (str or callable): One of ``'tanh'``, ``'relu'``,
-            ``'elu'``, ``'softplus'``, ``'sigmoid'``, or a callable that is
-            returned unchanged.
+            ``'elu'``, ``'softplus'``, ``'sigmoid'``, ``'leaky_relu'`` (slope
+            0.2), or a callable that is returned unchanged.
 
     Returns:
         callable: A function of one :class:`chainer.Variable`.

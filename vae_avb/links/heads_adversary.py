@@ -1,0 +1,132 @@
+import chainer
+import chainer.functions as F
+import chainer.links as L
+
+from vae_avb.functions.row_inner_product import row_inner_product
+from vae_avb.initializers import Xavier
+from vae_avb.links.adversary import _linear
+from vae_avb.links.mlp import MLP
+from vae_avb.utils import check_batch
+from vae_avb.utils.check import check_count
+from vae_avb.utils.check import check_initializer
+from vae_avb.utils.check import check_positive
+
+
+class HeadsAdversary(chainer.Chain):
+
+    """The AVB authors' MNIST adversary: four towers and wide heads.
+
+    ``T(x, z) = <theta(x), s(z)> + Tx(x) + Tz(z) (+ 0.5 ||z||^2)``, where
+    ``theta``, ``s``, ``Tx`` and ``Tz`` each start with a tower of
+    ``n_layers`` activated dense layers of ``n_hidden`` units (their code:
+    3 x 1,024, leaky ReLU of slope 0.2), then ``theta`` ends with a dense
+    layer of ``n_heads`` units and an ELU (their 8,192, weights drawn with
+    standard deviation ``head_scale``, 1e-5, so that ``T`` starts near its
+    side terms), ``s`` with a linear dense layer of ``n_heads`` units, and
+    ``Tx``, ``Tz`` with one linear unit each. Unlike
+    :class:`~vae_avb.links.Adversary` the inner product is not divided by
+    the width. ``../shared/REFERENCE.md``, section 3.
+
+    The interface is :class:`~vae_avb.links.Adversary`'s: ``forward`` and
+    ``constant`` score ``(x, z)`` pairs, with ``shared_x`` for ``k``
+    groups of ``z`` rows sharing the same ``x`` (the x towers run once).
+
+    Args:
+        n_in (int): Data size ``D``.
+        n_latent (int): Latent size.
+        n_hidden (int): Width of the four towers.
+        n_layers (int): Activated layers of each tower.
+        n_heads (int): Width of ``theta(x)`` and ``s(z)``.
+        activation (str or callable): The towers' activation.
+        center_x (bool): Feed ``2x - 1`` to the x towers.
+        prior_term (bool): Add ``0.5 * ||z||^2``.
+        head_scale (float): Standard deviation of the normal weights of
+            ``theta``'s last layer.
+        initialW: Weight initializer of the other layers; ``None`` gives
+            :class:`~vae_avb.initializers.Xavier`.
+        initial_bias: Bias initializer; ``None`` gives zeros.
+    """
+
+    def __init__(self, n_in, n_latent, n_hidden=1024, n_layers=3,
+                 n_heads=8192, activation='leaky_relu', center_x=True,
+                 prior_term=True, head_scale=1e-5, initialW=None,
+                 initial_bias=None):
+        super(HeadsAdversary, self).__init__()
+        where = 'HeadsAdversary'
+        self.n_in = check_count(n_in, 'n_in', where)
+        self.n_latent = check_count(n_latent, 'n_latent', where)
+        n_hidden = check_count(n_hidden, 'n_hidden', where)
+        n_layers = check_count(n_layers, 'n_layers', where)
+        self.n_heads = check_count(n_heads, 'n_heads', where)
+        check_positive(head_scale, 'head_scale', where)
+        check_initializer(initialW, 'initialW', where)
+        check_initializer(initial_bias, 'initial_bias', where)
+        self.center_x = center_x
+        self.prior_term = prior_term
+        w = Xavier() if initialW is None else initialW
+
+        def tower(n):
+            return MLP(n, n_hidden, n_hidden, n_layers - 1, activation,
+                       activate_output=True, initialW=w,
+                       initial_bias=initial_bias)
+
+        with self.init_scope():
+            self.theta_tower = tower(self.n_in)
+            self.s_tower = tower(self.n_latent)
+            self.x_tower = tower(self.n_in)
+            self.z_tower = tower(self.n_latent)
+            self.theta = L.Linear(
+                n_hidden, self.n_heads,
+                initialW=chainer.initializers.Normal(head_scale),
+                initial_bias=initial_bias)
+            self.s = L.Linear(n_hidden, self.n_heads, initialW=w,
+                              initial_bias=initial_bias)
+            self.x_head = L.Linear(n_hidden, 1, initialW=w,
+                                   initial_bias=initial_bias)
+            self.z_head = L.Linear(n_hidden, 1, initialW=w,
+                                   initial_bias=initial_bias)
+
+    @property
+    def dtype(self):
+        """The parameters' dtype."""
+        return self.theta.W.dtype
+
+    def forward(self, x, z, shared_x=False):
+        """Logits ``T(x, z)``, as :meth:`Adversary.forward
+        <vae_avb.links.Adversary.forward>`."""
+        return self._score(x, z, shared_x, False)
+
+    def constant(self, x, z, shared_x=False):
+        """What :meth:`forward` scores, with the parameters as constants
+        (gradients reach ``x`` and ``z`` only)."""
+        return self._score(x, z, shared_x, True)
+
+    def _score(self, x, z, shared_x, constant):
+        where = 'HeadsAdversary'
+        check_batch(x, self.n_in, 'x', where, self.dtype)
+        check_batch(z, self.n_latent, 'z', where, self.dtype)
+        rows = x.shape[0]
+        if (z.shape[0] % rows if shared_x and rows else
+                z.shape[0] != rows):
+            raise ValueError(
+                'HeadsAdversary: x has {} rows but z has {}; pass one z per '
+                'x{}'.format(rows, z.shape[0], ' (or k per x with shared_x)'
+                             if shared_x else ''))
+        if self.center_x:
+            x = 2 * x - 1
+        tower = 'constant' if constant else 'forward'
+        theta = F.elu(_linear(self.theta,
+                              getattr(self.theta_tower, tower)(x), constant))
+        s = _linear(self.s, getattr(self.s_tower, tower)(z), constant)
+        t = row_inner_product(theta, s, 1.0)
+        tx = F.reshape(_linear(self.x_head, getattr(self.x_tower, tower)(x),
+                               constant), (rows,))
+        k = z.shape[0] // rows if rows else 1
+        if k > 1:
+            tx = F.tile(tx, (k,))
+        tz = F.reshape(_linear(self.z_head, getattr(self.z_tower, tower)(z),
+                               constant), (z.shape[0],))
+        t = t + tx + tz
+        if self.prior_term:
+            t = t + 0.5 * F.sum(z * z, axis=1)
+        return t
