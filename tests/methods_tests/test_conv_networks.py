@@ -5,6 +5,8 @@ import json
 import numpy
 import pytest
 
+import chainer
+
 from vae_avb.links import ConvAdaptiveContrastEncoder
 from vae_avb.links import ConvBernoulliDecoder
 from vae_avb.links import ConvGaussianEncoder
@@ -96,3 +98,43 @@ def test_too_large_is_refused_before_building(changes):
     networks = ConvNetworks(**changes)
     with pytest.raises(ValueError, match='would hold about'):
         MethodConfig(method='vae', dim_z=8, networks=networks)
+
+
+@pytest.mark.parametrize('method', ['avb', 'avb_ac'])
+def test_code_outputs_start_as_the_authors(method):
+    """z (and z0 of AC) start from weights of std 1e-5; the AC
+    coefficients and everything else stay Xavier; output_scale=None
+    leaves them Xavier too."""
+    def output_layer(networks):
+        config = MethodConfig(method=method, dim_z=8, networks=networks)
+        encoder = make_method(config).build().encoder
+        return encoder.body.output if method == 'avb' else encoder.mlp.output
+
+    W = output_layer(ConvNetworks()).W.array
+    assert float(W[:8].std()) == pytest.approx(1e-5, rel=0.1)
+    xavier = output_layer(ConvNetworks(output_scale=None)).W.array
+    assert float(xavier[:8].std()) > 1e-2
+    if method == 'avb_ac':
+        assert float(W[8:].std()) > 1e-2
+    x = numpy.random.RandomState(0).uniform(size=(4, 784)).astype('f')
+    config = MethodConfig(method=method, dim_z=8, networks=ConvNetworks())
+    model = make_method(config).build()
+    with chainer.no_backprop_mode():
+        z = model.encoder(x)
+    z = z[0] if isinstance(z, tuple) else z
+    assert float(abs(z.array).max()) < 0.05
+
+
+@pytest.mark.parametrize('value', [0, -1e-5, float('nan'), float('inf'),
+                                   True, '1e-5'])
+def test_bad_output_scale_is_named(value):
+    with pytest.raises(ValueError, match='output_scale must be'):
+        ConvNetworks(output_scale=value)
+
+
+def test_output_scale_round_trips():
+    for scale in (None, 1e-3):
+        config = MethodConfig(method='avb', dim_z=8,
+                              networks=ConvNetworks(output_scale=scale))
+        assert config_from_dict(json.loads(json.dumps(
+            config.to_dict()))) == config

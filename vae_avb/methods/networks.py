@@ -11,6 +11,8 @@ import typing
 
 import math
 
+import numpy
+
 from vae_avb.links import AdaptiveContrastEncoder
 from vae_avb.links import Adversary
 from vae_avb.links import BernoulliDecoder
@@ -230,7 +232,10 @@ class ConvNetworks(object):
     ``decoder_start_channels`` map, transposed convolutions of
     ``decoder_channels`` with ``decoder_strides``
     (:class:`~vae_avb.links.ConvBernoulliDecoder`). The adversary keeps
-    the MLP towers of :class:`MLPNetworks`.
+    the MLP towers of :class:`MLPNetworks`. As in the authors' code, the
+    weights of the AVB encoders' code outputs (``z``, and ``z0`` of
+    adaptive contrast) are drawn with standard deviation ``output_scale``
+    (1e-5; ``None`` leaves them Xavier).
 
     :meth:`seed_vae` is the seeds' conv VAE (TensorFlow's tutorial).
     """
@@ -251,6 +256,7 @@ class ConvNetworks(object):
     n_noise_hidden: int = 128
     n_noise_layers: int = 3
     noise_activation: str = 'elu'
+    output_scale: typing.Optional[float] = 1e-5
     adversary_dim_h: int = 300
     adversary_layers: int = 2
     adversary_activation: str = 'relu'
@@ -287,6 +293,13 @@ class ConvNetworks(object):
                      'noise_activation', 'adversary_activation'):
             _check_activation(owner, name, getattr(self, name))
         _check_heads(owner, self.adversary_heads)
+        if self.output_scale is not None and (
+                isinstance(self.output_scale, bool) or
+                not isinstance(self.output_scale, (int, float)) or
+                not 0 < self.output_scale < math.inf):
+            raise ValueError('ConvNetworks: output_scale must be None '
+                             '(Xavier) or a finite number above 0, got '
+                             '{!r}'.format(self.output_scale))
         if len(self.image_shape) != 2:
             raise ValueError('ConvNetworks: image_shape must be (height, '
                              'width), got {!r}'.format(self.image_shape))
@@ -326,18 +339,34 @@ class ConvNetworks(object):
                                    **self._encoder_args())
 
     def noise_encoder(self, dim_z, dim_noise):
-        return ConvNoiseEncoder(dim_z, dim_noise, activation=self.activation,
-                                **self._encoder_args())
+        encoder = ConvNoiseEncoder(dim_z, dim_noise,
+                                   activation=self.activation,
+                                   **self._encoder_args())
+        self._draw_output(encoder.body.output, dim_z)
+        return encoder
+
+    def _draw_output(self, layer, rows):
+        """The authors' start for the AVB encoders' codes: the weights of
+        the first ``rows`` outputs (z, or z0 of adaptive contrast) drawn
+        from N(0, output_scale^2), so that every code starts near 0 and
+        moves by the noise."""
+        if self.output_scale is not None:
+            W = layer.W.array
+            W[:rows] = numpy.random.normal(
+                scale=self.output_scale, size=W[:rows].shape)
 
     def contrast_encoder(self, dim_z, dim_noise, n_basis, coefficient_offset,
                          contrast):
-        return ConvAdaptiveContrastEncoder(
+        encoder = ConvAdaptiveContrastEncoder(
             dim_z, dim_noise, n_basis, activation=self.activation,
             n_noise_hidden=self.n_noise_hidden,
             n_noise_layers=self.n_noise_layers,
             noise_activation=self.noise_activation,
             coefficient_offset=coefficient_offset, contrast=contrast,
             **self._encoder_args())
+        # z0 is the first dim_z outputs (the a_i follow).
+        self._draw_output(encoder.mlp.output, dim_z)
+        return encoder
 
     def decoder(self, dim_z):
         return ConvBernoulliDecoder(
