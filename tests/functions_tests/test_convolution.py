@@ -106,7 +106,9 @@ def test_deconvolution_equals_chainers(shape, dtype, bias):
     inputs = [x, W] + ([b] if bias else [])
     natural = (conv_utils.get_deconv_outsize(h, k, s, p),
                conv_utils.get_deconv_outsize(w, k, s, p))
-    for extra in range(s):
+    # Chainer's whole range: below the natural size the convolution that
+    # maps back covers the last rows only with cover_all.
+    for extra in range(1 - s, s):
         outsize = (natural[0] + extra, natural[1] + extra)
         if min(outsize) < 1:
             continue
@@ -166,6 +168,44 @@ def test_numeric_gradients(shape):
         numpy.random.normal(size=out), **check)
 
 
+@pytest.mark.parametrize('shape', [SHAPES[0], SHAPES[2], SHAPES[6]])
+def test_cover_all_equals_chainers(shape):
+    batch, c_in, height, width, c_out, k, s, p = shape
+    x, W, b = _variables(numpy.float64, numpy.random.normal(
+        size=(batch, c_in, height, width)), numpy.random.normal(
+        size=(c_out, c_in, k, k)), numpy.random.normal(size=c_out))
+    y = convolution_2d(x, W, b, s, p, cover_all=True)
+    expected = F.convolution_2d(x, W, b, s, p, cover_all=True)
+    _close(y, expected, 1e-12)
+    gy = chainer.Variable(numpy.random.normal(size=y.shape))
+    for got, want in zip(
+            chainer.grad([y], [x, W, b], [gy], enable_double_backprop=True),
+            chainer.grad([expected], [x, W, b], [gy],
+                         enable_double_backprop=True)):
+        _close(got, want, 1e-12)
+
+
+def test_zero_output_channels_and_array_strides():
+    x = numpy.random.normal(size=(1, 2, 5, 5)).astype(numpy.float32)
+    W = numpy.zeros((0, 2, 3, 3), numpy.float32)
+    _close(convolution_2d(x, W), F.convolution_2d(x, W), 0)
+    W = numpy.random.normal(size=(3, 2, 3, 3)).astype(numpy.float32)
+    for stride in (numpy.array([2, 1]), range(2, 4), numpy.int64(2)):
+        _close(convolution_2d(x, W, stride=stride),
+               F.convolution_2d(x, W, stride=tuple(numpy.broadcast_to(
+                   numpy.asarray(list(stride) if not numpy.isscalar(stride)
+                                 else stride), 2))), 1e-5)
+
+
+def test_im2col_is_always_a_new_writable_array():
+    # A 1 x 1 kernel and a kernel as large as the image make views that
+    # are contiguous already: still copies.
+    x = numpy.arange(9.).reshape(1, 1, 3, 3)
+    for k, out in ((1, 3), (3, 1)):
+        col = im2col(x, k, k, 1, 1, 0, 0, out, out)
+        assert col.flags.writeable and not numpy.shares_memory(col, x)
+
+
 def test_reference_path_is_chainers():
     x = numpy.random.normal(size=(2, 1, 8, 8)).astype(numpy.float32)
     W = numpy.random.normal(size=(3, 1, 3, 3)).astype(numpy.float32)
@@ -210,13 +250,16 @@ def test_bad_input_is_refused_with_a_message():
         convolution_2d(x.astype(numpy.int32), W.astype(numpy.int32))
     with pytest.raises(ValueError, match='leaves no output pixel'):
         convolution_2d(x, numpy.zeros((3, 2, 9, 9), numpy.float32))
-    with pytest.raises(ValueError, match='give an outsize from 13 to 14'):
+    with pytest.raises(ValueError, match='give an outsize from 12 to 14'):
         deconvolution_2d(x, numpy.zeros((2, 3, 3, 3), numpy.float32),
                          stride=2, pad=1, outsize=(15, 15))
     with pytest.raises(type_check.InvalidType):
         deconvolution_2d(x, numpy.zeros((3, 3, 3, 3), numpy.float32))
     with pytest.raises(type_check.InvalidType):
         deconvolution_2d(x[0], W.transpose(1, 0, 2, 3))
+    with pytest.raises(ValueError, match='leaves no output pixel'):
+        deconvolution_2d(x[:, :, :2, :2], numpy.zeros((2, 3, 3, 3),
+                                                      numpy.float32), pad=5)
 
 
 @pytest.mark.parametrize('function, name, value', [

@@ -179,3 +179,14 @@ def test_bad_heads_setting_is_named(value):
         MLPNetworks(adversary_heads=value)
     with pytest.raises(ValueError, match='adversary_heads must be'):
         ConvNetworks(adversary_heads=value)
+
+
+def test_heads_without_side_terms_is_refused_by_the_configuration():
+    with pytest.raises(ValueError, match='side_terms must be true with '
+                       'adversary_heads'):
+        MethodConfig(networks=MLPNetworks(adversary_heads=8,
+                                          adversary_dim_h=8),
+                     side_terms=False)
+    # A VAE has no adversary: nothing to refuse.
+    MethodConfig(method='vae', networks=MLPNetworks(adversary_heads=8),
+                 side_terms=False)

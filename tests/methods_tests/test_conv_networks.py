@@ -126,7 +126,7 @@ def test_code_outputs_start_as_the_authors(method):
 
 
 @pytest.mark.parametrize('value', [0, -1e-5, float('nan'), float('inf'),
-                                   True, '1e-5'])
+                                   True, '1e-5', 1e300, 2.0])
 def test_bad_output_scale_is_named(value):
     with pytest.raises(ValueError, match='output_scale must be'):
         ConvNetworks(output_scale=value)
@@ -138,3 +138,8 @@ def test_output_scale_round_trips():
                               networks=ConvNetworks(output_scale=scale))
         assert config_from_dict(json.loads(json.dumps(
             config.to_dict()))) == config
+
+
+def test_output_scale_takes_numpy_numbers():
+    assert ConvNetworks(output_scale=numpy.float32(1e-3)).output_scale == \
+        pytest.approx(1e-3)

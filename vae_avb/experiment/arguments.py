@@ -136,6 +136,15 @@ def add_snapshot_arguments(parser, default_interval):
                         'of stopping')
 
 
+def decay_ratio(text):
+    """argparse type: a step-size factor above 0 and at most 1."""
+    value = float(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(
+            'must be above 0 and at most 1 (a decay), got {}'.format(text))
+    return value
+
+
 def add_decay_arguments(parser, default_start, default_ratio=0.1):
     """``--decay-start`` and ``--decay-ratio``: Adam's step sizes decay
     exponentially over the end of the run
@@ -147,10 +156,10 @@ def add_decay_arguments(parser, default_start, default_ratio=0.1):
                         'decay (default {:g}{})'.format(
                             default_start,
                             ': no decay' if default_start == 1 else ''))
-    parser.add_argument('--decay-ratio', type=positive_float,
+    parser.add_argument('--decay-ratio', type=decay_ratio,
                         default=default_ratio,
-                        help='step-size factor reached at the end (default '
-                        '{:g})'.format(default_ratio))
+                        help='step-size factor reached at the end, above 0 '
+                        'and at most 1 (default {:g})'.format(default_ratio))
 
 
 def add_ais_arguments(parser, default_size):

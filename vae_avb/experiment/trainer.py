@@ -17,19 +17,35 @@ NOT_TRAINING = ('out', 'resume', 'device', 'snapshot_every',
                 'eval_samples', 'eval_rows', 'config')
 
 
+# Flags added after runs were first written, with the value that means
+# what those runs did: a run kept without them (or with these values)
+# resumes under either form.
+NEUTRAL_FLAGS = {'adversary_heads': 0, 'adversary_activation': 'relu'}
+
+
+def neutral_flags_dropped(flags):
+    """``flags`` without the settings that change nothing: those at their
+    :data:`NEUTRAL_FLAGS` value, and both decay flags when the decay
+    starts at the end (``decay_start`` 1, or absent)."""
+    flags = {key: value for key, value in flags.items()
+             if key not in NEUTRAL_FLAGS or value != NEUTRAL_FLAGS[key]}
+    if flags.get('decay_start', 1) == 1:
+        flags.pop('decay_start', None)
+        flags.pop('decay_ratio', None)
+    return flags
+
+
 def keep_run_flags(trainer, args):
     """Keeps ``args``' training flags in the run's snapshots, so that a
     ``--resume`` with other ones is refused, naming them
     (:class:`~vae_avb.training.RunFlags`). Flags in :data:`NOT_TRAINING`
-    and the ``--ais-*`` flags may change. Without a decay
-    (``--decay-start 1``) the decay flags change nothing and are not kept,
-    so runs from before they existed resume."""
+    and the ``--ais-*`` flags may change. Settings that change nothing
+    (:func:`neutral_flags_dropped`) are compared as absent, so runs from
+    before those flags existed resume, and so do the runs that stored
+    them."""
     flags = {key: value for key, value in vars(args).items()
              if key not in NOT_TRAINING and not key.startswith('ais_')}
-    if flags.get('decay_start') == 1:
-        del flags['decay_start']
-        flags.pop('decay_ratio', None)
-    trainer.extend(RunFlags(flags))
+    trainer.extend(RunFlags(flags, normalize=neutral_flags_dropped))
 
 
 def seed_and_use(device, seed):

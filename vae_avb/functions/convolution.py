@@ -32,6 +32,7 @@ gradients against Chainer's functions.
 import numpy
 from numpy.lib.stride_tricks import as_strided
 
+import chainer
 from chainer import backend
 import chainer.functions as F
 from chainer import function_node
@@ -44,8 +45,11 @@ from vae_avb.utils.check import check_count
 
 def _pair(value, name, where, minimum):
     """An int or a pair of ints, each from ``minimum``, as a pair."""
-    values = tuple(value) if isinstance(value, (tuple, list)) \
-        else (value, value)
+    if isinstance(value, (tuple, list, range, numpy.ndarray)):
+        values = tuple(numpy.asarray(value).ravel().tolist()) \
+            if isinstance(value, numpy.ndarray) else tuple(value)
+    else:
+        values = (value, value)
     if len(values) != 2:
         raise ValueError('{}: {} must be an integer or a pair of integers, '
                          'got {!r}'.format(where, name, value))
@@ -54,12 +58,13 @@ def _pair(value, name, where, minimum):
 
 
 def im2col(x, kh, kw, sy, sx, ph, pw, out_h, out_w, kernel_major=False):
-    """The patches of ``x`` (``(B, C, H, W)``) as one contiguous array.
+    """The patches of ``x`` (``(B, C, H, W)``) as one new contiguous array.
 
     Returns ``(B, C, kh, kw, out_h, out_w)`` (the layout of Chainer's
     ``im2col_cpu``, equal to it element for element), or with
     ``kernel_major`` ``(C, kh, kw, B, out_h, out_w)``. Pixels outside the
-    image (the padding) are zero.
+    image (the padding, and past its end for ``cover_all`` sizes) are
+    zero.
     """
     batch, channels, height, width = x.shape
     rows = (out_h - 1) * sy + kh
@@ -76,33 +81,39 @@ def im2col(x, kh, kw, sy, sx, ph, pw, out_h, out_w, kernel_major=False):
                       (s0, s1, s2, s3, sy * s2, sx * s3), writeable=False)
     if kernel_major:
         view = view.transpose(1, 2, 3, 0, 4, 5)
-    return numpy.ascontiguousarray(view)
+    # A copy even where the view happens to be contiguous (a 1 x 1
+    # kernel): never a read-only window on x.
+    return view.copy()
 
 
-def _patches(x, kh, kw, sy, sx, ph, pw):
-    """The kernel-major patches ``(C kh kw, B out_h out_w)`` of ``x`` and
-    the output size."""
-    out_h = conv_utils.get_conv_outsize(x.shape[2], kh, sy, ph)
-    out_w = conv_utils.get_conv_outsize(x.shape[3], kw, sx, pw)
+def _patches(x, kh, kw, sy, sx, ph, pw, out_h, out_w):
+    """The kernel-major patches ``(C kh kw, B out_h out_w)`` of ``x`` for
+    an output of ``out_h x out_w``, and that size."""
     col = im2col(x, kh, kw, sy, sx, ph, pw, out_h, out_w, kernel_major=True)
     return (col.reshape(x.shape[1] * kh * kw, x.shape[0] * out_h * out_w),
             (out_h, out_w))
 
 
-def _conv_forward(x, W, b, sy, sx, ph, pw, col=None):
-    """The convolution and the patches it used (given or made)."""
-    out_channels, _, kh, kw = W.shape
-    if col is None:
-        col = _patches(x, kh, kw, sy, sx, ph, pw)
+def _conv_outsize(x, W, sy, sx, ph, pw, cover_all):
+    return (conv_utils.get_conv_outsize(x.shape[2], W.shape[2], sy, ph,
+                                        cover_all),
+            conv_utils.get_conv_outsize(x.shape[3], W.shape[3], sx, pw,
+                                        cover_all))
+
+
+def _conv_forward(x, W, b, sy, sx, ph, pw, col):
+    """The convolution of ``x`` from its patches ``col``."""
+    out_channels, in_channels, kh, kw = W.shape
     col, (out_h, out_w) = col
     # One product (C_out, C kh kw) x (C kh kw, B out_h out_w), then the
     # (small) result to (B, C_out, out_h, out_w).
-    y = W.reshape(out_channels, -1).dot(col).astype(x.dtype, copy=False)
-    y = y.reshape(out_channels, x.shape[0], out_h, out_w)
+    y = W.reshape(out_channels, in_channels * kh * kw).dot(col)
+    y = y.astype(x.dtype, copy=False).reshape(
+        out_channels, x.shape[0], out_h, out_w)
     y = numpy.ascontiguousarray(y.transpose(1, 0, 2, 3))
     if b is not None:
         y += b[:, None, None]
-    return y, (col, (out_h, out_w))
+    return y
 
 
 def _deconv_forward(x, W, b, sy, sx, ph, pw, out_h, out_w):
@@ -114,7 +125,7 @@ def _deconv_forward(x, W, b, sy, sx, ph, pw, out_h, out_w):
     if in_channels > 2 * out_channels:
         # Few output channels: the phases' patches of the wide input would
         # cost more than scattering the narrow products (col2im).
-        col = numpy.matmul(W.reshape(in_channels, -1).T,
+        col = numpy.matmul(W.reshape(in_channels, out_channels * kh * kw).T,
                            x.reshape(batch, in_channels, h * w))
         col = col.astype(x.dtype, copy=False).reshape(
             batch, out_channels, kh, kw, h, w)
@@ -139,7 +150,8 @@ def _deconv_forward(x, W, b, sy, sx, ph, pw, out_h, out_w):
             rows, cols = h + taps_h - 1, w + taps_w - 1
             col = im2col(x, taps_h, taps_w, 1, 1, taps_h - 1, taps_w - 1,
                          rows, cols, kernel_major=True)
-            kernel = sub.transpose(1, 0, 2, 3).reshape(out_channels, -1)
+            kernel = sub.transpose(1, 0, 2, 3).reshape(
+                out_channels, in_channels * taps_h * taps_w)
             phase = kernel.dot(
                 col.reshape(kernel.shape[1], batch * rows * cols))
             # The write is strided anyway: the product's (C_out, B) order
@@ -155,62 +167,76 @@ def _deconv_forward(x, W, b, sy, sx, ph, pw, out_h, out_w):
 def _conv_grad_w(x, gy, kh, kw, sy, sx, ph, pw, col=None):
     """The weight gradient ``sum_b gy[b] . patches(x)[b]^T``, one matrix
     product."""
-    out_channels = gy.shape[1]
+    batch, out_channels, out_h, out_w = gy.shape
     if col is None:
-        col = _patches(x, kh, kw, sy, sx, ph, pw)
-    g = gy.transpose(1, 0, 2, 3).reshape(out_channels, -1)
+        col = _patches(x, kh, kw, sy, sx, ph, pw, out_h, out_w)
+    g = gy.transpose(1, 0, 2, 3).reshape(out_channels,
+                                         batch * out_h * out_w)
     gW = g.dot(col[0].T).astype(x.dtype, copy=False)
     return gW.reshape(out_channels, x.shape[1], kh, kw)
+
+
+def _check_conv_types(in_types, channels_axis, bias_axis):
+    n_in = in_types.size()
+    type_check.expect(2 <= n_in, n_in <= 3)
+    x_type, w_type = in_types[:2]
+    type_check.expect(
+        x_type.dtype.kind == 'f',
+        w_type.dtype == x_type.dtype,
+        x_type.ndim == 4,
+        w_type.ndim == 4,
+        x_type.shape[1] == w_type.shape[channels_axis],
+    )
+    if type_check.eval(n_in) == 3:
+        b_type = in_types[2]
+        type_check.expect(
+            b_type.dtype == x_type.dtype,
+            b_type.ndim == 1,
+            b_type.shape[0] == w_type.shape[bias_axis],
+        )
 
 
 class Convolution2D(function_node.FunctionNode):
 
     """2-D convolution (no dilation, no groups) on the CPU.
 
-    ``patches`` (internal) are the input's patches when the caller already
-    made them; the node keeps its patches for the weight gradient.
+    With ``keep_patches`` the node keeps the input's patches for the
+    weight gradient (made again otherwise); ``patches`` (internal) are
+    patches the caller already made.
     """
 
-    def __init__(self, stride, pad, patches=None):
+    def __init__(self, stride, pad, cover_all=False, keep_patches=True,
+                 patches=None):
         self.sy, self.sx = stride
         self.ph, self.pw = pad
+        self.cover_all = cover_all
+        self.keep_patches = keep_patches
         self._patches = patches
 
     def check_type_forward(self, in_types):
-        n_in = in_types.size()
-        type_check.expect(2 <= n_in, n_in <= 3)
-        x_type, w_type = in_types[:2]
-        type_check.expect(
-            x_type.dtype.kind == 'f',
-            w_type.dtype == x_type.dtype,
-            x_type.ndim == 4,
-            w_type.ndim == 4,
-            x_type.shape[1] == w_type.shape[1],
-        )
-        if type_check.eval(n_in) == 3:
-            b_type = in_types[2]
-            type_check.expect(
-                b_type.dtype == x_type.dtype,
-                b_type.ndim == 1,
-                b_type.shape[0] == w_type.shape[0],
-            )
+        _check_conv_types(in_types, 1, 0)
 
     def forward(self, inputs):
         self.retain_inputs((0, 1))
         x, W = inputs[:2]
         b = inputs[2] if len(inputs) == 3 else None
-        kh, kw = W.shape[2:]
-        for size, k, s, p in ((x.shape[2], kh, self.sy, self.ph),
-                              (x.shape[3], kw, self.sx, self.pw)):
-            if conv_utils.get_conv_outsize(size, k, s, p) <= 0:
-                raise ValueError(
-                    'convolution_2d: a {0}x{1} kernel with stride {2} and '
-                    'pad {3} leaves no output pixel of a map of size {4}; '
-                    'use a smaller kernel or more padding'.format(
-                        kh, kw, s, p, size))
-        y, self._patches = _conv_forward(x, W, b, self.sy, self.sx,
-                                         self.ph, self.pw, self._patches)
-        return y,
+        out_h, out_w = _conv_outsize(x, W, self.sy, self.sx, self.ph,
+                                     self.pw, self.cover_all)
+        if out_h <= 0 or out_w <= 0:
+            raise ValueError(
+                'convolution_2d: a {}x{} kernel with stride {} and pad {} '
+                'leaves no output pixel of a {}x{} map; use a smaller '
+                'kernel or more padding'.format(
+                    W.shape[2], W.shape[3], (self.sy, self.sx),
+                    (self.ph, self.pw), x.shape[2], x.shape[3]))
+        patches, self._patches = self._patches, None
+        if patches is None:
+            patches = _patches(x, W.shape[2], W.shape[3], self.sy, self.sx,
+                               self.ph, self.pw, out_h, out_w)
+        if self.keep_patches:
+            self._patches = patches
+        return _conv_forward(x, W, b, self.sy, self.sx, self.ph, self.pw,
+                             patches),
 
     def backward(self, indexes, grad_outputs):
         x, W = self.get_retained_inputs()
@@ -232,7 +258,11 @@ class Convolution2D(function_node.FunctionNode):
 
 class Deconvolution2D(function_node.FunctionNode):
 
-    """2-D transposed convolution (no dilation, no groups) on the CPU."""
+    """2-D transposed convolution (no dilation, no groups) on the CPU.
+
+    The output sizes Chainer accepts: those whose convolution, with or
+    without ``cover_all``, gives back the input's size.
+    """
 
     def __init__(self, stride, pad, outsize=None):
         self.sy, self.sx = stride
@@ -240,47 +270,40 @@ class Deconvolution2D(function_node.FunctionNode):
         self.outsize = outsize
 
     def check_type_forward(self, in_types):
-        n_in = in_types.size()
-        type_check.expect(2 <= n_in, n_in <= 3)
-        x_type, w_type = in_types[:2]
-        type_check.expect(
-            x_type.dtype.kind == 'f',
-            w_type.dtype == x_type.dtype,
-            x_type.ndim == 4,
-            w_type.ndim == 4,
-            x_type.shape[1] == w_type.shape[0],
-        )
-        if type_check.eval(n_in) == 3:
-            b_type = in_types[2]
-            type_check.expect(
-                b_type.dtype == x_type.dtype,
-                b_type.ndim == 1,
-                b_type.shape[0] == w_type.shape[1],
-            )
+        _check_conv_types(in_types, 0, 1)
 
     def forward(self, inputs):
         self.retain_inputs((0, 1))
         x, W = inputs[:2]
         b = inputs[2] if len(inputs) == 3 else None
         kh, kw = W.shape[2:]
+        natural = tuple(
+            conv_utils.get_deconv_outsize(size, k, s, p)
+            for size, k, s, p in ((x.shape[2], kh, self.sy, self.ph),
+                                  (x.shape[3], kw, self.sx, self.pw)))
         if self.outsize is None:
-            self.outsize = (
-                conv_utils.get_deconv_outsize(x.shape[2], kh, self.sy,
-                                              self.ph),
-                conv_utils.get_deconv_outsize(x.shape[3], kw, self.sx,
-                                              self.pw))
+            self.outsize = natural
         self.outh, self.outw = self.outsize
-        for size, out, k, s, p in (
-                (x.shape[2], self.outh, kh, self.sy, self.ph),
-                (x.shape[3], self.outw, kw, self.sx, self.pw)):
-            if out <= 0 or conv_utils.get_conv_outsize(out, k, s, p) != size:
+        self.cover_all = False
+        for size, out, nat, k, s, p in (
+                (x.shape[2], self.outh, natural[0], kh, self.sy, self.ph),
+                (x.shape[3], self.outw, natural[1], kw, self.sx, self.pw)):
+            if nat + s - 1 < 1:
+                raise ValueError(
+                    'deconvolution_2d: a {}x{} kernel with stride {} and '
+                    'pad {} leaves no output pixel of a map of size {}; '
+                    'use less padding'.format(kh, kw, s, p, size))
+            if not 0 < out or not (
+                    conv_utils.get_conv_outsize(out, k, s, p) <= size <=
+                    conv_utils.get_conv_outsize(out, k, s, p, True)):
                 raise ValueError(
                     'deconvolution_2d: an output of size {} does not map '
                     'back to an input of size {} with a {}x{} kernel, stride '
                     '{} and pad {}; give an outsize from {} to {}'.format(
-                        out, size, kh, kw, s, p,
-                        conv_utils.get_deconv_outsize(size, k, s, p),
-                        conv_utils.get_deconv_outsize(size, k, s, p) + s - 1))
+                        out, size, kh, kw, s, p, max(1, nat - s + 1),
+                        nat + s - 1))
+            if conv_utils.get_conv_outsize(out, k, s, p) != size:
+                self.cover_all = True
         return _deconv_forward(x, W, b, self.sy, self.sx, self.ph, self.pw,
                                self.outh, self.outw),
 
@@ -292,11 +315,12 @@ class Deconvolution2D(function_node.FunctionNode):
         patches = None
         if 0 in indexes or 1 in indexes:
             patches = _patches(gy.array, W.shape[2], W.shape[3], self.sy,
-                               self.sx, self.ph, self.pw)
+                               self.sx, self.ph, self.pw, x.shape[2],
+                               x.shape[3])
         ret = []
         if 0 in indexes:
-            ret.append(Convolution2D(stride, pad, patches).apply(
-                (gy, W))[0])
+            ret.append(Convolution2D(stride, pad, self.cover_all, False,
+                                     patches).apply((gy, W))[0])
         if 1 in indexes:
             ret.append(Convolution2DGradW(
                 W.shape[2:], stride, pad, patches).apply((gy, x))[0])
@@ -332,8 +356,13 @@ class Convolution2DGradW(function_node.FunctionNode):
                 gy, ggW, stride=(self.sy, self.sx), pad=(self.ph, self.pw),
                 outsize=x.shape[2:]))
         if 1 in indexes:
+            # The convolution whose output has gy's size (cover_all when
+            # the input's last rows were covered only so).
+            cover_all = _conv_outsize(x, ggW, self.sy, self.sx, self.ph,
+                                      self.pw, False) != gy.shape[2:]
             ret.append(convolution_2d(x, ggW, stride=(self.sy, self.sx),
-                                      pad=(self.ph, self.pw)))
+                                      pad=(self.ph, self.pw),
+                                      cover_all=cover_all))
         return ret
 
 
@@ -342,10 +371,10 @@ def _on_numpy(*arrays):
                if a is not None)
 
 
-def convolution_2d(x, W, b=None, stride=1, pad=0):
-    """:func:`chainer.functions.convolution_2d` (no dilation, groups or
-    ``cover_all``), computed on the CPU with one patch copy and one matrix
-    product (:class:`Convolution2D`).
+def convolution_2d(x, W, b=None, stride=1, pad=0, cover_all=False):
+    """:func:`chainer.functions.convolution_2d` (no dilation or groups),
+    computed on the CPU with one patch copy and one matrix product
+    (:class:`Convolution2D`).
 
     Chainer's own function runs on the reference path and for arrays that
     are not NumPy's (CuPy: cuDNN).
@@ -356,16 +385,27 @@ def convolution_2d(x, W, b=None, stride=1, pad=0):
         b: ``(C_out,)`` or ``None``.
         stride (int or pair): The stride.
         pad (int or pair): Zero padding on each side.
+        cover_all (bool): As Chainer's: an output pixel more where the
+            last window would pass the padded image.
 
     Returns:
         chainer.Variable: ``(B, C_out, H_out, W_out)``.
     """
     stride = _pair(stride, 'stride', 'convolution_2d', 1)
     pad = _pair(pad, 'pad', 'convolution_2d', 0)
+    if not isinstance(cover_all, (bool, numpy.bool_)):
+        raise ValueError('convolution_2d: cover_all must be True or False, '
+                         'got {!r}'.format(cover_all))
     if not use_fused() or not _on_numpy(x, W, b):
-        return F.convolution_2d(x, W, b, stride=stride, pad=pad)
+        return F.convolution_2d(x, W, b, stride=stride, pad=pad,
+                                cover_all=bool(cover_all))
     inputs = (x, W) if b is None else (x, W, b)
-    return Convolution2D(stride, pad).apply(inputs)[0]
+    # The patches are kept for the weight gradient only when there will
+    # be one.
+    keep = chainer.config.enable_backprop and \
+        isinstance(W, chainer.Variable) and W.requires_grad
+    return Convolution2D(stride, pad, bool(cover_all), keep).apply(
+        inputs)[0]
 
 
 def deconvolution_2d(x, W, b=None, stride=1, pad=0, outsize=None):
@@ -383,7 +423,9 @@ def deconvolution_2d(x, W, b=None, stride=1, pad=0, outsize=None):
         stride (int or pair): The stride.
         pad (int or pair): Rows and columns cropped on each side.
         outsize (pair or None): The output size; ``None`` gives
-            ``stride * (h - 1) + kh - 2 pad``.
+            ``stride * (h - 1) + kh - 2 pad``; Chainer's range (from
+            ``stride - 1`` below that to ``stride - 1`` above) is
+            accepted.
 
     Returns:
         chainer.Variable: ``(B, C_out, H, W)``.

@@ -102,6 +102,11 @@ class MethodConfig(object):
         for name in ('prior_term', 'side_terms'):
             if not isinstance(getattr(self, name), bool):
                 fail(name, 'must be true or false')
+        if self.method != 'vae' and not self.side_terms and \
+                getattr(self.networks, 'adversary_heads', 0):
+            fail('side_terms', 'must be true with adversary_heads (the '
+                 'authors\' adversary always has its x-only and z-only '
+                 'terms)')
         if self.n_params() > MAX_PARAMS:
             raise ValueError(
                 'MethodConfig: the networks would hold about {:,} '

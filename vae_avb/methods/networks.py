@@ -7,6 +7,7 @@ family (convolutional networks, say) is another class with the same
 methods, registered in :data:`FAMILIES`.
 """
 import dataclasses
+import numbers
 import typing
 
 import math
@@ -293,13 +294,16 @@ class ConvNetworks(object):
                      'noise_activation', 'adversary_activation'):
             _check_activation(owner, name, getattr(self, name))
         _check_heads(owner, self.adversary_heads)
-        if self.output_scale is not None and (
-                isinstance(self.output_scale, bool) or
-                not isinstance(self.output_scale, (int, float)) or
-                not 0 < self.output_scale < math.inf):
-            raise ValueError('ConvNetworks: output_scale must be None '
-                             '(Xavier) or a finite number above 0, got '
-                             '{!r}'.format(self.output_scale))
+        if self.output_scale is not None:
+            if isinstance(self.output_scale, bool) or \
+                    not isinstance(self.output_scale, numbers.Real) or \
+                    not 0 < self.output_scale <= 1:
+                raise ValueError('ConvNetworks: output_scale must be None '
+                                 '(Xavier) or a standard deviation above 0 '
+                                 'and at most 1, got {!r}'.format(
+                                     self.output_scale))
+            object.__setattr__(self, 'output_scale',
+                               float(self.output_scale))
         if len(self.image_shape) != 2:
             raise ValueError('ConvNetworks: image_shape must be (height, '
                              'width), got {!r}'.format(self.image_shape))
@@ -438,6 +442,14 @@ class ConvNetworks(object):
         return width
 
 
+# Settings each family gained after run folders were first written
+# (2026-12-06), with the value the older runs were built with; a
+# method.json without them reads as those runs were.
+ADDED_SETTINGS = {
+    'mlp': {'adversary_heads': 0},
+    'conv': {'adversary_heads': 0, 'output_scale': None},
+}
+
 # Family name -> class; a new family registers itself here.
 FAMILIES = {'mlp': MLPNetworks, 'conv': ConvNetworks}
 
@@ -453,6 +465,10 @@ def networks_from_dict(value):
         raise ValueError('unknown network family {!r}; known: {}'.format(
             family, ', '.join(sorted(FAMILIES))))
     cls = FAMILIES[family]
+    # Settings added after runs were written: what those runs were built
+    # with (two-tower adversary; conv code outputs left Xavier).
+    for name, before in ADDED_SETTINGS.get(family, {}).items():
+        value.setdefault(name, before)
     known = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(value) - known)
     if unknown:

@@ -30,13 +30,18 @@ class RunFlags(training.Extension):
         flags (dict): The settings that define the training (leave out
             those that do not change it: output folder, device, snapshot
             interval, evaluation sizes).
+        normalize (callable or None): Applied to this run's settings and
+            to the stored ones before they are compared (for instance to
+            drop settings at values that change nothing, so that runs
+            written before such a setting existed still resume).
     """
 
     trigger = 1, 'iteration'
     name = 'RunFlags'
 
-    def __init__(self, flags):
+    def __init__(self, flags, normalize=None):
         self.flags = json.loads(json.dumps(flags, sort_keys=True))
+        self.normalize = normalize
 
     def __call__(self, trainer):
         pass
@@ -55,17 +60,25 @@ class RunFlags(training.Extension):
         except (ValueError, TypeError):
             raise SnapshotError('the snapshot\'s stored settings are not '
                                 'readable; resume from an older one')
-        changed = [key for key in sorted(set(stored) | set(self.flags))
-                   if stored.get(key) != self.flags.get(key)]
+        if not isinstance(stored, dict):
+            raise SnapshotError('the snapshot\'s stored settings are not '
+                                'readable; resume from an older one')
+        flags = self.flags
+        if self.normalize is not None:
+            stored, flags = self.normalize(stored), self.normalize(flags)
+        changed = [key for key in sorted(set(stored) | set(flags))
+                   if stored.get(key) != flags.get(key)]
         if changed:
             raise FlagsChangedError(
                 'trained with {}, this run has {}; resume '
                 'with the same settings, or start a new run in another '
                 '--out'.format(_describe(stored, changed),
-                               _describe(self.flags, changed)))
+                               _describe(flags, changed)))
 
 
 def _describe(flags, keys):
+    # A setting absent on one side is at its default there.
     return ' '.join('--{} {}'.format(key.replace('_', '-'),
-                                     json.dumps(flags.get(key)))
+                                     json.dumps(flags[key]) if key in flags
+                                     else '(default)')
                     for key in keys)
