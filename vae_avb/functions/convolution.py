@@ -101,7 +101,7 @@ def _conv_outsize(x, W, sy, sx, ph, pw, cover_all):
                                         cover_all))
 
 
-def _conv_forward(x, W, b, sy, sx, ph, pw, col):
+def _conv_forward(x, W, b, col):
     """The convolution of ``x`` from its patches ``col``."""
     out_channels, in_channels, kh, kw = W.shape
     col, (out_h, out_w) = col
@@ -235,8 +235,7 @@ class Convolution2D(function_node.FunctionNode):
                                self.ph, self.pw, out_h, out_w)
         if self.keep_patches:
             self._patches = patches
-        return _conv_forward(x, W, b, self.sy, self.sx, self.ph, self.pw,
-                             patches),
+        return _conv_forward(x, W, b, patches),
 
     def backward(self, indexes, grad_outputs):
         x, W = self.get_retained_inputs()

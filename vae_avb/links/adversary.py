@@ -109,34 +109,48 @@ class Adversary(chainer.Chain):
         return self._score(x, z, shared_x, True)
 
     def _score(self, x, z, shared_x, constant):
-        dtype = self.dtype
-        check_batch(x, self.n_in, 'x', 'Adversary', dtype)
-        check_batch(z, self.n_latent, 'z', 'Adversary', dtype)
-        rows = x.shape[0]
-        if (z.shape[0] % rows if shared_x and rows else
-                z.shape[0] != rows):
-            raise ValueError(
-                'Adversary: x has {} rows but z has {}; pass one z per x'
-                '{}'.format(rows, z.shape[0],
-                            ' (or k per x with shared_x)' if shared_x
-                            else ''))
-        if self.center_x:
-            x = 2 * x - 1
+        x, k = _pairs(self, x, z, shared_x)
         tower = 'constant' if constant else 'forward'
         g = getattr(self.x_tower, tower)(x)
         h = getattr(self.z_tower, tower)(z)
-        k = z.shape[0] // rows if rows else 1
         # Row j B + i pairs x_i with z_(j B + i); g stays B rows.
         t = row_inner_product(g, h, 1.0 / self.n_hidden)
         if self.side_terms:
-            tx = F.reshape(_linear(self.x_head, g, constant), (rows,))
-            if k > 1:
-                tx = F.tile(tx, (k,))
-            t = t + tx + F.reshape(_linear(self.z_head, h, constant),
-                                   (z.shape[0],))
-        if self.prior_term:
-            t = t + 0.5 * F.sum(z * z, axis=1)
-        return t
+            t = _add_side_terms(t, _linear(self.x_head, g, constant),
+                                _linear(self.z_head, h, constant), k)
+        return _add_prior_term(t, z) if self.prior_term else t
+
+
+def _pairs(adversary, x, z, shared_x):
+    """Checks a batch of pairs for ``adversary`` (an :class:`Adversary` or
+    a :class:`~vae_avb.links.HeadsAdversary`); returns the x its towers
+    take and ``k``, the z rows per x."""
+    where = type(adversary).__name__
+    check_batch(x, adversary.n_in, 'x', where, adversary.dtype)
+    check_batch(z, adversary.n_latent, 'z', where, adversary.dtype)
+    rows = x.shape[0]
+    if (z.shape[0] % rows if shared_x and rows else z.shape[0] != rows):
+        raise ValueError(
+            '{}: x has {} rows but z has {}; pass one z per x{}'.format(
+                where, rows, z.shape[0],
+                ' (or k per x with shared_x)' if shared_x else ''))
+    if adversary.center_x:
+        x = 2 * x - 1
+    return x, z.shape[0] // rows if rows else 1
+
+
+def _add_side_terms(t, tx, tz, k):
+    """``t + Tx(x) + Tz(z)`` from the read-outs ``(B, 1)`` and ``(k B,
+    1)``; ``Tx`` repeats over the ``k`` groups of z rows."""
+    tx = F.reshape(tx, (tx.shape[0],))
+    if k > 1:
+        tx = F.tile(tx, (k,))
+    return t + tx + F.reshape(tz, (tz.shape[0],))
+
+
+def _add_prior_term(t, z):
+    """``t + 0.5 ||z||^2`` (``-log p(z)`` up to a constant)."""
+    return t + 0.5 * F.sum(z * z, axis=1)
 
 
 def _linear(link, h, constant):

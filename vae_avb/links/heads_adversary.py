@@ -4,9 +4,11 @@ import chainer.links as L
 
 from vae_avb.functions.row_inner_product import row_inner_product
 from vae_avb.initializers import Xavier
+from vae_avb.links.adversary import _add_prior_term
+from vae_avb.links.adversary import _add_side_terms
 from vae_avb.links.adversary import _linear
+from vae_avb.links.adversary import _pairs
 from vae_avb.links.mlp import MLP
-from vae_avb.utils import check_batch
 from vae_avb.utils.check import check_count
 from vae_avb.utils.check import check_initializer
 from vae_avb.utils.check import check_positive
@@ -102,31 +104,14 @@ class HeadsAdversary(chainer.Chain):
         return self._score(x, z, shared_x, True)
 
     def _score(self, x, z, shared_x, constant):
-        where = 'HeadsAdversary'
-        check_batch(x, self.n_in, 'x', where, self.dtype)
-        check_batch(z, self.n_latent, 'z', where, self.dtype)
-        rows = x.shape[0]
-        if (z.shape[0] % rows if shared_x and rows else
-                z.shape[0] != rows):
-            raise ValueError(
-                'HeadsAdversary: x has {} rows but z has {}; pass one z per '
-                'x{}'.format(rows, z.shape[0], ' (or k per x with shared_x)'
-                             if shared_x else ''))
-        if self.center_x:
-            x = 2 * x - 1
+        x, k = _pairs(self, x, z, shared_x)
         tower = 'constant' if constant else 'forward'
         theta = F.elu(_linear(self.theta,
                               getattr(self.theta_tower, tower)(x), constant))
         s = _linear(self.s, getattr(self.s_tower, tower)(z), constant)
-        t = row_inner_product(theta, s, 1.0)
-        tx = F.reshape(_linear(self.x_head, getattr(self.x_tower, tower)(x),
-                               constant), (rows,))
-        k = z.shape[0] // rows if rows else 1
-        if k > 1:
-            tx = F.tile(tx, (k,))
-        tz = F.reshape(_linear(self.z_head, getattr(self.z_tower, tower)(z),
-                               constant), (z.shape[0],))
-        t = t + tx + tz
-        if self.prior_term:
-            t = t + 0.5 * F.sum(z * z, axis=1)
-        return t
+        t = _add_side_terms(
+            row_inner_product(theta, s, 1.0),
+            _linear(self.x_head, getattr(self.x_tower, tower)(x), constant),
+            _linear(self.z_head, getattr(self.z_tower, tower)(z), constant),
+            k)
+        return _add_prior_term(t, z) if self.prior_term else t
