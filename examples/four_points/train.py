@@ -27,7 +27,6 @@ from vae_avb.methods import MethodConfig
 from vae_avb.methods import MLPNetworks
 from vae_avb.training import FiniteGuard
 from vae_avb.training import NonFiniteLossError
-from vae_avb.training import Snapshots
 from vae_avb.utils.atomic_write import write_atomic
 from vae_avb.visualization import plot_latent_samples
 
@@ -43,6 +42,7 @@ def parse_args(argv):
     parser = ex.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--method', choices=['vae', 'avb'], default='avb')
     ex.add_device_argument(parser)
+    ex.add_communicator_argument(parser)
     parser.add_argument('--iteration', '-i', type=ex.positive_int,
                         help='training iterations (vae: 5000, avb: 14000)')
     parser.add_argument('--batch-size', '-b', type=ex.positive_int,
@@ -133,13 +133,16 @@ def evaluate(args, method, model):
 @ex.script_main
 def main(argv=None):
     args = parse_args(argv)
-    ex.prepare_out(args.out)
+    # Under mpiexec with --communicator: this process's rank and device.
+    ranks = ex.start_ranks(args)
+    ranks.prepare_out(args.out)
     ex.seed_and_use(args.device, args.seed)
     method = make_method(args.config)
     model = method.build(args.device)
-    optimizers = method.make_optimizers(model)
-    iterator = FourPointsIterator(args.batch_size, seed=args.seed,
-                                  as_array=True)
+    ranks.seed_noise(args.device, args.seed)
+    optimizers = ranks.optimizers(method.make_optimizers(model))
+    iterator = ranks.iterator(FourPointsIterator(
+        args.batch_size, seed=args.seed, as_array=True))
     updater = method.make_updater(model, optimizers, iterator, send_array,
                                   args.device, args.skip_nonfinite)
 
@@ -150,19 +153,26 @@ def main(argv=None):
                               args.iteration)
     trainer.extend(FiniteGuard())
     ex.keep_run_flags(trainer, args)
-    trainer.extend(extensions.LogReport(trigger=report_every))
-    keys = ['iteration'] + list(method.report_keys)
-    trainer.extend(extensions.PrintReport(keys + ['elapsed_time']))
-    trainer.extend(Snapshots(args.snapshot_every,
-                             (args.iteration, 'iteration'),
-                             args.keep_snapshots))
-    ex.resume(trainer, args.resume)
+    ranks.extend(trainer)
+    if ranks.is_root:
+        trainer.extend(extensions.LogReport(trigger=report_every))
+        keys = ['iteration'] + list(method.report_keys)
+        trainer.extend(extensions.PrintReport(keys + ['elapsed_time']))
+    trainer.extend(ranks.snapshots(args.snapshot_every,
+                                   (args.iteration, 'iteration'),
+                                   args.keep_snapshots))
+    ranks.resume(trainer, args.resume)
 
-    print('training {} for {} iterations, batch {}'.format(
-        args.method.upper(), args.iteration, args.batch_size))
+    if ranks.is_root:
+        print('training {} for {} iterations, batch {}{}'.format(
+            args.method.upper(), args.iteration, args.batch_size,
+            ' over {} processes'.format(ranks.size) if ranks.size > 1
+            else ''))
     # The toy data are generated, hence valid: Chainer's per-call type
     # checks are off while training.
     train_seconds = ex.run_trainer(trainer)
+    if not ranks.is_root:
+        return None
 
     metrics, z, labels = evaluate(args, method, model)
     metrics.update({
@@ -172,6 +182,7 @@ def main(argv=None):
         'batch_size': args.batch_size,
         'seed': args.seed,
         'device': str(args.device),
+        'processes': ranks.size,
     })
     write_atomic(os.path.join(args.out, 'latent.npz'),
                  lambda f: numpy.savez(f, z=z, labels=labels))

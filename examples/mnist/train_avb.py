@@ -31,6 +31,7 @@ def parse_args(argv):
     parser = ex.ArgumentParser(description=__doc__.split('\n')[0])
     ex.add_method_arguments(parser)
     ex.add_device_argument(parser)
+    ex.add_communicator_argument(parser)
     parser.add_argument('--epoch', '-e', type=ex.positive_int,
                         help='training epochs (default 30; 1 with --test)')
     parser.add_argument('--batch-size', '-b', type=ex.positive_int,
@@ -82,25 +83,31 @@ def save_figures(args, method, model, test):
 @ex.script_main
 def main(argv=None):
     args = parse_args(argv)
+    # Under mpiexec with --communicator: this process's rank and device.
+    ranks = ex.start_ranks(args)
     device = args.device
-    train, test, _ = ex.load_data('dynamic', args.seed, None, args.test)
-    ex.check_batch_size(args.batch_size, train)
-    ex.prepare_out(args.out)
+    train, test, _ = ranks.collective(ex.load_data, 'dynamic', args.seed,
+                                      None, args.test)
+    ranks.collective(ex.check_batch_size, args.batch_size, train)
+    ranks.prepare_out(args.out)
     ex.seed_and_use(device, args.seed)
 
     method = make_method(args.config)
     model = method.build(device)
-    optimizers = method.make_optimizers(model)
-    iterator = ArrayIterator(train, args.batch_size, seed=args.seed)
+    ranks.seed_noise(device, args.seed)
+    optimizers = ranks.optimizers(method.make_optimizers(model))
+    iterator = ranks.iterator(ArrayIterator(train, args.batch_size,
+                                            seed=args.seed))
     updater = method.make_updater(model, optimizers, iterator, send_array,
                                   device, args.skip_nonfinite)
     trainer = training.Trainer(updater, (args.epoch, 'epoch'), out=args.out)
-    test_iter = ArrayIterator(device.send(test), args.batch_size,
+    test_iter = ArrayIterator(device.send(ranks.share(test)),
+                              args.batch_size // ranks.size,
                               repeat=False, shuffle=False)
     ex.extend_epoch_trainer(trainer, args, test_iter, model.loss, send_array,
                             list(method.report_keys) +
-                            ['validation/main/loss'])
-    ex.resume(trainer, args.resume)
+                            ['validation/main/loss'], ranks)
+    ranks.resume(trainer, args.resume)
     train_seconds = ex.run_trainer(trainer)
 
     summary = mean_report(model.loss, test, args.batch_size)
@@ -108,7 +115,10 @@ def main(argv=None):
     ais_summary = mean_report(model.loss, test[:args.ais_size],
                               args.batch_size)
     log_px, ais_metrics = ex.run_ais(args, method, model,
-                                     device.send(test[:args.ais_size]))
+                                     device.send(test[:args.ais_size]),
+                                     ranks)
+    if not ranks.is_root:
+        return None
     metrics = {
         'model': method.title,
         # For AVB the KL (and so the ELBO) is the adversary's estimate.
@@ -125,6 +135,7 @@ def main(argv=None):
         'arch': args.arch,
         'seed': args.seed,
         'device': str(device),
+        'processes': ranks.size,
     }
     ex.write_array(os.path.join(args.out, 'ais_log_px.npy'), log_px)
     method.save(model, args.out)

@@ -30,6 +30,7 @@ from vae_avb.visualization import make_vae_figures
 def parse_args(argv):
     parser = ex.ArgumentParser(description=__doc__.split('\n')[0])
     ex.add_device_argument(parser)
+    ex.add_communicator_argument(parser)
     parser.add_argument('--epoch', '-e', type=ex.positive_int,
                         help='epochs (default: 100; 1 with --test)')
     parser.add_argument('--batch-size', '-b', type=ex.positive_int,
@@ -132,24 +133,28 @@ def main(argv=None):
 
 
 def train(args):
+    # Under mpiexec with --communicator: this process's rank and device.
+    ranks = ex.start_ranks(args)
     device = args.device
     # Everything that can be wrong with the input is found before the
     # first file is written (README, Runs that survive).
-    train, test, test_labels = ex.load_data(args.binarize, args.seed,
-                                            args.data, args.test)
-    ex.check_batch_size(args.batch_size, train)
-    ex.prepare_out(args.out)
+    train, test, test_labels = ranks.collective(
+        ex.load_data, args.binarize, args.seed, args.data, args.test)
+    ranks.collective(ex.check_batch_size, args.batch_size, train)
+    ranks.prepare_out(args.out)
     ex.seed_and_use(device, args.seed)
 
     vae = ex.build_vae(args.arch, args.dim_z, args.dim_h, args.n_layers,
                        args.activation)
     loss = ELBOLoss(vae, beta=args.beta, k=args.k)
     loss.to_device(device)
+    ranks.seed_noise(device, args.seed)
     if args.plain:
         optimizer = chainer.optimizers.Adam(args.lr)
         train_iter = chainer.iterators.SerialIterator(train, args.batch_size)
         test_iter = chainer.iterators.SerialIterator(
-            test, args.batch_size, repeat=False, shuffle=False)
+            ranks.share(test), args.batch_size // ranks.size, repeat=False,
+            shuffle=False)
         converter = chainer.dataset.concat_examples
     else:
         # The fast path (README, Performance): the same Adam computed in
@@ -158,14 +163,16 @@ def train(args):
         train_iter = ArrayIterator(
             train if isinstance(train, DynamicBinarized)
             else device.send(train), args.batch_size, seed=args.seed)
-        test_iter = ArrayIterator(device.send(test), args.batch_size,
+        test_iter = ArrayIterator(device.send(ranks.share(test)),
+                                  args.batch_size // ranks.size,
                                   repeat=False, shuffle=False)
         converter = send_array
     optimizer.setup(loss)
+    optimizer = ranks.optimizers({'main': optimizer})['main']
     updater_class = SkipNonFiniteUpdater if args.skip_nonfinite \
         else training.updaters.StandardUpdater
-    updater = updater_class(
-        train_iter, optimizer, converter=converter, device=device)
+    updater = updater_class(ranks.iterator(train_iter), optimizer,
+                            converter=converter, device=device)
     trainer = training.Trainer(updater, (args.epoch, 'epoch'), out=args.out)
     if args.plain and isinstance(train, DynamicBinarized):
         # SerialIterator does not save its dataset's random state.
@@ -174,18 +181,23 @@ def train(args):
                               -(-args.epoch * len(train) // args.batch_size))
     ex.extend_epoch_trainer(trainer, args, test_iter, loss, converter,
                             ['main/loss', 'validation/main/loss',
-                             'main/reconstruction', 'main/kl'])
-    ex.resume(trainer, args.resume)
+                             'main/reconstruction', 'main/kl'], ranks)
+    ranks.resume(trainer, args.resume)
 
     # The fast path checked the data once (load_data); Chainer's per-call
     # type checks and our per-batch value checks are then skipped.
     train_seconds = ex.run_trainer(trainer, type_check=args.plain)
     n_trained = args.epoch * len(train)
 
+    # Every rank draws its noise in the order of one process (the test
+    # ELBO, then the log-likelihood of its share of the images).
     summary = mean_report(loss, test, args.batch_size)
     eval_x = test[:args.eval_size] if args.eval_size else test
-    log_likelihood = ex.iwae_with_progress(vae, eval_x, args.eval_k,
-                                           max_rows=args.eval_rows)
+    log_likelihood = ranks.rows(lambda x: ex.iwae_with_progress(
+        vae, x, args.eval_k, max_rows=args.eval_rows, stream=ranks.stream),
+        eval_x)
+    if not ranks.is_root:
+        return None
     metrics = {
         'test_elbo': -float(summary['reconstruction'])
         - float(summary['kl']),
@@ -200,6 +212,7 @@ def train(args):
         'dim_z': args.dim_z,
         'binarize': args.binarize,
         'device': str(device),
+        'processes': ranks.size,
     }
     save_model(vae, args)
     make_vae_figures(vae, train, test, test_labels, args.out)

@@ -9,6 +9,7 @@ import chainer
 from vae_avb.links.mlp import MAX_LAYERS
 from vae_avb.utils.check import MAX_COUNT
 from vae_avb.utils.check import one_line
+from vae_avb.utils import mpi
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -17,12 +18,13 @@ class ArgumentParser(argparse.ArgumentParser):
 
     argparse prints the whole usage before an error; a script's user sees
     ``prog: error: <problem and fix>`` instead (and ``--help`` for the
-    usage), with exit status 2 as argparse gives.
+    usage), with exit status 2 as argparse gives. Under ``mpiexec`` every
+    process parses the same flags: only rank 0 prints the error.
     """
 
     def error(self, message):
         self.exit(2, '{}: error: {} (see --help)\n'.format(
-            self.prog, message))
+            self.prog, message) if mpi.is_root() else None)
 
 
 def positive_int(text):

@@ -3,8 +3,10 @@ import errno
 import os
 import signal
 import sys
+import traceback
 
 from vae_avb.training import NonFiniteLossError
+from vae_avb.utils import mpi
 
 
 # Errors of the machine, not of the program: reported in one line.
@@ -40,43 +42,68 @@ def run_main(main, argv):
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         return main(argv)
-    except UsageError as e:
-        print('{}: error: {}'.format(prog, e), file=sys.stderr)
-        sys.exit(2)
-    except NonFiniteLossError as e:
-        print('{}: error: {}'.format(prog, e), file=sys.stderr)
-        sys.exit(1)
-    except MemoryError:
-        print('{}: error: out of memory; lower the sizes (--batch-size, '
-              '--k, --eval-k, --ais-batch-size, the network widths)'.format(
-                  prog), file=sys.stderr)
-        sys.exit(1)
-    except OSError as e:
+    except SystemExit:
+        raise
+    except BaseException as e:
+        code, line = _report(e, prog)
+        rank, size = mpi.world()
+        # An error every rank meets together is shown once, by rank 0.
+        shown = size == 1 or rank == 0 or \
+            not getattr(e, 'on_every_rank', False)
+        if line is None:  # A bug: its traceback.
+            if size == 1:
+                raise
+            if shown:
+                traceback.print_exc()
+        elif line and shown:
+            if rank > 0:
+                line = line.replace(': error: ', ': error: rank {}: '.format(
+                    rank), 1)
+            print(line, file=sys.stderr)
+        if size > 1:
+            # The other ranks may wait in a collective for this one:
+            # ending without MPI's finalization makes mpiexec end them.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+        sys.exit(code)
+
+
+def _report(e, prog):
+    """``(exit status, one line)`` for a known error, ``(1, None)``
+    for a bug (whose traceback is shown)."""
+    if isinstance(e, UsageError):
+        return 2, '{}: error: {}'.format(prog, e)
+    if isinstance(e, NonFiniteLossError):
+        return 1, '{}: error: {}'.format(prog, e)
+    if isinstance(e, MemoryError):
+        return 1, ('{}: error: out of memory; lower the sizes (--batch-size, '
+                   '--k, --eval-k, --ais-batch-size, the network '
+                   'widths)'.format(prog))
+    if isinstance(e, OSError) and not isinstance(e, BrokenPipeError):
         if e.errno not in _ENVIRONMENT_ERRORS:
-            raise
+            return 1, None
         fix = 'free some space' if e.errno in _FULL else \
             'move it out of the way' if e.errno == errno.EISDIR else \
             'shorten the path' if e.errno == errno.ENAMETOOLONG else \
             'check that the folder exists and is writable'
-        print('{}: error: {}{}; {} (the files already written are whole; a '
-              'training run continues with --resume)'.format(
-                  prog, e.strerror, ': {}'.format(e.filename2 or e.filename)
-                  if e.filename else '', fix),
-              file=sys.stderr)
-        sys.exit(1)
-    except UnicodeEncodeError as e:
-        print('{}: error: a path or text cannot be written in this '
-              'locale\'s encoding ({}); use names in UTF-8, or set a UTF-8 '
-              'locale (LANG=C.UTF-8)'.format(prog, e.reason),
-              file=sys.stderr)
-        sys.exit(2)
-    except BrokenPipeError:
+        return 1, ('{}: error: {}{}; {} (the files already written are '
+                   'whole; a training run continues with --resume)'.format(
+                       prog, e.strerror, ': {}'.format(
+                           e.filename2 or e.filename)
+                       if e.filename else '', fix))
+    if isinstance(e, UnicodeEncodeError):
+        return 2, ('{}: error: a path or text cannot be written in this '
+                   'locale\'s encoding ({}); use names in UTF-8, or set a '
+                   'UTF-8 locale (LANG=C.UTF-8)'.format(prog, e.reason))
+    if isinstance(e, BrokenPipeError):
         # The reader of the output went away (``script | head``): nothing
         # more can be printed; Python would print a traceback at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(1)
-    except KeyboardInterrupt:
-        print('{}: interrupted; the files already written are whole (a '
-              'training run continues from its last snapshot with '
-              '--resume)'.format(prog), file=sys.stderr)
-        sys.exit(130)
+        return 1, ''
+    if isinstance(e, KeyboardInterrupt):
+        e.on_every_rank = True  # mpiexec passes Ctrl-C to every rank.
+        return 130, ('{}: interrupted; the files already written are whole '
+                     '(a training run continues from its last snapshot with '
+                     '--resume)'.format(prog))
+    return 1, None

@@ -33,10 +33,12 @@ def iwae_with_progress(vae, x, k, batch_size=100, chunk=1000,
     return numpy.concatenate(parts)
 
 
-def run_ais(args, method, model, x):
+def run_ais(args, method, model, x, ranks=None):
     """AIS on the images ``x`` (on the model's device) with the ``--ais-*``
     flags of ``args`` (:func:`~vae_avb.experiment.add_ais_arguments`),
-    starting where ``method`` says.
+    starting where ``method`` says; with several
+    :class:`~vae_avb.experiment.distributed.Ranks`, each takes its share
+    of the images (and its own noise) and rank 0 shows the progress.
 
     Returns:
         tuple: ``log p(x)`` per image (NumPy) and the metrics entries
@@ -44,13 +46,28 @@ def run_ais(args, method, model, x):
         settings, the start, the acceptance rate and the seconds).
     """
     began = time.time()
-    log_px, acceptance = ais_log_likelihood(
-        model.decoder, x, args.ais_temperatures, args.ais_leapfrog,
-        args.ais_step, args.ais_chains, start=method.ais_start(model, x),
-        batch_size=args.ais_batch_size, adapt_step_size=args.ais_adapt,
-        return_acceptance=True, progress=True)
+    progress = ranks is None or ranks.is_root
+
+    def ais(images):
+        log_px, acceptance = ais_log_likelihood(
+            model.decoder, images, args.ais_temperatures, args.ais_leapfrog,
+            args.ais_step, args.ais_chains,
+            start=method.ais_start(model, images),
+            batch_size=args.ais_batch_size, adapt_step_size=args.ais_adapt,
+            return_acceptance=True, progress=progress)
+        return chainer.backend.CpuDevice().send(log_px), acceptance
+
+    if ranks is None or ranks.size == 1:
+        log_px, acceptance = ais(x)
+    else:
+        def rows_of(images):
+            # Each image with its rank's acceptance rate, gathered as rows.
+            log_px, acceptance = ais(images)
+            return numpy.stack([log_px, numpy.full(len(log_px),
+                                                   acceptance)], axis=1)
+        rows = ranks.rows(rows_of, x)
+        log_px, acceptance = rows[:, 0], float(rows[:, 1].mean())
     seconds = time.time() - began
-    log_px = chainer.backend.CpuDevice().send(log_px)
     mean, error = mean_and_standard_error(log_px)
     return log_px, {
         'ais_log_likelihood': mean,

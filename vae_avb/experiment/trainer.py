@@ -4,9 +4,9 @@ import numpy
 import chainer
 from chainer.training import extensions
 
+from vae_avb.experiment.distributed import Ranks
 from vae_avb.training import FiniteGuard
 from vae_avb.training import RunFlags
-from vae_avb.training import Snapshots
 from vae_avb.training import StepSizeDecay
 
 # Flags that do not change what is trained: a run may be resumed with
@@ -14,7 +14,7 @@ from vae_avb.training import StepSizeDecay
 # NaN, with a larger evaluation).
 NOT_TRAINING = ('out', 'resume', 'device', 'snapshot_every',
                 'keep_snapshots', 'skip_nonfinite', 'eval_k', 'eval_size',
-                'eval_samples', 'eval_rows', 'config')
+                'eval_samples', 'eval_rows', 'config', 'communicator')
 
 
 # Flags added after runs were first written, with the value that means
@@ -67,17 +67,25 @@ def extend_step_size_decay(trainer, optimizers, args, n_iterations):
                                      args.decay_ratio))
 
 
-def extend_epoch_trainer(trainer, args, test_iter, loss, converter, keys):
+def extend_epoch_trainer(trainer, args, test_iter, loss, converter, keys,
+                         ranks=None):
     """Test-set evaluation, snapshots, the NaN guard, the log, ``loss.png``,
     one printed line per epoch (``keys`` then the elapsed time) and a
     progress bar, for a run of ``args.epoch`` epochs (``args`` also gives
-    ``device``, ``snapshot_every`` and ``keep_snapshots``)."""
-    trainer.extend(extensions.Evaluator(test_iter, loss, converter=converter,
-                                        device=args.device))
-    trainer.extend(Snapshots(args.snapshot_every, (args.epoch, 'epoch'),
-                             args.keep_snapshots))
+    ``device``, ``snapshot_every`` and ``keep_snapshots``). With several
+    :class:`~vae_avb.experiment.distributed.Ranks`, ``test_iter`` is this
+    rank's share of the test set, the results are averaged over the ranks
+    and rank 0 alone logs and prints."""
+    ranks = ranks or Ranks()
+    trainer.extend(ranks.evaluator(extensions.Evaluator(
+        test_iter, loss, converter=converter, device=args.device)))
+    trainer.extend(ranks.snapshots(args.snapshot_every, (args.epoch, 'epoch'),
+                                   args.keep_snapshots))
     trainer.extend(FiniteGuard())
     keep_run_flags(trainer, args)
+    ranks.extend(trainer)
+    if not ranks.is_root:
+        return
     trainer.extend(extensions.LogReport())
     trainer.extend(extensions.PlotReport(
         ['main/loss', 'validation/main/loss'], 'epoch',

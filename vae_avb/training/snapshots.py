@@ -347,8 +347,12 @@ class Snapshots(training.Extension):
         self.stop = stop
         self.keep = int(keep)
 
+    def folder(self, trainer):
+        """The folder this extension writes to (``trainer.out``)."""
+        return trainer.out
+
     def initialize(self, trainer):
-        remove_stale_temporaries(trainer.out)
+        remove_stale_temporaries(self.folder(trainer))
 
     @staticmethod
     def _reached(trainer, point):
@@ -376,11 +380,12 @@ class Snapshots(training.Extension):
 
     def write(self, trainer):
         """Writes a snapshot now and prunes the old ones; returns its path."""
-        os.makedirs(trainer.out, exist_ok=True)
-        path = os.path.join(trainer.out, SNAPSHOT_NAME.format(
+        folder = self.folder(trainer)
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, SNAPSHOT_NAME.format(
             trainer.updater.iteration))
         save_atomic(path, trainer, check_finite=True)
-        for _, old in list_snapshots(trainer.out)[:-self.keep]:
+        for _, old in list_snapshots(folder)[:-self.keep]:
             os.remove(old)
         return path
 

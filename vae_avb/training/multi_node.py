@@ -1,0 +1,268 @@
+"""Training pieces for several processes under ChainerMN (one per rank).
+
+ChainerMN gives the communicator, the multi-node optimizer (gradients
+averaged over the ranks before each step) and the multi-node evaluator.
+This module adds what a data-parallel run of vae_avb needs beyond them,
+each piece working on any ChainerMN communicator:
+
+- :class:`ShardIterator`: every rank draws the same global batch from one
+  shared order and keeps its own slice, so N ranks with ``B / N`` rows
+  each see, at each step, the examples one process would see with ``B``;
+- :class:`MeanOverRanks`: the reported values averaged over the ranks, in
+  one collective per iteration, before the log and the NaN guard read
+  them (so a NaN on one rank stops every rank at the same iteration);
+- :class:`MultiNodeSnapshots`: one snapshot per rank (each rank's noise
+  stream is its own), the old ones pruned only once every rank has
+  written the new one, so a kill at any moment leaves a snapshot that
+  every rank holds;
+- :func:`any_rank_error`, :func:`agreed_error`: a problem met by one rank
+  raised on all of them together (no rank left waiting in a collective).
+"""
+import os
+
+import numpy
+
+import chainer
+from chainer import training
+
+from vae_avb.training.snapshots import SNAPSHOT_NAME
+from vae_avb.training.snapshots import SnapshotError
+from vae_avb.training.snapshots import Snapshots
+from vae_avb.training.snapshots import list_snapshots
+from vae_avb.training.snapshots import save_atomic
+
+
+def rank_folder(out, rank):
+    """Where rank ``rank`` keeps its snapshots: ``out`` for rank 0 (so
+    rank 0's files are those of a one-process run), ``out/rank<r>``
+    otherwise."""
+    return out if rank == 0 else os.path.join(out, 'rank{}'.format(rank))
+
+
+def gather_errors(comm, error):
+    """Every rank's ``error`` (an exception or ``None``), as a list of
+    ``(rank, type name, message)`` for those that have one."""
+    mine = None if error is None else (type(error).__name__, str(error))
+    return [(rank, found[0], found[1])
+            for rank, found in enumerate(comm.mpi_comm.allgather(mine))
+            if found is not None]
+
+
+def agreed_error(comm, error, kinds=()):
+    """Collective: the exception every rank raises when ``error`` (this
+    rank's, or ``None``) is not ``None`` on some rank, else ``None``.
+
+    The first failing rank's exception is rebuilt on the others as the
+    first of ``kinds`` (exception classes) with its type name, or as a
+    ``RuntimeError``, its message prefixed by the rank when it is not
+    rank 0's own. The exception gets ``on_every_rank = True``: the script
+    runner prints it once, on rank 0.
+    """
+    errors = gather_errors(comm, error)
+    if not errors:
+        return None
+    rank, name, message = errors[0]
+    if rank == comm.rank and error is not None:
+        agreed = error
+    else:
+        kind = next((k for k in kinds if k.__name__ == name), RuntimeError)
+        agreed = kind('rank {}: {}'.format(rank, message))
+    agreed.on_every_rank = True
+    return agreed
+
+
+def any_rank_error(comm, function, *args, kinds=(), **kwargs):
+    """Collective: ``function(*args, **kwargs)`` on every rank; if it
+    raised on any rank, every rank raises (:func:`agreed_error`) before
+    any goes on. Returns this rank's result."""
+    result = error = None
+    try:
+        result = function(*args, **kwargs)
+    except Exception as e:  # Re-raised below, on every rank.
+        error = e
+    agreed = agreed_error(comm, error, kinds + (type(error),)
+                          if error is not None else kinds)
+    if agreed is not None:
+        raise agreed
+    return result
+
+
+class ShardIterator(chainer.dataset.Iterator):
+
+    """This rank's slice of another iterator's batches.
+
+    Every rank holds the same iterator (same data, batch size and seed),
+    whose batches are the global batches; rank ``r`` of ``n`` returns
+    rows ``[r * B / n, (r + 1) * B / n)`` of each. The epochs, the
+    shuffling and the snapshot state are the wrapped iterator's, the same
+    on every rank, so the ranks stay in step, a resumed run goes on with
+    the same batches, and ``n`` ranks together see exactly the examples of
+    a one-process run with the same batch size (a partial last batch is
+    cut in ``n`` near-equal slices).
+
+    Args:
+        iterator: A Chainer iterator whose batches are arrays or lists of
+            examples (``ArrayIterator``, ``SerialIterator``,
+            ``FourPointsIterator``).
+        rank (int): This process's rank.
+        size (int): The number of ranks; the batch size of ``iterator``
+            must be a multiple of it.
+    """
+
+    def __init__(self, iterator, rank, size):
+        if int(size) != size or size < 1 or int(rank) != rank or \
+                not 0 <= rank < size:
+            raise ValueError('ShardIterator: rank must be in [0, size) and '
+                             'size >= 1, got rank {!r} of {!r}'.format(
+                                 rank, size))
+        batch_size = getattr(iterator, 'batch_size', None)
+        if batch_size is not None and batch_size % size:
+            raise ValueError(
+                'ShardIterator: the batch size {} does not split over {} '
+                'ranks; give a multiple of {}'.format(batch_size, size, size))
+        self.iterator = iterator
+        self.rank = int(rank)
+        self.size = int(size)
+
+    def __next__(self):
+        batch = self.iterator.next()
+        n = len(batch)
+        start = n * self.rank // self.size
+        return batch[start:n * (self.rank + 1) // self.size]
+
+    next = __next__
+
+    def finalize(self):
+        self.iterator.finalize()
+
+    def serialize(self, serializer):
+        self.iterator.serialize(serializer)
+
+    @property
+    def batch_size(self):
+        """Rows per batch on this rank."""
+        return self.iterator.batch_size // self.size
+
+    def __getattr__(self, name):
+        # epoch, is_new_epoch, epoch_detail, previous_epoch_detail,
+        # repeat, reset: the wrapped iterator's.
+        if name == 'iterator':
+            raise AttributeError(name)
+        return getattr(self.iterator, name)
+
+
+class MeanOverRanks(training.Extension):
+
+    """Replaces each reported value by its mean over the ranks.
+
+    Every numeric entry of the trainer's observation (``main/loss``,
+    ``adversary/loss``, ...) is averaged over the ranks in one
+    ``Allreduce`` per iteration. It runs before every extension that
+    reads the observation (the log, the printed report and
+    :class:`~vae_avb.training.FiniteGuard`), so the log shows the loss of
+    the global batch, and a NaN on one rank reaches every rank's guard at
+    the same iteration. (ChainerMN's ``ObservationAggregator`` does this
+    for one key, with two object collectives per key and iteration.)
+
+    Every rank must report the same keys, as the same training code does.
+    """
+
+    trigger = 1, 'iteration'
+    priority = training.PRIORITY_WRITER + 2  # Before FiniteGuard's + 1.
+    name = 'MeanOverRanks'
+
+    def __init__(self, comm):
+        self.comm = comm
+
+    def __call__(self, trainer):
+        if self.comm.size == 1:
+            return
+        observation = trainer.observation
+        keys = sorted(observation)
+        values = numpy.array(
+            [float(getattr(observation[key], 'array', observation[key]))
+             for key in keys], dtype=numpy.float64)
+        total = numpy.empty_like(values)
+        self.comm.mpi_comm.Allreduce(values, total)
+        for key, value in zip(keys, total / self.comm.size):
+            observation[key] = value
+
+
+class MultiNodeSnapshots(Snapshots):
+
+    """:class:`~vae_avb.training.Snapshots` on every rank of a
+    ChainerMN run.
+
+    Each rank writes its own ``snapshot_iter_<n>.npz`` (the models and
+    optimizer states are the same on every rank; the noise streams are
+    not): rank 0 in ``trainer.out``, which then reads as a one-process
+    run's folder, rank ``r`` in ``trainer.out/rank<r>``
+    (:func:`rank_folder`). A snapshot is pruned only after every rank has
+    written the newer one, so whatever the moment of a kill, the ranks
+    share a snapshot to resume from (:func:`resume_ranks`). A write that
+    fails on one rank (NaN weights, a full disk) stops every rank.
+
+    Args:
+        comm: The ChainerMN communicator.
+        interval, stop, keep: As :class:`~vae_avb.training.Snapshots`'.
+    """
+
+    def __init__(self, comm, interval, stop=None, keep=3):
+        super(MultiNodeSnapshots, self).__init__(interval, stop, keep)
+        self.comm = comm
+
+    def folder(self, trainer):
+        return rank_folder(trainer.out, self.comm.rank)
+
+    def write(self, trainer):
+        folder = self.folder(trainer)
+        path = os.path.join(folder, SNAPSHOT_NAME.format(
+            trainer.updater.iteration))
+
+        def save():
+            os.makedirs(folder, exist_ok=True)
+            save_atomic(path, trainer, check_finite=True)
+        any_rank_error(self.comm, save)
+        for _, old in list_snapshots(folder)[:-self.keep]:
+            os.remove(old)
+        return path
+
+
+class RankCount(training.Extension):
+
+    """Keeps the number of ranks a run trains on in its snapshots and
+    refuses to resume on another number.
+
+    With another number of ranks the batches would be cut otherwise and
+    the noise streams would not be the snapshot's: the resumed run would
+    not be the run that was stopped. A snapshot written before this
+    extension existed was written by one process.
+
+    Args:
+        size (int): The number of ranks of this run (1 for one process).
+    """
+
+    trigger = 1, 'iteration'
+    name = 'RankCount'
+
+    def __init__(self, size):
+        self.size = int(size)
+
+    def __call__(self, trainer):
+        pass
+
+    def serialize(self, serializer):
+        if isinstance(serializer, chainer.serializer.Serializer):
+            serializer('ranks', self.size)
+            return
+        try:
+            stored = int(serializer('ranks', 0))
+        except KeyError:
+            stored = 1  # Written by one process, before ranks were kept.
+        if stored != self.size:
+            raise SnapshotError(
+                'trained on {} rank{}, this run has {}; resume with the same '
+                'number of processes ({})'.format(
+                    stored, '' if stored == 1 else 's', self.size,
+                    'one process, without mpiexec' if stored == 1 else
+                    'mpiexec -n {} ... --communicator'.format(stored)))
