@@ -50,11 +50,20 @@ class FiniteGuard(training.Extension):
         self.keys = keys
 
     def __call__(self, trainer):
-        bad = first_nonfinite(trainer.observation, self.keys)
-        if bad is not None:
-            raise NonFiniteLossError(
-                'iteration {}: {} is {}; training stopped, the snapshots '
-                'already in {} are kept (--resume --skip-nonfinite goes on '
-                'past such batches; or train again in a new --out with a '
-                'lower step size or cleaned data)'.format(
-                    trainer.updater.iteration, bad[0], bad[1], trainer.out))
+        error = nonfinite_error(trainer, self.keys)
+        if error is not None:
+            raise error
+
+
+def nonfinite_error(trainer, keys=None):
+    """The :class:`NonFiniteLossError` :class:`FiniteGuard` raises for
+    ``trainer``'s observation (``keys`` of it), or ``None``."""
+    bad = first_nonfinite(trainer.observation, keys)
+    if bad is None:
+        return None
+    return NonFiniteLossError(
+        'iteration {}: {} is {}; training stopped, the snapshots '
+        'already in {} are kept (--resume --skip-nonfinite goes on '
+        'past such batches; or train again in a new --out with a '
+        'lower step size or cleaned data)'.format(
+            trainer.updater.iteration, bad[0], bad[1], trainer.out))

@@ -25,6 +25,7 @@ import numpy
 import chainer
 from chainer import training
 
+from vae_avb.training.finite_guard import nonfinite_error
 from vae_avb.training.snapshots import SNAPSHOT_NAME
 from vae_avb.training.snapshots import SnapshotError
 from vae_avb.training.snapshots import Snapshots
@@ -133,7 +134,9 @@ class ShardIterator(chainer.dataset.Iterator):
     next = __next__
 
     def finalize(self):
-        self.iterator.finalize()
+        iterator = self.__dict__.get('iterator')
+        if iterator is not None:  # None: the constructor refused.
+            iterator.finalize()
 
     def serialize(self, serializer):
         self.iterator.serialize(serializer)
@@ -160,9 +163,10 @@ class MeanOverRanks(training.Extension):
     ``Allreduce`` per iteration. It runs before every extension that
     reads the observation (the log, the printed report and
     :class:`~vae_avb.training.FiniteGuard`), so the log shows the loss of
-    the global batch, and a NaN on one rank reaches every rank's guard at
-    the same iteration. (ChainerMN's ``ObservationAggregator`` does this
-    for one key, with two object collectives per key and iteration.)
+    the global batch, and a NaN on one rank stops every rank at the same
+    iteration, with :class:`~vae_avb.training.FiniteGuard`'s message.
+    (ChainerMN's ``ObservationAggregator`` does this for one key, with two
+    object collectives per key and iteration.)
 
     Every rank must report the same keys, as the same training code does.
     """
@@ -186,6 +190,12 @@ class MeanOverRanks(training.Extension):
         self.comm.mpi_comm.Allreduce(values, total)
         for key, value in zip(keys, total / self.comm.size):
             observation[key] = value
+        # Every rank holds the same values: a NaN stops all of them here,
+        # with one message (FiniteGuard's).
+        error = nonfinite_error(trainer)
+        if error is not None:
+            error.on_every_rank = True
+            raise error
 
 
 class MultiNodeSnapshots(Snapshots):
@@ -206,6 +216,9 @@ class MultiNodeSnapshots(Snapshots):
         comm: The ChainerMN communicator.
         interval, stop, keep: As :class:`~vae_avb.training.Snapshots`'.
     """
+
+    # Snapshots' name: rank 0's files have the keys of a one-process run.
+    name = 'Snapshots'
 
     def __init__(self, comm, interval, stop=None, keep=3):
         super(MultiNodeSnapshots, self).__init__(interval, stop, keep)

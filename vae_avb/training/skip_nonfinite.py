@@ -42,7 +42,9 @@ def update_unless_nonfinite(optimizer, lossfun, *args):
     operations as ``optimizer.update(lossfun, *args)``, so a run without
     bad batches is bit-identical to one without this guard). Otherwise
     nothing is reported and no parameter, optimizer state or step count
-    changes.
+    changes. With a ChainerMN multi-node optimizer the ranks decide
+    together: a step is skipped on every rank when any rank's is not
+    finite.
 
     Returns:
         str or None: ``None`` if the step was made, else the name of the
@@ -54,8 +56,17 @@ def update_unless_nonfinite(optimizer, lossfun, *args):
     with reporter.scope(held):
         loss = lossfun(*args)
     bad = first_nonfinite(held) or first_nonfinite({'loss': loss})
+    bad = None if bad is None else bad[0]
+    # A ChainerMN multi-node optimizer: every rank skips the step when one
+    # does (the others would wait for its gradients).
+    comm = getattr(optimizer, 'communicator', None)
+    if comm is not None and comm.size > 1:
+        found = [(rank, name) for rank, name in enumerate(
+            comm.mpi_comm.allgather(bad)) if name is not None]
+        bad = None if not found else found[0][1] if found[0][0] == \
+            comm.rank else 'rank {}: {}'.format(*found[0])
     if bad is not None:
-        return bad[0]
+        return bad
     reporter.observation.update(held)
     optimizer.update(lambda: loss)
     return None
