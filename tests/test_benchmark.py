@@ -65,3 +65,22 @@ def test_conv_vae_case_runs():
     case = json.loads(out)['cases']['conv_vae']
     for path in ('baseline', 'vae_avb'):
         assert case[path]['samples_per_s_median'] > 0
+
+
+def test_benchmark_of_ranks_prints_one_json_report():
+    """benchmarks/benchmark_ranks.py: one, then two processes (mpiexec)."""
+    if not os.path.exists(os.path.join(os.path.dirname(sys.executable),
+                                       'mpiexec')):
+        import pytest
+        pytest.skip('needs the mpi extra (pip install ".[mpi]")')
+    out = subprocess.run(
+        [sys.executable, os.path.join(ROOT, 'benchmarks',
+                                      'benchmark_ranks.py'),
+         '--cases', 'avb_toy', '--rounds', '1', '--iterations', '20'],
+        check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    report = json.loads(out)
+    settings = report['cases']['avb_toy']['settings']
+    assert len(settings) == 3
+    for values in settings.values():
+        assert values['samples_per_s_median'] > 0
+    assert settings['1 process, 1 thread']['speed_up'] == 1

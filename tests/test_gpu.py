@@ -200,3 +200,28 @@ def test_conv_vae_loss_matches_cpu():
     eps = numpy.random.standard_normal((4, 50)).astype(numpy.float32)
     cpu, gpu = on_both(ELBOLoss(build_vae('conv', 50)), x, eps)
     assert gpu == pytest.approx(cpu, rel=1e-4)
+
+
+@pytest.mark.parametrize('communicator', ['naive', 'pure_nccl'])
+def test_avb_on_one_gpu_per_process(communicator, tmp_path):
+    """train_avb.py under mpiexec on the GPU (one process: one GPU is what
+    a lent machine has); pure_nccl needs CuPy's NCCL."""
+    import os
+    import subprocess
+    import sys
+    mpiexec = os.path.join(os.path.dirname(sys.executable), 'mpiexec')
+    if not os.path.exists(mpiexec):
+        pytest.skip('needs the mpi extra (pip install ".[mpi]")')
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = str(tmp_path / 'out')
+    result = subprocess.run(
+        [mpiexec, '-n', '1', sys.executable,
+         os.path.join(root, 'examples', 'mnist', 'train_avb.py'), '--test',
+         '--device', '0', '--communicator', communicator, '--out', out],
+        capture_output=True, text=True, timeout=600, cwd=root)
+    assert result.returncode == 0, result.stderr
+    import json
+    with open(os.path.join(out, 'metrics.json')) as f:
+        metrics = json.load(f)
+    assert metrics['device'] == '@cupy:0' and metrics['processes'] == 1
+    assert metrics['ais_log_likelihood'] < 0

@@ -3,7 +3,8 @@ is refused in one line (exit status 2) before the output folder is
 touched, or accepted; never a traceback.
 
 The scripts run up to the point where they would create ``--out``
-(``vae_avb.experiment.prepare_out``), which is replaced by a stop here;
+(``vae_avb.experiment.prepare_out``, which ``Ranks.prepare_out`` calls),
+which is replaced by a stop here;
 the MNIST scripts get 20 small images instead of MNIST so that each case
 takes milliseconds.
 """
@@ -15,6 +16,7 @@ import numpy
 import pytest
 
 from vae_avb import experiment as ex
+from vae_avb.experiment import distributed
 
 from tests.test_examples import load_example
 from tests.test_examples import ROOT
@@ -76,6 +78,7 @@ def run(script, argv, capsys):
 
     capsys.readouterr()
     with mock.patch.object(ex, 'prepare_out', reach), \
+            mock.patch.object(distributed, 'prepare_out', reach), \
             mock.patch.object(ex, 'load_data', small_data):
         try:
             ex.run_main(module.main, argv)
