@@ -392,6 +392,23 @@ def test_a_folder_one_rank_cannot_use_is_refused_on_every_rank(tmp_path):
 
 
 @needs_mpi
+def test_a_test_set_smaller_than_the_ranks_is_refused(tmp_path):
+    data = str(tmp_path / 'tiny.npz')
+    rng = numpy.random.RandomState(0)
+    numpy.savez(data, train=rng.uniform(size=(40, 28, 28)),
+                test=rng.uniform(size=(1, 28, 28)))
+    out = str(tmp_path / 'out')
+    result = run(2, [VAE, '--data', data, '--batch-size', '10', '--epoch',
+                     '1', '--out', out, '--communicator', 'naive'],
+                 timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert len(errors(result)) == 1
+    assert 'the 1 test images do not split over 2 processes' in \
+        result.stderr
+    assert not os.path.exists(out)
+
+
+@needs_mpi
 def test_one_process_with_a_communicator_trains(tmp_path):
     result = run(None, [VAE, '--test', '--eval-size', '4', '--out',
                         str(tmp_path / 'out'), '--communicator', 'naive'])

@@ -89,6 +89,7 @@ def main(argv=None):
     train, test, _ = ranks.collective(ex.load_data, 'dynamic', args.seed,
                                       None, args.test)
     ranks.collective(ex.check_batch_size, args.batch_size, train)
+    test_share = ranks.share(test, 'test images')
     ranks.prepare_out(args.out)
     ex.seed_and_use(device, args.seed)
 
@@ -101,7 +102,7 @@ def main(argv=None):
     updater = method.make_updater(model, optimizers, iterator, send_array,
                                   device, args.skip_nonfinite)
     trainer = training.Trainer(updater, (args.epoch, 'epoch'), out=args.out)
-    test_iter = ArrayIterator(device.send(ranks.share(test)),
+    test_iter = ArrayIterator(device.send(test_share),
                               args.batch_size // ranks.size,
                               repeat=False, shuffle=False)
     ex.extend_epoch_trainer(trainer, args, test_iter, model.loss, send_array,

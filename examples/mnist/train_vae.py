@@ -141,6 +141,7 @@ def train(args):
     train, test, test_labels = ranks.collective(
         ex.load_data, args.binarize, args.seed, args.data, args.test)
     ranks.collective(ex.check_batch_size, args.batch_size, train)
+    test_share = ranks.share(test, 'test images')
     ranks.prepare_out(args.out)
     ex.seed_and_use(device, args.seed)
 
@@ -153,7 +154,7 @@ def train(args):
         optimizer = chainer.optimizers.Adam(args.lr)
         train_iter = chainer.iterators.SerialIterator(train, args.batch_size)
         test_iter = chainer.iterators.SerialIterator(
-            ranks.share(test), args.batch_size // ranks.size, repeat=False,
+            test_share, args.batch_size // ranks.size, repeat=False,
             shuffle=False)
         converter = chainer.dataset.concat_examples
     else:
@@ -163,7 +164,7 @@ def train(args):
         train_iter = ArrayIterator(
             train if isinstance(train, DynamicBinarized)
             else device.send(train), args.batch_size, seed=args.seed)
-        test_iter = ArrayIterator(device.send(ranks.share(test)),
+        test_iter = ArrayIterator(device.send(test_share),
                                   args.batch_size // ranks.size,
                                   repeat=False, shuffle=False)
         converter = send_array

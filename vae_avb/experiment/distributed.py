@@ -200,9 +200,15 @@ class Ranks(object):
             return iterator
         return ShardIterator(iterator, self.rank, self.size)
 
-    def share(self, array):
-        """This rank's contiguous share of the rows of ``array``."""
+    def share(self, array, name=None):
+        """This rank's contiguous share of the rows of ``array``; with
+        ``name`` (``'test images'``), fewer rows than ranks are refused
+        (:class:`UsageError` on every rank)."""
         n = len(array)
+        if name is not None and n < self.size:
+            raise _usage('the {} {} do not split over {} processes: give at '
+                         'least {}, or start fewer processes'.format(
+                             n, name, self.size, self.size))
         return array[n * self.rank // self.size:
                      n * (self.rank + 1) // self.size]
 
