@@ -14,7 +14,8 @@ batch, and the runs must agree to float rounding (tests/test_multi_node.py).
 
 ``--fault KIND:RANK:CALL`` makes rank RANK's draw number CALL fail:
 ``nan`` (the noise is NaN), ``memory`` (MemoryError) or ``bug``
-(RuntimeError).
+(RuntimeError); ``--fault small:RANK:0`` makes rank RANK see 1 MiB of
+free memory (a node with less), which its flag checks refuse.
 """
 import runpy
 import sys
@@ -62,8 +63,12 @@ def main(argv):
         kind, rank, call = argv[1].split(':')
         _fault[0] = (kind, int(rank), int(call))
         argv = argv[2:]
+        if kind == 'small' and mpi.world()[0] == int(rank):
+            from vae_avb.experiment import memory
+            memory.available_memory = lambda: 2 ** 20
     script, flags = argv[0], argv[1:]
-    _batch[0] = int(flags[flags.index('--batch-size') + 1])
+    _batch[0] = int(flags[flags.index('--batch-size') + 1]) \
+        if '--batch-size' in flags else 100
     numpy.random.standard_normal = standard_normal
     sys.argv = [script] + flags
     runpy.run_path(script, run_name='__main__')

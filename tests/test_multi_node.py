@@ -284,6 +284,31 @@ def test_a_failing_rank_ends_the_run(kind, code, text, tmp_path):
 
 
 @needs_mpi
+def test_a_check_failing_on_one_rank_only_ends_every_rank(tmp_path):
+    """Rank 1's node has too little memory: its flag check fails while
+    rank 0's passes; rank 0 must not wait for rank 1 in MPI's start."""
+    began = time.time()
+    out = str(tmp_path / 'out')
+    result = run(2, [WORKER, '--fault', 'small:1:0', VAE, '--test',
+                     '--out', out, '--communicator', 'naive'], timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert len(errors(result)) == 1
+    assert 'error: rank 1: ' in result.stderr and 'GiB' in result.stderr
+    assert time.time() - began < 100
+
+
+@needs_mpi
+def test_help_and_flag_errors_are_printed_once(tmp_path):
+    result = run(2, [FOUR, '--help'], timeout=120)
+    assert result.returncode == 0
+    assert result.stdout.count('usage:') == 1
+    result = run(2, [FOUR, '--iteration', '-3', '--communicator', 'naive'],
+                 timeout=120)
+    assert result.returncode == 2
+    assert len(errors(result)) == 1 and 'rank' not in result.stderr
+
+
+@needs_mpi
 def test_nan_on_one_rank_stops_every_rank_in_one_line(tmp_path):
     out = str(tmp_path / 'out')
     result = run(2, [WORKER, '--fault', 'nan:1:300'] + LONG + [

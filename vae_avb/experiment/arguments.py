@@ -1,6 +1,8 @@
 """Argument types and the flags every script shares."""
 import argparse
 import re
+import sys
+import time
 
 import numpy
 
@@ -19,12 +21,23 @@ class ArgumentParser(argparse.ArgumentParser):
     argparse prints the whole usage before an error; a script's user sees
     ``prog: error: <problem and fix>`` instead (and ``--help`` for the
     usage), with exit status 2 as argparse gives. Under ``mpiexec`` every
-    process parses the same flags: only rank 0 prints the error.
+    process parses the same flags and rank 0 prints what they say (the
+    help, an error); another rank's error, which rank 0's own would have
+    ended first, is printed after a pause, with its rank.
     """
 
     def error(self, message):
-        self.exit(2, '{}: error: {} (see --help)\n'.format(
-            self.prog, message) if mpi.is_root() else None)
+        rank = mpi.world()[0]
+        if rank:
+            time.sleep(2)  # Rank 0's same error ends this process first.
+            message = 'rank {}: {}'.format(rank, message)
+        sys.stderr.write('{}: error: {} (see --help)\n'.format(
+            self.prog, message))
+        self.exit(2)
+
+    def _print_message(self, message, file=None):
+        if mpi.is_root():
+            super(ArgumentParser, self)._print_message(message, file)
 
 
 def positive_int(text):

@@ -40,9 +40,14 @@ def run_main(main, argv):
     # SIGTERM (kill, a job scheduler, a parent that died) ends the run as
     # Ctrl-C does: temporary files removed, snapshots kept.
     signal.signal(signal.SIGTERM, _interrupt)
+    # Under mpiexec: MPI first, so that a process ending early (a bad
+    # flag) ends the others instead of leaving them waiting for it.
+    mpi.start_under_launcher()
     try:
         return main(argv)
-    except SystemExit:
+    except SystemExit as e:
+        if mpi.world()[1] > 1:
+            _end_every_rank(e.code if isinstance(e.code, int) else 1)
         raise
     except BaseException as e:
         code, line = _report(e, prog)
@@ -61,12 +66,17 @@ def run_main(main, argv):
                     rank), 1)
             print(line, file=sys.stderr)
         if size > 1:
-            # The other ranks may wait in a collective for this one:
-            # ending without MPI's finalization makes mpiexec end them.
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
+            _end_every_rank(code)
         sys.exit(code)
+
+
+def _end_every_rank(code):
+    """Ends this process at once: the other ranks may wait in a collective
+    for it, and ending without MPI's finalization makes mpiexec end
+    them."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _report(e, prog):

@@ -1,5 +1,5 @@
 """Which process of an ``mpiexec`` launch this is, before and after MPI
-starts (no MPI import here: the launchers' environment variables)."""
+starts (from the launchers' environment variables, or from MPI)."""
 import os
 
 # The variables the launchers set in each process they start: MPICH's
@@ -41,3 +41,23 @@ def world():
 def is_root():
     """Whether this process prints the run's messages (rank 0)."""
     return world()[0] == 0
+
+
+def start_under_launcher():
+    """Starts MPI (``mpi4py.MPI``) when a launcher started several
+    processes and mpi4py is installed; nothing otherwise.
+
+    Done before the flags are read: once MPI runs, a process that ends
+    makes the launcher end the others, so a check that fails on one
+    process only (its node's memory, its GPU) cannot leave the others
+    waiting in MPI's start-up for it.
+    """
+    if launcher_size() < 2 or _world is not None:
+        return
+    # MPICH prints a line of its own when a rank aborts; ours suffices.
+    os.environ.setdefault('MPIR_CVAR_SUPPRESS_ABORT_MESSAGE', '1')
+    try:
+        from mpi4py import MPI
+    except ImportError:
+        return  # The scripts say what to install (--communicator).
+    set_world(MPI.COMM_WORLD.Get_rank(), MPI.COMM_WORLD.Get_size())
