@@ -15,8 +15,11 @@ batch, and the runs must agree to float rounding (tests/test_multi_node.py).
 ``--fault KIND:RANK:CALL`` makes rank RANK's draw number CALL fail:
 ``nan`` (the noise is NaN), ``memory`` (MemoryError) or ``bug``
 (RuntimeError); ``--fault small:RANK:0`` makes rank RANK see 1 MiB of
-free memory (a node with less), which its flag checks refuse.
+free memory (a node with less), which its flag checks refuse;
+``--fault full:RANK:0`` makes its snapshot writes find the disk full.
 """
+import errno
+import os
 import runpy
 import sys
 
@@ -58,6 +61,10 @@ def standard_normal(size=None):
     return value
 
 
+def disk_full(path, *args, **kwargs):
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+
+
 def main(argv):
     if argv[0] == '--fault':
         kind, rank, call = argv[1].split(':')
@@ -66,6 +73,9 @@ def main(argv):
         if kind == 'small' and mpi.world()[0] == int(rank):
             from vae_avb.experiment import memory
             memory.available_memory = lambda: 2 ** 20
+        if kind == 'full' and mpi.world()[0] == int(rank):
+            from vae_avb.training import multi_node
+            multi_node.save_atomic = disk_full
     script, flags = argv[0], argv[1:]
     _batch[0] = int(flags[flags.index('--batch-size') + 1]) \
         if '--batch-size' in flags else 100

@@ -328,7 +328,9 @@ def test_skip_nonfinite_skips_the_step_on_every_rank(tmp_path):
         '--out', out, '--communicator', 'naive', '--skip-nonfinite'],
         timeout=120)
     assert result.returncode == 0, result.stderr
-    assert 'rank 1: ' in result.stderr and 'batch skipped' in result.stderr
+    assert 'rank 1: ' in result.stderr
+    # Every rank skipped the batch; rank 0 alone says so.
+    assert result.stderr.count('batch skipped') == 1
     root = arrays(os.path.join(out, 'snapshot_iter_200.npz'))
     other = arrays(os.path.join(out, 'rank1', 'snapshot_iter_200.npz'))
     for key in root:
@@ -380,21 +382,49 @@ def test_a_killed_rank_ends_the_run(tmp_path):
             process.wait()
 
 
+@needs_mpi
+def test_a_signal_to_one_rank_ends_the_run_in_one_line(tmp_path):
+    out = str(tmp_path / 'out')
+    flags = [FOUR, '--test', '--method', 'avb', '--iteration', '1000000',
+             '--snapshot-every', '100', '--out', out, '--communicator',
+             'naive']
+    process = subprocess.Popen(command(2, flags), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True,
+                               env=environment(), cwd=ROOT,
+                               start_new_session=True)
+    try:
+        snapshot = os.path.join(out, 'rank1', 'snapshot_iter_100.npz')
+        deadline = time.time() + 240
+        while not os.path.exists(snapshot) and time.time() < deadline:
+            time.sleep(0.05)
+        os.kill(_rank_process(out, 1), signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+        assert process.returncode == 130
+        lines = [line for line in stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and 'rank 1: interrupted' in lines[0], stderr
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
 # Bad input -------------------------------------------------------------------
 
 @needs_mpi
-@pytest.mark.parametrize('flags,n,text', [
-    (['--batch-size', '101', '--communicator', 'naive'], 2,
+@pytest.mark.parametrize('script,flags,text', [
+    (FOUR, ['--batch-size', '101', '--communicator', 'naive'],
      '--batch-size 101 does not split over 2 processes'),
-    ([], 2, 'started as 2 processes (mpiexec -n 2) without --communicator'),
-    (['--communicator', 'pure_nccl'], 2, 'moves GPU arrays'),
-    (['--communicator', 'bogus'], 2, "invalid choice: 'bogus'"),
-    (['--batch-size', '2', '--adaptive-contrast', '--communicator', 'naive'],
-     2, 'give a --batch-size of at least 4'),
+    (FOUR, [], 'started as 2 processes (mpiexec -n 2) without '
+     '--communicator'),
+    (FOUR, ['--communicator', 'pure_nccl'], 'moves GPU arrays'),
+    (FOUR, ['--communicator', 'bogus'], "invalid choice: 'bogus'"),
+    (AVB, ['--batch-size', '2', '--adaptive-contrast', '--communicator',
+           'naive'], 'give a --batch-size of at least 4'),
+    (VAE, ['--plain', '--communicator', 'naive'],
+     '--plain is the one-process reference path'),
 ])
-def test_bad_flags_end_in_one_line(flags, n, text, tmp_path):
-    script = AVB if '--adaptive-contrast' in flags else FOUR
-    result = run(n, [script, '--test', '--out', str(tmp_path / 'out')] +
+def test_bad_flags_end_in_one_line(script, flags, text, tmp_path):
+    result = run(2, [script, '--test', '--out', str(tmp_path / 'out')] +
                  flags, timeout=120)
     assert result.returncode == 2, result.stderr
     assert len(errors(result)) == 1, result.stderr
@@ -434,11 +464,74 @@ def test_a_test_set_smaller_than_the_ranks_is_refused(tmp_path):
 
 
 @needs_mpi
-def test_one_process_with_a_communicator_trains(tmp_path):
-    result = run(None, [VAE, '--test', '--eval-size', '4', '--out',
-                        str(tmp_path / 'out'), '--communicator', 'naive'])
+def test_one_process_with_a_communicator_trains_as_without(tmp_path):
+    flags = [VAE, '--test', '--eval-size', '4']
+    result = run(None, flags + ['--out', str(tmp_path / 'with'),
+                                '--communicator', 'naive'])
     assert result.returncode == 0, result.stderr
-    assert not os.path.exists(str(tmp_path / 'out' / 'rank1'))
+    assert run(None, flags + ['--out', str(tmp_path / 'without')]
+               ).returncode == 0
+    assert not os.path.exists(str(tmp_path / 'with' / 'rank1'))
+    a = arrays(str(tmp_path / 'with' / 'model.npz'), '')
+    b = arrays(str(tmp_path / 'without' / 'model.npz'), '')
+    for key in a:
+        numpy.testing.assert_array_equal(a[key], b[key], key)
+
+
+@needs_mpi
+def test_adaptive_contrast_evaluates_shares_with_a_tail_of_one(tmp_path):
+    """Each rank's 50 test images in batches of 49 would leave a batch of
+    one, over which adaptive contrast cannot estimate its moments."""
+    result = run(2, [AVB, '--test', '--batch-size', '98',
+                     '--adaptive-contrast', '--ais-size', '4', '--out',
+                     str(tmp_path / 'out'), '--communicator', 'naive'])
+    assert result.returncode == 0, result.stderr
+
+
+def test_evaluation_batch_size_leaves_no_batch_too_small():
+    from vae_avb.experiment import evaluation_batch_size
+    assert evaluation_batch_size(50, 49, 2) == 50
+    assert evaluation_batch_size(2500, 7, 2) == 8
+    assert evaluation_batch_size(10000, 3, 1) == 3
+    assert evaluation_batch_size(10, 100, 2) == 100
+    for n in range(2, 60):
+        for batch in range(1, 30):
+            size = evaluation_batch_size(n, batch, 2)
+            assert size >= batch and (n % size == 0 or n % size >= 2 or
+                                      n <= size)
+
+
+@needs_mpi
+def test_a_full_disk_on_one_rank_ends_every_rank_in_one_line(tmp_path):
+    result = run(2, [WORKER, '--fault', 'full:1:0'] + LONG + [
+        '--out', str(tmp_path / 'out'), '--communicator', 'naive'],
+        timeout=120)
+    assert result.returncode == 1, result.stderr
+    assert len(errors(result)) == 1 and 'Traceback' not in result.stderr
+    assert 'rank 1: No space left on device' in result.stderr
+
+
+@needs_mpi
+def test_a_refused_fresh_start_adds_nothing_to_the_folder(tmp_path):
+    out = str(tmp_path / 'done')
+    flags = [FOUR, '--test', '--method', 'vae', '--out', out]
+    assert run(None, flags).returncode == 0
+    before = sorted(os.listdir(out))
+    result = run(2, flags + ['--communicator', 'naive'], timeout=120)
+    assert result.returncode == 2
+    assert len(errors(result)) == 1 and 'already holds' in result.stderr
+    assert sorted(os.listdir(out)) == before
+
+
+@needs_mpi
+def test_another_ranks_snapshot_named_is_refused(straight, tmp_path):
+    result = run(2, STRAIGHT + ['--out', str(tmp_path / 'out'), '--resume',
+                                os.path.join(straight, 'rank1',
+                                             'snapshot_iter_6.npz')])
+    assert result.returncode == 2
+    assert len(errors(result)) == 1
+    assert "is another rank's snapshot" in result.stderr
+    assert 'Warning' not in result.stderr
 
 
 def test_communicator_without_mpi4py_names_the_extra(monkeypatch):

@@ -89,7 +89,9 @@ def main(argv=None):
     train, test, _ = ranks.collective(ex.load_data, 'dynamic', args.seed,
                                       None, args.test)
     ranks.collective(ex.check_batch_size, args.batch_size, train)
-    test_share = ranks.share(test, 'test images')
+    # Adaptive contrast estimates moments over a batch: two rows at least.
+    rows = 2 if args.adaptive_contrast else 1
+    test_share = ranks.share(test, 'test images', rows)
     ranks.prepare_out(args.out)
     ex.seed_and_use(device, args.seed)
 
@@ -103,7 +105,9 @@ def main(argv=None):
                                   device, args.skip_nonfinite)
     trainer = training.Trainer(updater, (args.epoch, 'epoch'), out=args.out)
     test_iter = ArrayIterator(device.send(test_share),
-                              args.batch_size // ranks.size,
+                              ex.evaluation_batch_size(
+                                  len(test_share),
+                                  args.batch_size // ranks.size, rows),
                               repeat=False, shuffle=False)
     ex.extend_epoch_trainer(trainer, args, test_iter, model.loss, send_array,
                             list(method.report_keys) +

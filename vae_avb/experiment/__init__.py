@@ -22,6 +22,7 @@ from vae_avb.experiment.arguments import resolve_device  # NOQA
 from vae_avb.experiment.arguments import seed  # NOQA
 from vae_avb.experiment.arguments import unit_interval  # NOQA
 from vae_avb.experiment.data import check_batch_size  # NOQA
+from vae_avb.experiment.data import evaluation_batch_size  # NOQA
 from vae_avb.experiment.distributed import add_communicator_argument  # NOQA
 from vae_avb.experiment.distributed import COMMUNICATORS  # NOQA
 from vae_avb.experiment.distributed import Ranks  # NOQA

@@ -148,3 +148,14 @@ def _read_file(path):
                     labels.min(), labels.max())
                 if labels.dtype.kind in 'iub' and labels.size else ''))
     return images[0], images[1], labels
+
+
+def evaluation_batch_size(n, batch_size, minimum=1):
+    """The batch size for evaluating ``n`` examples in order:
+    ``batch_size``, made larger where needed so that the last batch has
+    at least ``minimum`` rows (adaptive contrast estimates moments over a
+    batch and needs 2)."""
+    size = batch_size
+    while n > size and 0 < n % size < minimum:
+        size += 1
+    return size

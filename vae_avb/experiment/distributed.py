@@ -4,6 +4,7 @@ processes it runs on. One process (no ``--communicator``) is the same
 object with one rank, so a script has no branch for either."""
 import io
 import os
+import re
 import sys
 
 import numpy
@@ -69,6 +70,11 @@ def start_ranks(args):
                 'same --out; add --communicator naive (CPUs) or pure_nccl '
                 '(GPUs), or start one process'.format(started, started))
         return Ranks(None)
+    if getattr(args, 'plain', False):
+        raise _usage('--plain is the one-process reference path (Chainer\'s '
+                     'SerialIterator shuffles with the global generator, '
+                     'which each process seeds apart): drop --plain or '
+                     '--communicator')
     on_gpu = args.device.xp is not numpy
     if name in GPU_COMMUNICATORS and not on_gpu:
         raise _usage('--communicator {} moves GPU arrays: add --device 0 '
@@ -103,13 +109,18 @@ def start_ranks(args):
                      'each process\'s share of the batch: give a --batch-size '
                      'of at least {}'.format(2 * comm.size))
     if on_gpu:
-        count = chainer.backend.cuda.cupy.cuda.runtime.getDeviceCount()
-        if comm.intra_rank >= count:
-            raise _usage('{} processes on this machine but {} GPU(s): start '
+        args.device = ranks.collective(_own_gpu, comm)
+    return ranks
+
+
+def _own_gpu(comm):
+    """GPU ``comm.intra_rank`` of this machine."""
+    count = chainer.backend.cuda.cupy.cuda.runtime.getDeviceCount()
+    if comm.intra_rank >= count:
+        raise UsageError('{} processes on this machine but {} GPU(s): start '
                          'at most {} per machine'.format(
                              comm.intra_size, count, count))
-        args.device = chainer.get_device('@cupy:{}'.format(comm.intra_rank))
-    return ranks
+    return chainer.get_device('@cupy:{}'.format(comm.intra_rank))
 
 
 class Ranks(object):
@@ -159,13 +170,16 @@ class Ranks(object):
     def prepare_out(self, out):
         """:func:`~vae_avb.experiment.prepare_out` of ``out`` (rank 0) or
         of the rank's snapshot folder in it (the others)."""
-        self.collective(prepare_out, rank_folder(out, self.rank))
+        folder = rank_folder(out, self.rank)
+        self._made = None if os.path.exists(folder) else folder
+        self.collective(prepare_out, folder)
 
     def seed_noise(self, device, seed):
         """Gives each rank its own noise stream (NumPy's global generator
         and the device's, seeded from ``seed`` and the rank) once the
-        weights are drawn; nothing for one process."""
-        if self.comm is None:
+        weights are drawn; nothing for one process (with or without a
+        communicator: it then trains as without one)."""
+        if self.size == 1:
             return
         state = numpy.random.SeedSequence([seed, self.rank])
         value = int(state.generate_state(1)[0])
@@ -200,15 +214,16 @@ class Ranks(object):
             return iterator
         return ShardIterator(iterator, self.rank, self.size)
 
-    def share(self, array, name=None):
+    def share(self, array, name=None, minimum=1):
         """This rank's contiguous share of the rows of ``array``; with
-        ``name`` (``'test images'``), fewer rows than ranks are refused
-        (:class:`UsageError` on every rank)."""
+        ``name`` (``'test images'``), shares of fewer than ``minimum``
+        rows are refused (:class:`UsageError` on every rank)."""
         n = len(array)
-        if name is not None and n < self.size:
-            raise _usage('the {} {} do not split over {} processes: give at '
-                         'least {}, or start fewer processes'.format(
-                             n, name, self.size, self.size))
+        if name is not None and n < self.size * minimum:
+            raise _usage('the {} {} do not split over {} processes{}: give '
+                         'at least {}, or start fewer processes'.format(
+                             n, name, self.size, ' ({} each)'.format(minimum)
+                             if minimum > 1 else '', self.size * minimum))
         return array[n * self.rank // self.size:
                      n * (self.rank + 1) // self.size]
 
@@ -243,8 +258,19 @@ class Ranks(object):
             return resume(trainer, spec)
         folder = rank_folder(trainer.out, self.rank)
         if spec is None:
-            return self.collective(self._fresh, trainer, folder)
+            try:
+                return self.collective(self._fresh, trainer, folder)
+            except UsageError:
+                made = getattr(self, '_made', None)
+                if made is not None and not os.listdir(made):
+                    os.rmdir(made)  # Leave the refused folder as it was.
+                raise
         if spec != 'auto':
+            if re.match(r'^rank\d+$', os.path.basename(
+                    os.path.dirname(os.path.abspath(spec)))):
+                raise _usage('--resume {} is another rank\'s snapshot; give '
+                             'rank 0\'s (the file of that name in --out), or '
+                             '--resume auto'.format(spec))
             path = rank_folder(os.path.dirname(spec) or '.', self.rank)
             path = os.path.join(path, os.path.basename(spec))
             self.collective(self._load, trainer, path)
@@ -296,7 +322,9 @@ class Ranks(object):
 
     def _load(self, trainer, path):
         if not os.path.lexists(path):
-            raise _Skip('{} does not exist'.format(path))
+            raise _Skip('snapshot {} does not exist; give rank 0\'s snapshot '
+                        'in --out (each rank reads its own of that name), or '
+                        '--resume auto'.format(path))
         try:
             load_snapshot(path, trainer)
         except CorruptSnapshotError as e:

@@ -3,6 +3,7 @@ import errno
 import os
 import signal
 import sys
+import time
 import traceback
 
 from vae_avb.training import NonFiniteLossError
@@ -52,6 +53,10 @@ def run_main(main, argv):
     except BaseException as e:
         code, line = _report(e, prog)
         rank, size = mpi.world()
+        if isinstance(e, KeyboardInterrupt) and rank > 0:
+            # Ctrl-C reaches every rank, and rank 0's line ends this
+            # process first; a signal to this rank alone is said here.
+            _wait(2)
         # An error every rank meets together is shown once, by rank 0.
         shown = size == 1 or rank == 0 or \
             not getattr(e, 'on_every_rank', False)
@@ -62,12 +67,25 @@ def run_main(main, argv):
                 traceback.print_exc()
         elif line and shown:
             if rank > 0:
-                line = line.replace(': error: ', ': error: rank {}: '.format(
-                    rank), 1)
+                head = '{}: error: '.format(prog)
+                if not line.startswith(head):
+                    head = '{}: '.format(prog)
+                line = '{}rank {}: {}'.format(head, rank, line[len(head):])
             print(line, file=sys.stderr)
         if size > 1:
+            if not shown:
+                # Rank 0 prints this error and ends; ending first would
+                # make mpiexec end rank 0 before it printed.
+                _wait(5)
             _end_every_rank(code)
         sys.exit(code)
+
+
+def _wait(seconds):
+    try:
+        time.sleep(seconds)
+    except KeyboardInterrupt:
+        pass
 
 
 def _end_every_rank(code):
@@ -112,7 +130,6 @@ def _report(e, prog):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1, ''
     if isinstance(e, KeyboardInterrupt):
-        e.on_every_rank = True  # mpiexec passes Ctrl-C to every rank.
         return 130, ('{}: interrupted; the files already written are whole '
                      '(a training run continues from its last snapshot with '
                      '--resume)'.format(prog))

@@ -25,6 +25,7 @@ import numpy
 import chainer
 from chainer import training
 
+from vae_avb.training.finite_guard import NonFiniteLossError
 from vae_avb.training.finite_guard import nonfinite_error
 from vae_avb.training.snapshots import SNAPSHOT_NAME
 from vae_avb.training.snapshots import SnapshotError
@@ -43,21 +44,34 @@ def rank_folder(out, rank):
 def gather_errors(comm, error):
     """Every rank's ``error`` (an exception or ``None``), as a list of
     ``(rank, type name, message)`` for those that have one."""
-    mine = None if error is None else (type(error).__name__, str(error))
-    return [(rank, found[0], found[1])
-            for rank, found in enumerate(comm.mpi_comm.allgather(mine))
+    return [(rank, found[0], found[1]) for rank, found in
+            enumerate(comm.mpi_comm.allgather(_describe(error)))
             if found is not None]
+
+
+def _describe(error):
+    if error is None:
+        return None
+    if isinstance(error, OSError):
+        return (type(error).__name__,
+                (error.errno, error.strerror or str(error), error.filename))
+    return type(error).__name__, str(error)
+
+
+# The errors the script runner reports in one line: rebuilt as themselves
+# on the ranks that did not meet them.
+_KINDS = (NonFiniteLossError, MemoryError, KeyboardInterrupt)
 
 
 def agreed_error(comm, error, kinds=()):
     """Collective: the exception every rank raises when ``error`` (this
     rank's, or ``None``) is not ``None`` on some rank, else ``None``.
 
-    The first failing rank's exception is rebuilt on the others as the
-    first of ``kinds`` (exception classes) with its type name, or as a
-    ``RuntimeError``, its message prefixed by the rank when it is not
-    rank 0's own. The exception gets ``on_every_rank = True``: the script
-    runner prints it once, on rank 0.
+    The first failing rank's exception is rebuilt on the others, as the
+    class of ``kinds`` (or of :class:`NonFiniteLossError`,
+    ``MemoryError``, ``OSError``) with its name, else as a
+    ``RuntimeError``; its message names the rank. The exception gets
+    ``on_every_rank = True``: the script runner prints it once, on rank 0.
     """
     errors = gather_errors(comm, error)
     if not errors:
@@ -65,8 +79,13 @@ def agreed_error(comm, error, kinds=()):
     rank, name, message = errors[0]
     if rank == comm.rank and error is not None:
         agreed = error
+    elif isinstance(message, tuple):  # An OSError: errno, text, file.
+        number, text, filename = message
+        agreed = OSError(number, 'rank {}: {}'.format(rank, text),
+                         filename)
     else:
-        kind = next((k for k in kinds if k.__name__ == name), RuntimeError)
+        kind = next((k for k in tuple(kinds) + _KINDS
+                     if k.__name__ == name), RuntimeError)
         agreed = kind('rank {}: {}'.format(rank, message))
     agreed.on_every_rank = True
     return agreed

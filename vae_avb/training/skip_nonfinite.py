@@ -7,6 +7,7 @@ from chainer.backends import cuda
 from chainer import training
 
 from vae_avb.training.finite_guard import first_nonfinite
+from vae_avb.utils import mpi
 
 
 def convert_batch(updater, batch):
@@ -112,6 +113,8 @@ def report_skip(updater, bad):
     if bad is None:
         return
     updater.skipped += 1
+    if not mpi.is_root():
+        return  # Every rank skipped it: rank 0 says so.
     print('iteration {}: {} is not finite; batch skipped ({} so far, '
           '--skip-nonfinite)'.format(updater.iteration + 1, bad,
                                      updater.skipped),
