@@ -2,9 +2,11 @@
 """Training speed on one process against several (ChainerMN, mpiexec).
 
 Runs the training scripts themselves, alternating over several rounds:
-one process with one BLAS thread, one process with N threads, and N
+one process with one BLAS thread, one process with N threads, N
 processes of one thread each (``mpiexec -n N ... --communicator
-naive``), all with the same global batch, and prints one JSON object:
+naive``) with the same global batch (the same training), and N processes
+with N times the batch (each process the batch of one), and prints one
+JSON object:
 training samples per second (median, min, max over the rounds) of each
 setting, read from the runs' ``metrics.json`` (the trainer's elapsed
 time, which includes the test-set evaluation of each epoch), and the
@@ -39,13 +41,17 @@ CASES = {
     'avb_toy': ['examples/four_points/train.py', '--method', 'avb',
                 '--eval-samples', '100'],
 }
+# The scripts' default batch sizes.
+BATCH = {'vae': 100, 'avb_mnist': 100, 'avb_toy': 256}
 
 
 def settings(ranks):
-    """``(name, processes, threads)`` of the settings compared."""
-    return [('1 process, 1 thread', 1, 1),
-            ('1 process, {} threads'.format(ranks), 1, ranks),
-            ('{} processes, 1 thread each'.format(ranks), ranks, 1)]
+    """``(name, processes, threads, batch factor)`` of the settings."""
+    return [('1 process, 1 thread', 1, 1, 1),
+            ('1 process, {} threads'.format(ranks), 1, ranks, 1),
+            ('{} processes, 1 thread each'.format(ranks), ranks, 1, 1),
+            ('{} processes, 1 thread each, {} times the batch'.format(
+                ranks, ranks), ranks, 1, ranks)]
 
 
 def length_flags(case, length):
@@ -55,11 +61,11 @@ def length_flags(case, length):
     return ['--epoch', str(length)]
 
 
-def run_once(case, length, processes, threads, folder):
+def run_once(case, length, processes, threads, factor, folder):
     out = os.path.join(folder, 'run')
     shutil.rmtree(out, ignore_errors=True)
     argv = [sys.executable] + CASES[case] + length_flags(case, length) + [
-        '--out', out]
+        '--out', out, '--batch-size', str(BATCH[case] * factor)]
     if processes > 1:
         argv = [MPIEXEC, '-n', str(processes)] + argv + [
             '--communicator', 'naive']
@@ -110,11 +116,11 @@ def main(argv=None):
     try:
         for case in args.cases:
             length = args.iterations if case == 'avb_toy' else args.epochs
-            speeds = {name: [] for name, _, _ in settings(args.ranks)}
+            speeds = {name: [] for name, _, _, _ in settings(args.ranks)}
             for _ in range(args.rounds):
-                for name, processes, threads in settings(args.ranks):
+                for name, processes, threads, factor in settings(args.ranks):
                     speeds[name].append(run_once(case, length, processes,
-                                                 threads, folder))
+                                                 threads, factor, folder))
             summary = {name: {'samples_per_s_median':
                               statistics.median(values),
                               'min': min(values), 'max': max(values)}
@@ -126,6 +132,7 @@ def main(argv=None):
             report['cases'][case] = {
                 'length': '{} {}'.format(length, 'iterations'
                                          if case == 'avb_toy' else 'epochs'),
+                'batch_size': BATCH[case],
                 'settings': summary}
     finally:
         shutil.rmtree(folder, ignore_errors=True)

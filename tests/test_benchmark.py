@@ -80,7 +80,7 @@ def test_benchmark_of_ranks_prints_one_json_report():
         check=True, capture_output=True, text=True, cwd=ROOT).stdout
     report = json.loads(out)
     settings = report['cases']['avb_toy']['settings']
-    assert len(settings) == 3
+    assert len(settings) == 4
     for values in settings.values():
         assert values['samples_per_s_median'] > 0
     assert settings['1 process, 1 thread']['speed_up'] == 1
