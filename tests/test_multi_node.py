@@ -357,34 +357,10 @@ def _rank_process(marker, rank):
     return None
 
 
-@needs_mpi
-def test_a_killed_rank_ends_the_run(tmp_path):
-    out = str(tmp_path / 'out')
-    flags = [FOUR, '--test', '--method', 'avb', '--iteration', '1000000',
-             '--snapshot-every', '100', '--out', out, '--communicator',
-             'naive']
-    process = subprocess.Popen(command(2, flags), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, env=environment(),
-                               cwd=ROOT, start_new_session=True)
-    try:
-        deadline = time.time() + 240
-        snapshot = os.path.join(out, 'rank1', 'snapshot_iter_100.npz')
-        while not os.path.exists(snapshot) and time.time() < deadline:
-            time.sleep(0.05)
-        pid = _rank_process(out, 1)
-        assert pid is not None
-        os.kill(pid, signal.SIGKILL)
-        process.wait(60)  # Raises TimeoutExpired on a hang.
-        assert process.returncode != 0
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-@needs_mpi
-def test_a_signal_to_one_rank_ends_the_run_in_one_line(tmp_path):
-    out = str(tmp_path / 'out')
+def _signal_rank_one(out, signum):
+    """Starts a long four-point run on two ranks, sends ``signum`` to
+    rank 1 once it has written a snapshot; returns ``(status, stderr)``
+    (``subprocess.TimeoutExpired`` if the run hangs)."""
     flags = [FOUR, '--test', '--method', 'avb', '--iteration', '1000000',
              '--snapshot-every', '100', '--out', out, '--communicator',
              'naive']
@@ -397,15 +373,29 @@ def test_a_signal_to_one_rank_ends_the_run_in_one_line(tmp_path):
         deadline = time.time() + 240
         while not os.path.exists(snapshot) and time.time() < deadline:
             time.sleep(0.05)
-        os.kill(_rank_process(out, 1), signal.SIGTERM)
+        pid = _rank_process(out, 1)
+        assert pid is not None
+        os.kill(pid, signum)
         _, stderr = process.communicate(timeout=60)
-        assert process.returncode == 130
-        lines = [line for line in stderr.splitlines() if line.strip()]
-        assert len(lines) == 1 and 'rank 1: interrupted' in lines[0], stderr
+        return process.returncode, stderr
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+@needs_mpi
+def test_a_killed_rank_ends_the_run(tmp_path):
+    status, _ = _signal_rank_one(str(tmp_path / 'out'), signal.SIGKILL)
+    assert status != 0
+
+
+@needs_mpi
+def test_a_signal_to_one_rank_ends_the_run_in_one_line(tmp_path):
+    status, stderr = _signal_rank_one(str(tmp_path / 'out'), signal.SIGTERM)
+    assert status == 130
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and 'rank 1: interrupted' in lines[0], stderr
 
 
 # Bad input -------------------------------------------------------------------
