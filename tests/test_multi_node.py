@@ -575,3 +575,53 @@ def test_a_shard_resumes_with_its_iterator():
 def test_shard_ranks_are_checked(rank, size):
     with pytest.raises((ValueError, TypeError)):
         ShardIterator(ArrayIterator(numpy.zeros((4, 1)), 2), rank, size)
+
+
+# MeanOverRanks -------------------------------------------------------------
+
+class _TwoRanks(object):
+    """A communicator of two ranks whose other rank reported ``other``."""
+
+    size = 2
+
+    def __init__(self, other):
+        self.other = other
+        self.mpi_comm = self
+
+    def Allreduce(self, send, receive):
+        receive[...] = send + self.other
+
+
+class _Trainer(object):
+
+    def __init__(self, observation):
+        self.observation = observation
+        self.out = 'out'
+
+        class Updater(object):
+            iteration = 7
+        self.updater = Updater()
+
+
+def test_mean_over_ranks_averages_numbers_variables_and_arrays():
+    from vae_avb.training.multi_node import MeanOverRanks
+    trainer = _Trainer({'main/loss': chainer.Variable(
+        numpy.array(3., numpy.float32)),
+                        'main/kl': 1.5,
+                        'main/vector': numpy.array([1., 2.], numpy.float32)})
+    # The other rank's values, in the order of the sorted keys.
+    MeanOverRanks(_TwoRanks(numpy.array([0.5, 5., 4., 6.])))(trainer)
+    assert trainer.observation['main/kl'] == 1.0
+    assert trainer.observation['main/loss'] == 4.0
+    numpy.testing.assert_array_equal(trainer.observation['main/vector'],
+                                     [2.5, 4.])
+
+
+def test_mean_over_ranks_stops_every_rank_on_a_nan_elsewhere():
+    from vae_avb.training import NonFiniteLossError
+    from vae_avb.training.multi_node import MeanOverRanks
+    trainer = _Trainer({'main/loss': 3.0})
+    with pytest.raises(NonFiniteLossError, match='iteration 7: main/loss is '
+                       'nan') as raised:
+        MeanOverRanks(_TwoRanks(numpy.array([numpy.nan])))(trainer)
+    assert raised.value.on_every_rank

@@ -177,9 +177,10 @@ class MeanOverRanks(training.Extension):
 
     """Replaces each reported value by its mean over the ranks.
 
-    Every numeric entry of the trainer's observation (``main/loss``,
-    ``adversary/loss``, ...) is averaged over the ranks in one
-    ``Allreduce`` per iteration. It runs before every extension that
+    Every entry of the trainer's observation (``main/loss``,
+    ``adversary/loss``, ...; numbers, or arrays on any device, which come
+    back as NumPy arrays) is averaged over the ranks in one ``Allreduce``
+    per iteration. It runs before every extension that
     reads the observation (the log, the printed report and
     :class:`~vae_avb.training.FiniteGuard`), so the log shows the loss of
     the global batch, and a NaN on one rank stops every rank at the same
@@ -202,13 +203,19 @@ class MeanOverRanks(training.Extension):
             return
         observation = trainer.observation
         keys = sorted(observation)
-        values = numpy.array(
-            [float(getattr(observation[key], 'array', observation[key]))
-             for key in keys], dtype=numpy.float64)
-        total = numpy.empty_like(values)
-        self.comm.mpi_comm.Allreduce(values, total)
-        for key, value in zip(keys, total / self.comm.size):
-            observation[key] = value
+        cpu = chainer.backend.CpuDevice()
+        values = [numpy.asarray(cpu.send(chainer.as_array(observation[key])),
+                                dtype=numpy.float64) for key in keys]
+        total = numpy.empty(sum(value.size for value in values))
+        self.comm.mpi_comm.Allreduce(
+            numpy.concatenate([value.ravel() for value in values])
+            if values else total, total)
+        start = 0
+        for key, value in zip(keys, values):
+            mean = total[start:start + value.size] / self.comm.size
+            observation[key] = mean.reshape(value.shape) if value.ndim \
+                else float(mean[0])
+            start += value.size
         # Every rank holds the same values: a NaN stops all of them here,
         # with one message (FiniteGuard's).
         error = nonfinite_error(trainer)
