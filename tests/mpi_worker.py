@@ -74,8 +74,8 @@ def main(argv):
             from vae_avb.experiment import memory
             memory.available_memory = lambda: 2 ** 20
         if kind == 'full' and mpi.world()[0] == int(rank):
-            from vae_avb.training import multi_node
-            multi_node.save_atomic = disk_full
+            from vae_avb.training import snapshots
+            snapshots.save_atomic = disk_full
     script, flags = argv[0], argv[1:]
     _batch[0] = int(flags[flags.index('--batch-size') + 1]) \
         if '--batch-size' in flags else 100

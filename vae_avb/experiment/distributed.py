@@ -22,10 +22,12 @@ from vae_avb.training.multi_node import gather_errors
 from vae_avb.training.multi_node import MeanOverRanks
 from vae_avb.training.multi_node import MultiNodeSnapshots
 from vae_avb.training.multi_node import rank_folder
+from vae_avb.training.multi_node import rank_rows
 from vae_avb.training.multi_node import RankCount
 from vae_avb.training.multi_node import ShardIterator
 from vae_avb.training.snapshots import CorruptSnapshotError
 from vae_avb.training.snapshots import list_snapshots
+from vae_avb.training.snapshots import SNAPSHOT_NAME
 from vae_avb.utils import mpi
 
 # ChainerMN's communicators (chainermn.create_communicator), and those
@@ -80,8 +82,7 @@ def start_ranks(args):
         raise _usage('--communicator {} moves GPU arrays: add --device 0 '
                      '(each process takes its own GPU), or use --communicator '
                      'naive on CPUs'.format(name))
-    # MPICH prints a line of its own when a rank aborts; ours suffices.
-    os.environ.setdefault('MPIR_CVAR_SUPPRESS_ABORT_MESSAGE', '1')
+    mpi.quiet_abort()
     try:
         import mpi4py.MPI  # NOQA
         import chainermn
@@ -148,6 +149,7 @@ class Ranks(object):
         self.comm = comm
         self.rank = 0 if comm is None else comm.rank
         self.size = 1 if comm is None else comm.size
+        self._made = None  # The rank folder prepare_out created.
 
     @property
     def is_root(self):
@@ -224,8 +226,7 @@ class Ranks(object):
                          'at least {}, or start fewer processes'.format(
                              n, name, self.size, ' ({} each)'.format(minimum)
                              if minimum > 1 else '', self.size * minimum))
-        return array[n * self.rank // self.size:
-                     n * (self.rank + 1) // self.size]
+        return array[rank_rows(n, self.rank, self.size)]
 
     def evaluator(self, evaluator):
         """``evaluator`` whose results are averaged over the ranks
@@ -261,9 +262,8 @@ class Ranks(object):
             try:
                 return self.collective(self._fresh, trainer, folder)
             except UsageError:
-                made = getattr(self, '_made', None)
-                if made is not None and not os.listdir(made):
-                    os.rmdir(made)  # Leave the refused folder as it was.
+                if self._made is not None and not os.listdir(self._made):
+                    os.rmdir(self._made)  # The refused folder as it was.
                 raise
         if spec != 'auto':
             if re.match(r'^rank\d+$', os.path.basename(
@@ -280,8 +280,7 @@ class Ranks(object):
         candidates = sorted(set().union(*self.comm.mpi_comm.allgather(mine)),
                             reverse=True)
         for iteration in candidates:
-            path = os.path.join(folder, 'snapshot_iter_{}.npz'.format(
-                iteration))
+            path = os.path.join(folder, SNAPSHOT_NAME.format(iteration))
             error = None
             try:
                 self._load(trainer, path)

@@ -27,11 +27,8 @@ from chainer import training
 
 from vae_avb.training.finite_guard import NonFiniteLossError
 from vae_avb.training.finite_guard import nonfinite_error
-from vae_avb.training.snapshots import SNAPSHOT_NAME
 from vae_avb.training.snapshots import SnapshotError
 from vae_avb.training.snapshots import Snapshots
-from vae_avb.training.snapshots import list_snapshots
-from vae_avb.training.snapshots import save_atomic
 
 
 def rank_folder(out, rank):
@@ -39,6 +36,12 @@ def rank_folder(out, rank):
     rank 0's files are those of a one-process run), ``out/rank<r>``
     otherwise."""
     return out if rank == 0 else os.path.join(out, 'rank{}'.format(rank))
+
+
+def rank_rows(n, rank, size):
+    """The slice of ``n`` rows that rank ``rank`` of ``size`` takes: near-
+    equal contiguous shares, in rank order."""
+    return slice(n * rank // size, n * (rank + 1) // size)
 
 
 def gather_errors(comm, error):
@@ -146,9 +149,7 @@ class ShardIterator(chainer.dataset.Iterator):
 
     def __next__(self):
         batch = self.iterator.next()
-        n = len(batch)
-        start = n * self.rank // self.size
-        return batch[start:n * (self.rank + 1) // self.size]
+        return batch[rank_rows(len(batch), self.rank, self.size)]
 
     next = __next__
 
@@ -253,18 +254,10 @@ class MultiNodeSnapshots(Snapshots):
     def folder(self, trainer):
         return rank_folder(trainer.out, self.comm.rank)
 
-    def write(self, trainer):
-        folder = self.folder(trainer)
-        path = os.path.join(folder, SNAPSHOT_NAME.format(
-            trainer.updater.iteration))
-
-        def save():
-            os.makedirs(folder, exist_ok=True)
-            save_atomic(path, trainer, check_finite=True)
-        any_rank_error(self.comm, save)
-        for _, old in list_snapshots(folder)[:-self.keep]:
-            os.remove(old)
-        return path
+    def save(self, path, trainer):
+        # Collective: a failed write on one rank stops every rank.
+        any_rank_error(self.comm, super(MultiNodeSnapshots, self).save, path,
+                       trainer)
 
 
 class RankCount(training.Extension):

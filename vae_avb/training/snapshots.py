@@ -381,13 +381,18 @@ class Snapshots(training.Extension):
     def write(self, trainer):
         """Writes a snapshot now and prunes the old ones; returns its path."""
         folder = self.folder(trainer)
-        os.makedirs(folder, exist_ok=True)
         path = os.path.join(folder, SNAPSHOT_NAME.format(
             trainer.updater.iteration))
-        save_atomic(path, trainer, check_finite=True)
+        self.save(path, trainer)
         for _, old in list_snapshots(folder)[:-self.keep]:
             os.remove(old)
         return path
+
+    def save(self, path, trainer):
+        """Writes ``trainer``'s snapshot to ``path`` (its folder made if
+        needed); the old ones are pruned after it returns."""
+        os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
+        save_atomic(path, trainer, check_finite=True)
 
     def serialize(self, serializer):
         # The module's get_state/set_state act on the global generator.

@@ -43,6 +43,12 @@ def is_root():
     return world()[0] == 0
 
 
+def quiet_abort():
+    """Before MPI starts: MPICH prints a line of its own when a rank
+    aborts; the scripts' one line suffices."""
+    os.environ.setdefault('MPIR_CVAR_SUPPRESS_ABORT_MESSAGE', '1')
+
+
 def start_under_launcher():
     """Starts MPI (``mpi4py.MPI``) when a launcher started several
     processes and mpi4py is installed; nothing otherwise.
@@ -54,8 +60,7 @@ def start_under_launcher():
     """
     if launcher_size() < 2 or _world is not None:
         return
-    # MPICH prints a line of its own when a rank aborts; ours suffices.
-    os.environ.setdefault('MPIR_CVAR_SUPPRESS_ABORT_MESSAGE', '1')
+    quiet_abort()
     try:
         from mpi4py import MPI
     except ImportError:
