@@ -79,8 +79,9 @@ def main(argv=None):
     ex.seed_and_use(args.device, args.seed)
     x = test[:args.ais_size]
     summary = mean_report(model.loss, x, run_args.get('batch_size', 100))
+    # Killed, the same command goes on where it was (ais_progress.npz).
     log_px, ais_metrics = ex.run_ais(args, method, model,
-                                     args.device.send(x))
+                                     args.device.send(x), out=args.out)
     evaluation = {
         'model': method.title,
         'run': os.path.abspath(args.run),

@@ -119,9 +119,10 @@ def main(argv=None):
     # The ELBO on the AIS images, to set against their log p(x).
     ais_summary = mean_report(model.loss, test[:args.ais_size],
                               args.batch_size)
+    # A run killed during AIS goes on where it was (ais_progress.npz).
     log_px, ais_metrics = ex.run_ais(args, method, model,
                                      device.send(test[:args.ais_size]),
-                                     ranks)
+                                     ranks, args.out, not args.resume)
     if not ranks.is_root:
         return None
     metrics = {

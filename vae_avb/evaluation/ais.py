@@ -1,4 +1,5 @@
 import math
+import os
 import sys
 import time
 
@@ -7,6 +8,9 @@ from chainer import backend
 import chainer.functions as F
 import numpy
 
+from vae_avb.evaluation.ais_checkpoint import AISProgress
+from vae_avb.evaluation.ais_checkpoint import fingerprints
+from vae_avb.evaluation.ais_checkpoint import restore_random_state
 from vae_avb.evaluation.log_weights import logsumexp
 from vae_avb.utils.check import check_count
 from vae_avb.utils.check import check_positive
@@ -48,7 +52,7 @@ def ais_log_likelihood(decoder, x, n_temperatures=2000, n_leapfrog=10,
                        step_size=0.01, n_chains=8, start=None,
                        batch_size=100, adapt_step_size=True,
                        target_acceptance=0.65, return_acceptance=False,
-                       progress=False):
+                       progress=False, checkpoint=None, checkpoint_every=60.):
     """Estimates ``log p(x)`` by annealed importance sampling (Neal 2001).
 
     The AVB paper's evaluation (Mescheder et al. 2017, Section 6.2 and its
@@ -102,6 +106,17 @@ def ais_log_likelihood(decoder, x, n_temperatures=2000, n_leapfrog=10,
         return_acceptance (bool): Also return the mean acceptance rate
             (near 1: the step is too short for the chains to move).
         progress (bool): Print one line per batch to stderr.
+        checkpoint (str or None): A progress file (``.npz``): the estimate
+            writes its state there, every ``checkpoint_every`` seconds and
+            after each batch, and a call that finds the file of the same
+            estimate (same settings, decoder weights, images and, on the
+            CPU, NumPy's random state at the call) goes on from it, with
+            its start distribution and random state. On the CPU the result
+            is then bit-identical to a call never interrupted; on a GPU
+            (whose random state is not saved) it is an estimate of the
+            same quantity with other draws. The file is kept, finished.
+        checkpoint_every (float): Seconds between two writes of the
+            progress file inside a batch (0: after every temperature).
 
     Returns:
         numpy.ndarray: ``log p(x)`` estimates, shape ``(N,)``, float64
@@ -121,6 +136,16 @@ def ais_log_likelihood(decoder, x, n_temperatures=2000, n_leapfrog=10,
             raise TypeError('{}: {} must be True or False, got {!r}'.format(
                 where, name, flag))
     check_positive(target_acceptance, 'target_acceptance', where, upper=1)
+    if checkpoint is not None and not isinstance(checkpoint,
+                                                 (str, os.PathLike)):
+        raise TypeError('{}: checkpoint must be a file path or None, got '
+                        '{!r}'.format(where, checkpoint))
+    if isinstance(checkpoint_every, bool) or not isinstance(
+            checkpoint_every, (int, float, numpy.integer, numpy.floating)) \
+            or not checkpoint_every >= 0 or math.isinf(checkpoint_every):
+        raise ValueError('{}: checkpoint_every must be a finite number of '
+                         'seconds, 0 or more, got {!r}'.format(
+                             where, checkpoint_every))
     if x.ndim != 2 or x.shape[1] != decoder.n_out:
         raise ValueError(
             'ais_log_likelihood: x has shape {}; pass (N, {}) data'.format(
@@ -143,10 +168,40 @@ def ais_log_likelihood(decoder, x, n_temperatures=2000, n_leapfrog=10,
                              'everywhere, found {:g}; pass standard '
                              'deviations, not log-variances'.format(
                                  float(std.min())))
+    xp = backend.get_array_module(x)
+    if start is not None:  # As the batches use it (and the file keeps it).
+        start = tuple(xp.asarray(a, dtype=decoder.dtype) for a in start)
     results = []
-    accepted = total = 0
+    accepted = total = first = 0
+    keeper = saved = None
+    if checkpoint is not None:
+        settings = (n, n_latent, n_temperatures, n_leapfrog,
+                    float(step_size).hex(), n_chains, batch_size,
+                    bool(adapt_step_size), float(target_acceptance).hex(),
+                    start is None, numpy.dtype(decoder.dtype).str)
+        keeper = AISProgress(os.fspath(checkpoint), fingerprints(
+            decoder, x, settings, xp), checkpoint_every)
+        saved = keeper.load(n, n_latent, n_temperatures, n_chains,
+                            batch_size, start is not None, decoder.dtype)
+    if saved is not None:
+        results.append(saved['log_px'])
+        accepted, total = float(saved['acceptance']), int(saved['batches'])
+        first = len(saved['log_px'])
+        if start is not None:  # The estimate's own start, as it began.
+            start = (xp.asarray(saved['start_mean']),
+                     xp.asarray(saved['start_std']))
+        restore_random_state(saved)
+        if progress:
+            sys.stderr.write('AIS: going on from {}: {}/{} examples done{}\n'
+                             .format(checkpoint, first, n, (
+                                 ', the next batch at temperature {}/{}'
+                                 .format(int(saved['temperature']),
+                                         n_temperatures)
+                                 if 'temperature' in saved else '')))
+    elif keeper is not None:
+        keeper.finished(numpy.zeros(0), 0, 0., start)
     began = time.time()
-    for i in range(0, n, batch_size):
+    for i in range(first, n, batch_size):
         if start is None:
             batch_start = None
         else:
@@ -155,10 +210,15 @@ def ais_log_likelihood(decoder, x, n_temperatures=2000, n_leapfrog=10,
         log_px, acc = _ais_batch(
             decoder, x[i:i + batch_size], n_temperatures, n_leapfrog,
             step_size, n_chains, batch_start, adapt_step_size,
-            target_acceptance)
+            target_acceptance, keeper,
+            saved if i == first and saved is not None and
+            'temperature' in saved else None)
         results.append(backend.CpuDevice().send(log_px))
         accepted += acc
         total += 1
+        if keeper is not None:
+            keeper.finished(numpy.concatenate(results), total, accepted,
+                            start)
         if progress:
             done = min(i + batch_size, n)
             sys.stderr.write(
@@ -173,7 +233,10 @@ def ais_log_likelihood(decoder, x, n_temperatures=2000, n_leapfrog=10,
 
 
 def _ais_batch(decoder, x, n_temperatures, n_leapfrog, step_size,
-               n_chains, start, adapt, target_acceptance):
+               n_chains, start, adapt, target_acceptance, keeper=None,
+               resume=None):
+    # keeper: the progress file (or None); resume: its saved state of this
+    # batch, to go on from.
     xp = backend.get_array_module(x)
     dtype = decoder.dtype
     batch, n_latent = x.shape[0], decoder.n_latent
@@ -194,14 +257,20 @@ def _ais_batch(decoder, x, n_temperatures, n_leapfrog, step_size,
         return (-0.5 * (u.astype(xp.float64) ** 2).sum(axis=1)
                 - log_std_sum - n_latent * _HALF_LOG_2PI)
 
-    # Positions in whitened coordinates u = (z - mean) / std.
-    u = xp.random.standard_normal((rows, n_latent)).astype(dtype)
-    log_f, grad_z = target(mean + std * u)
-    log_w = xp.zeros(rows, xp.float64)
-    steps = xp.full((rows, 1), step_size, dtype)
     betas = numpy.linspace(0., 1., n_temperatures + 1)
-    acceptance = 0.
-    for t in range(1, n_temperatures + 1):
+    if resume is None:
+        # Positions in whitened coordinates u = (z - mean) / std.
+        u = xp.random.standard_normal((rows, n_latent)).astype(dtype)
+        log_f, grad_z = target(mean + std * u)
+        log_w = xp.zeros(rows, xp.float64)
+        steps = xp.full((rows, 1), step_size, dtype)
+        acceptance, first = 0., 1
+    else:
+        u, log_f, grad_z, log_w, steps = (xp.asarray(resume[key]) for key in (
+            'u', 'log_f', 'grad_z', 'log_w', 'steps'))
+        acceptance = float(resume['batch_acceptance'])
+        first = int(resume['temperature']) + 1
+    for t in range(first, n_temperatures + 1):
         # Python floats: NumPy 2 would otherwise promote float32 to float64.
         beta, previous = float(betas[t]), float(betas[t - 1])
         lq = log_q0(u)
@@ -240,6 +309,10 @@ def _ais_batch(decoder, x, n_temperatures, n_leapfrog, step_size,
             prob = xp.exp(xp.minimum(log_accept, 0.))
             steps = steps * xp.where(prob > target_acceptance, 1.02,
                                      0.98).astype(dtype)[:, None]
+        if keeper is not None and t < n_temperatures:
+            keeper.save({'temperature': t, 'batch_acceptance': acceptance,
+                         'u': u, 'log_f': log_f, 'grad_z': grad_z,
+                         'log_w': log_w, 'steps': steps})
     log_w = log_w.reshape(n_chains, batch)
     log_px = logsumexp(log_w, axis=0) - math.log(n_chains)
     return log_px, acceptance / n_temperatures

@@ -1,4 +1,5 @@
 """The scripts' evaluations, with a line of progress for each long step."""
+import os
 import sys
 import time
 
@@ -7,8 +8,16 @@ import numpy
 import chainer
 
 from vae_avb.evaluation import ais_log_likelihood
+from vae_avb.evaluation import AISCheckpointError
 from vae_avb.evaluation import importance_weighted_log_likelihood
 from vae_avb.evaluation import mean_and_standard_error
+from vae_avb.training.multi_node import rank_folder
+from vae_avb.experiment.errors import UsageError
+
+# The name of the AIS progress file in a run's folder (each rank's own),
+# and the seconds between two of its writes inside a batch.
+AIS_PROGRESS = 'ais_progress.npz'
+AIS_PROGRESS_SECONDS = 60.
 
 
 def iwae_with_progress(vae, x, k, batch_size=100, chunk=1000,
@@ -33,12 +42,20 @@ def iwae_with_progress(vae, x, k, batch_size=100, chunk=1000,
     return numpy.concatenate(parts)
 
 
-def run_ais(args, method, model, x, ranks=None):
+def run_ais(args, method, model, x, ranks=None, out=None, fresh=False):
     """AIS on the images ``x`` (on the model's device) with the ``--ais-*``
     flags of ``args`` (:func:`~vae_avb.experiment.add_ais_arguments`),
     starting where ``method`` says; with several
     :class:`~vae_avb.experiment.distributed.Ranks`, each takes its share
     of the images (and its own noise) and rank 0 shows the progress.
+
+    With ``out``, the estimate keeps its progress in ``AIS_PROGRESS``
+    there (a rank other than 0 in its own folder of ``out``) and a run
+    killed during it goes on where it was; on the CPU the numbers are
+    then those of a run never killed. ``fresh`` (a run started afresh,
+    not resumed) first removes what an earlier run left there; a file of
+    another estimate (other ``--ais-*`` flags) or one that cannot be read
+    is replaced, with a line saying so.
 
     Returns:
         tuple: ``log p(x)`` per image (NumPy) and the metrics entries
@@ -47,14 +64,36 @@ def run_ais(args, method, model, x, ranks=None):
     """
     began = time.time()
     progress = ranks is None or ranks.is_root
+    path = None if out is None else os.path.join(
+        rank_folder(out, 0 if ranks is None else ranks.rank), AIS_PROGRESS)
+    if path is not None and fresh and os.path.lexists(path) and not \
+            os.path.isdir(path):
+        os.remove(path)
 
     def ais(images):
-        log_px, acceptance = ais_log_likelihood(
-            model.decoder, images, args.ais_temperatures, args.ais_leapfrog,
-            args.ais_step, args.ais_chains,
-            start=method.ais_start(model, images),
-            batch_size=args.ais_batch_size, adapt_step_size=args.ais_adapt,
-            return_acceptance=True, progress=progress)
+        start = method.ais_start(model, images)
+
+        def call():
+            return ais_log_likelihood(
+                model.decoder, images, args.ais_temperatures,
+                args.ais_leapfrog, args.ais_step, args.ais_chains,
+                start=start,
+                batch_size=args.ais_batch_size,
+                adapt_step_size=args.ais_adapt, return_acceptance=True,
+                progress=progress, checkpoint=path,
+                checkpoint_every=AIS_PROGRESS_SECONDS)
+
+        try:
+            log_px, acceptance = call()
+        except AISCheckpointError as e:
+            if os.path.isdir(path) and not os.path.islink(path):
+                raise UsageError('{} is a folder, where the AIS progress '
+                                 'file goes; move it away'.format(path))
+            # Checked before any draw: the call again is the first one.
+            sys.stderr.write('{}: starting the estimate afresh\n'.format(
+                str(e).split(';')[0]))
+            os.remove(path)
+            log_px, acceptance = call()
         return chainer.backend.CpuDevice().send(log_px), acceptance
 
     if ranks is None or ranks.size == 1:

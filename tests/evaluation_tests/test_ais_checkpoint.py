@@ -1,0 +1,297 @@
+"""AIS that goes on where it was killed: ``ais_log_likelihood(checkpoint=)``.
+
+A call interrupted at any point (inside a batch, between batches, before
+the first write) and called again gives the numbers of a call never
+interrupted, bit for bit; a progress file of another estimate, or one
+that is torn, crafted or not a file, is refused in one line and left as
+it was.
+"""
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import zipfile
+
+import numpy
+import pytest
+
+from vae_avb.evaluation import ais_checkpoint
+from vae_avb.evaluation import ais_log_likelihood
+from vae_avb.evaluation import AISCheckpointError
+from vae_avb.links import BernoulliDecoder
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+# 7 images in batches of 3: two full batches and one of 1.
+SETTINGS = dict(n_temperatures=30, n_leapfrog=2, step_size=0.05, n_chains=4,
+                batch_size=3)
+
+
+def make(seed=0):
+    numpy.random.seed(seed)
+    decoder = BernoulliDecoder(3, 12, 16, 2, 'tanh')
+    x = (numpy.random.rand(7, 12) < 0.5).astype(numpy.float32)
+    mean = numpy.random.randn(7, 3).astype(numpy.float32) * 0.2
+    std = numpy.random.uniform(0.7, 1.3, (7, 3)).astype(numpy.float32)
+    return decoder, x, (mean, std)
+
+
+def estimate(decoder, x, start, path=None, seed=5, **kwargs):
+    numpy.random.seed(seed)
+    settings = dict(SETTINGS, **kwargs)
+    return ais_log_likelihood(decoder, x, start=start, checkpoint=path,
+                              checkpoint_every=0, return_acceptance=True,
+                              **settings)
+
+
+class Interrupt(Exception):
+    pass
+
+
+def interrupted_after(monkeypatch, writes):
+    """Makes the ``writes``-th write of the progress file the last one."""
+    count = [0]
+    save = ais_checkpoint.AISProgress.save
+
+    def counted(self, batch, force=False):
+        save(self, batch, force)
+        if os.path.exists(self.path):
+            count[0] += 1
+        if count[0] >= writes:
+            raise Interrupt()
+
+    monkeypatch.setattr(ais_checkpoint.AISProgress, 'save', counted)
+
+
+@pytest.mark.parametrize('with_start', [True, False])
+def test_interrupted_anywhere_then_called_again_equals_uninterrupted(
+        tmp_path, monkeypatch, with_start):
+    decoder, x, start = make()
+    start = start if with_start else None
+    want, want_rate = estimate(decoder, x, start)
+    # Writing the progress does not change the estimate.
+    got, rate = estimate(decoder, x, start, str(tmp_path / 'whole.npz'))
+    numpy.testing.assert_array_equal(got, want)
+    assert rate == want_rate
+    # 1 write at the start, 29 per batch inside it, 1 after each batch.
+    rng = random.Random(1)
+    for writes in [1, 2, 30, 31, 32, 61, 62, 63] + rng.sample(range(3, 91),
+                                                              5):
+        path = str(tmp_path / 'p{}.npz'.format(writes))
+        with monkeypatch.context() as m:
+            interrupted_after(m, writes)
+            with pytest.raises(Interrupt):
+                estimate(decoder, x, start, path)
+        # Another random state when called again: the file's is used.
+        got, rate = estimate(decoder, x, start, path)
+        numpy.testing.assert_array_equal(got, want, err_msg=str(writes))
+        assert rate == want_rate
+        # Finished: called again, the file gives the same, computing nothing.
+        with monkeypatch.context() as m:
+            m.setattr('vae_avb.evaluation.ais._ais_batch', None)
+            again, _ = estimate(decoder, x, start, path)
+        numpy.testing.assert_array_equal(again, want)
+
+
+def test_interrupted_twice_in_one_batch(tmp_path, monkeypatch):
+    decoder, x, start = make()
+    want, _ = estimate(decoder, x, start)
+    path = str(tmp_path / 'p.npz')
+    for writes in (5, 3, 20):
+        with monkeypatch.context() as m:
+            interrupted_after(m, writes)
+            with pytest.raises(Interrupt):
+                estimate(decoder, x, start, path)
+    got, _ = estimate(decoder, x, start, path)
+    numpy.testing.assert_array_equal(got, want)
+
+
+KILLED = textwrap.dedent('''
+    import sys
+    import numpy
+    sys.path.insert(0, {root!r})
+    from tests.evaluation_tests.test_ais_checkpoint import make
+    from vae_avb.evaluation import ais_log_likelihood
+    decoder, x, start = make()
+    numpy.random.seed(5)
+    log_px = ais_log_likelihood(decoder, x, 400, 3, 0.05, 8, start=start,
+                                batch_size=3, checkpoint={path!r},
+                                checkpoint_every=0)
+    numpy.save({result!r}, log_px)
+''')
+
+
+def run_killable(tmp_path, name, path, kill_after=None):
+    result = str(tmp_path / (name + '.npy'))
+    process = subprocess.Popen(
+        [sys.executable, '-c', KILLED.format(root=ROOT, path=path,
+                                             result=result)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if kill_after is None:
+        _, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err.decode()
+        return numpy.load(result)
+    ready, delay = kill_after
+    while process.poll() is None and not ready():
+        pass
+    import time
+    time.sleep(delay)
+    killed = process.poll() is None
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    return killed
+
+
+def test_sigkill_at_random_moments_then_again_equals_uninterrupted(
+        tmp_path):
+    want = run_killable(tmp_path, 'want', str(tmp_path / 'straight.npz'))
+    path = str(tmp_path / 'killed.npz')
+    rng = random.Random(7)
+    kills = [run_killable(tmp_path, 'k0', path, (lambda: True, 0.5))]
+    for k in range(4):
+        kills.append(run_killable(tmp_path, 'k', path, (
+            lambda: os.path.exists(path), rng.uniform(0, 1.5))))
+    assert sum(kills) >= 3, kills
+    assert not os.path.exists(str(tmp_path / 'k.npy'))
+    got = run_killable(tmp_path, 'got', path)
+    numpy.testing.assert_array_equal(got, want)
+    leftovers = [f for f in os.listdir(str(tmp_path)) if f.endswith('.tmp')]
+    assert len(leftovers) <= len(kills)  # Torn temporaries, never the file.
+
+
+def refused(decoder, x, start, path, match, **kwargs):
+    before = open(path, 'rb').read() if os.path.isfile(path) else None
+    with pytest.raises(AISCheckpointError, match=match) as info:
+        estimate(decoder, x, start, path, **kwargs)
+    message = str(info.value)
+    assert '\n' not in message and path in message
+    assert 'delete it' in message
+    if before is not None:
+        assert open(path, 'rb').read() == before  # Left as it was.
+
+
+@pytest.fixture
+def half_done(tmp_path, monkeypatch):
+    """A progress file interrupted inside the second batch."""
+    decoder, x, start = make()
+    path = str(tmp_path / 'p.npz')
+    with monkeypatch.context() as m:
+        interrupted_after(m, 40)
+        with pytest.raises(Interrupt):
+            estimate(decoder, x, start, path)
+    return decoder, x, start, path
+
+
+def test_another_estimate_is_refused(half_done):
+    decoder, x, start, path = half_done
+    refused(decoder, x, start, path, 'other settings', n_temperatures=31)
+    refused(decoder, x, start, path, 'other settings', batch_size=4)
+    refused(decoder, x, None, path, 'other settings')
+    refused(decoder, x, start, path, 'another random state', seed=6)
+    refused(decoder, 1 - x, start, path, 'other images')
+    decoder.mlp[0].W.array[0, 0] += 1e-6
+    refused(decoder, x, start, path, 'another model')
+
+
+def rewrite(path, **changes):
+    with numpy.load(path) as f:
+        arrays = {key: f[key] for key in f.files}
+    for key, value in changes.items():
+        if value is None:
+            del arrays[key]
+        else:
+            arrays[key] = value
+    numpy.savez(path, **arrays)
+
+
+@pytest.mark.parametrize('change, match', [
+    (dict(u=numpy.full((12, 3), numpy.nan, numpy.float32)), 'NaN or inf'),
+    (dict(u=numpy.zeros((12, 2), numpy.float32)), 'u is float32'),
+    (dict(u=numpy.zeros((12, 3), numpy.float64)), 'u is float64'),
+    (dict(log_w=numpy.zeros(11)), 'log_w'),
+    (dict(steps=numpy.zeros((12, 1), numpy.float32)), 'step of 0'),
+    (dict(temperature=numpy.int64(30)), 'temperature 30 of 30'),
+    (dict(temperature=numpy.int64(0)), 'temperature 0'),
+    (dict(temperature=numpy.float64(5)), 'temperature is float64'),
+    (dict(log_px=numpy.zeros(4)), '4 finished images'),
+    (dict(batches=numpy.int64(2)), '2 batches for 3 images'),
+    (dict(acceptance=numpy.float64(-0.5)), 'acceptance rate'),
+    (dict(batch_acceptance=numpy.float64(99.)), 'acceptance rate'),
+    (dict(start_std=numpy.zeros((7, 3), numpy.float32)), 'deviation of 0'),
+    (dict(start_mean=None), 'no entry start_mean'),
+    (dict(format=numpy.int64(2)), 'format 2'),
+    (dict(fingerprint_model=numpy.zeros(31, numpy.uint8)),
+     'fingerprint_model'),
+    (dict(rng_pos=numpy.int64(999)), 'random state out of range'),
+    (dict(rng_key=numpy.zeros(3, numpy.uint32)), 'rng_key'),
+    (dict(u=numpy.array(['a'] * 36).reshape(12, 3)), 'not numbers'),
+])
+def test_crafted_files_are_refused(half_done, change, match):
+    decoder, x, start, path = half_done
+    rewrite(path, **change)
+    refused(decoder, x, start, path, match)
+
+
+def test_pickles_torn_and_foreign_files_are_refused(half_done, tmp_path):
+    decoder, x, start, path = half_done
+    data = open(path, 'rb').read()
+    with open(path, 'wb') as f:
+        f.write(data[:len(data) // 2])
+    refused(decoder, x, start, path, 'corrupt')
+    with open(path, 'wb') as f:
+        f.write(b'\x80\x04garbage')
+    refused(decoder, x, start, path, 'not an .npz')
+    numpy.save(path + '.npy', numpy.zeros(3))
+    os.replace(path + '.npy', path)
+    refused(decoder, x, start, path, 'not an .npz')
+    numpy.savez(path, u=numpy.array([{'a': 1}], dtype=object))
+    refused(decoder, x, start, path, 'corrupt')  # Not unpickled.
+    with open(path, 'wb') as f:
+        pass
+    refused(decoder, x, start, path, 'not an .npz')
+    os.remove(path)
+    os.mkdir(path)
+    refused(decoder, x, start, path, 'not a regular file')
+    os.rmdir(path)
+    os.symlink(str(tmp_path / 'nowhere'), path)
+    refused(decoder, x, start, path, 'not a regular file')
+
+
+def test_a_member_that_would_not_fit_in_memory_is_refused(
+        half_done, monkeypatch):
+    decoder, x, start, path = half_done
+    monkeypatch.setattr(ais_checkpoint, 'available_memory', lambda: 1000)
+    refused(decoder, x, start, path, 'would unpack')
+
+
+def test_bad_arguments(tmp_path):
+    decoder, x, start = make()
+    for every in (-1, float('nan'), float('inf'), '5', True, None):
+        with pytest.raises(ValueError, match='checkpoint_every'):
+            ais_log_likelihood(decoder, x, checkpoint=str(tmp_path / 'p'),
+                               checkpoint_every=every)
+    for path in (5, b'p', ['p']):
+        with pytest.raises(TypeError, match='checkpoint must be a file'):
+            ais_log_likelihood(decoder, x, checkpoint=path)
+    assert not os.listdir(str(tmp_path))
+
+
+def test_a_folder_that_cannot_be_written_fails_before_any_work(tmp_path):
+    decoder, x, start = make()
+    with pytest.raises(OSError):
+        ais_log_likelihood(decoder, x, 5, 1, checkpoint=str(
+            tmp_path / 'missing' / 'p.npz'))
+
+
+def test_the_file_holds_plain_arrays_only(tmp_path):
+    decoder, x, start = make()
+    path = str(tmp_path / 'p.npz')
+    estimate(decoder, x, start, path)
+    with zipfile.ZipFile(path) as z:
+        names = sorted(z.namelist())
+    assert 'log_px.npy' in names and 'rng_key.npy' in names
+    assert 'u.npy' not in names  # Finished: no batch in progress.
+    with numpy.load(path, allow_pickle=False) as f:
+        assert f['log_px'].shape == (7,)

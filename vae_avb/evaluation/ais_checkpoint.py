@@ -1,0 +1,254 @@
+"""The progress file of an AIS estimate, so that a killed one goes on where
+it was (:func:`~vae_avb.evaluation.ais_log_likelihood`'s ``checkpoint``).
+
+The file is an ``.npz`` of plain arrays, written atomically and read
+without pickles: the images finished, the state of the batch in progress
+(positions, log-weights, step sizes, the temperature reached), the start
+distribution and NumPy's global random state, with four fingerprints
+(SHA-256) of what the estimate depends on: its settings, the decoder's
+weights, the images and the random state it began from. A file whose
+fingerprints differ belongs to another estimate and is refused.
+"""
+import hashlib
+import os
+import time
+import zipfile
+
+import numpy
+from chainer import backend
+
+from vae_avb.utils.archive import starts_as_zip
+from vae_avb.utils.atomic_write import write_atomic
+from vae_avb.utils.check import one_line
+from vae_avb.utils.memory import available_memory
+
+FORMAT = 1
+_FINGERPRINTS = (
+    ('settings', 'other settings (images, temperatures, leapfrog steps, step '
+     'size, chains, batch size, adaptation, start or dtype)'),
+    ('model', 'another model (other decoder weights)'),
+    ('data', 'other images'),
+    ('random', 'another random state (another seed)'))
+_UNRECORDED = numpy.zeros(32, numpy.uint8)
+_BATCH = ('u', 'log_f', 'grad_z', 'log_w', 'steps')
+_RANDOM = ('rng_key', 'rng_pos', 'rng_has_gauss', 'rng_gauss')
+
+
+class AISCheckpointError(ValueError):
+    """An AIS progress file is unreadable, or holds another estimate."""
+
+
+def _cpu(array):
+    return numpy.ascontiguousarray(backend.CpuDevice().send(array))
+
+
+def _digest(parts):
+    h = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, str):
+            h.update(part.encode('utf-8'))
+        else:
+            a = _cpu(part)
+            h.update('{}{}'.format(a.dtype.str, a.shape).encode('ascii'))
+            h.update(a.tobytes())
+    return numpy.frombuffer(h.digest(), numpy.uint8).copy()
+
+
+def fingerprints(decoder, x, settings, xp):
+    """The four fingerprints of an estimate: ``settings`` (a tuple of
+    numbers and strings), the decoder's parameters, the images ``x`` and
+    NumPy's global random state (not recorded on a GPU: CuPy's cannot be
+    saved)."""
+    params = []
+    for name, param in sorted(decoder.namedparams()):
+        params += [name, param.array]
+    if xp is numpy:
+        _, key, pos, has_gauss, gauss = numpy.random.get_state()
+        random = _digest([key, repr((int(pos), int(has_gauss),
+                                     float(gauss).hex()))])
+    else:
+        random = _UNRECORDED
+    return {'settings': _digest([repr(settings)]),
+            'model': _digest(params), 'data': _digest([x]),
+            'random': random}
+
+
+class AISProgress(object):
+
+    """Reads and writes the progress file ``path`` of one estimate.
+
+    Args:
+        path (str): The ``.npz`` file.
+        prints (dict): :func:`fingerprints` of the estimate.
+        every (float): Seconds between two writes inside a batch (0: after
+            every temperature); a finished batch is always written.
+    """
+
+    def __init__(self, path, prints, every):
+        self.path = path
+        self.prints = prints
+        self.every = every
+        self.last = time.time()
+        self.done = {}
+
+    def _refuse(self, problem):
+        raise AISCheckpointError(
+            'AIS progress file {} {}; delete it to start the estimate '
+            'afresh, or continue with what wrote it'.format(
+                self.path, problem))
+
+    def load(self, n, n_latent, n_temperatures, n_chains, batch_size,
+             has_start, dtype):
+        """The saved state, checked against the estimate's sizes; ``None``
+        when there is no file.
+
+        Raises:
+            AISCheckpointError: The file is not a regular ``.npz`` of
+                arrays, is torn, holds pickles or values out of range, or
+                belongs to another estimate.
+        """
+        if not os.path.lexists(self.path):
+            return None
+        if not os.path.isfile(self.path):
+            self._refuse('is not a regular file')
+        try:
+            is_zip = starts_as_zip(self.path)
+        except OSError as e:
+            self._refuse('cannot be read ({})'.format(e.strerror or e))
+        if not is_zip:
+            self._refuse('is corrupt or not an AIS progress file (not an '
+                         '.npz archive)')
+        try:
+            with zipfile.ZipFile(self.path) as z:
+                unpacked = sum(info.file_size for info in z.infolist())
+            available = available_memory()
+            if available is not None and unpacked > available // 2:
+                self._refuse('would unpack to {:.1f} GiB, more than half the '
+                             'memory available'.format(unpacked / 2 ** 30))
+            with numpy.load(self.path, allow_pickle=False) as f:
+                s = {key: f[key] for key in f.files}
+        except AISCheckpointError:
+            raise
+        except Exception as e:  # Torn, pickled, not a zip of .npy files.
+            self._refuse('is corrupt or not an AIS progress file ({})'.format(
+                one_line(e)))
+        for key, value in s.items():
+            if not isinstance(value, numpy.ndarray) or \
+                    value.dtype.kind not in 'biuf':
+                self._refuse('is not an AIS progress file (entry {} is not '
+                             'numbers)'.format(key))
+        self._check(s, 'format', (), 'iu')
+        if int(s['format']) != FORMAT:
+            self._refuse('has format {}, not {}'.format(
+                int(s['format']), FORMAT))
+        for name, what in _FINGERPRINTS:
+            key = 'fingerprint_' + name
+            self._check(s, key, (32,), 'u')
+            if name == 'random' and (not s[key].any() or
+                                     not self.prints[name].any()):
+                continue  # Not recorded on a GPU.
+            if not numpy.array_equal(s[key], self.prints[name]):
+                self._refuse('holds an estimate of {}'.format(what))
+        n_done = self._check(s, 'log_px', None, 'f').shape[0]
+        if n_done > n or (n_done % batch_size and n_done != n):
+            self._refuse('holds {} finished images, which batches of {} out '
+                         'of {} cannot give'.format(n_done, batch_size, n))
+        batches = int(self._check(s, 'batches', (), 'iu'))
+        if batches != -(-n_done // batch_size):
+            self._refuse('holds {} batches for {} images'.format(batches,
+                                                                 n_done))
+        acceptance = float(self._check(s, 'acceptance', (), 'f'))
+        if not 0 <= acceptance <= batches:
+            self._refuse('holds an acceptance rate out of [0, 1]')
+        if has_start:
+            for key in ('start_mean', 'start_std'):
+                self._check(s, key, (n, n_latent), 'f', dtype)
+            if not (s['start_std'] > 0).all():
+                self._refuse('holds a start standard deviation of 0 or less')
+        if 'temperature' in s:
+            if n_done == n:
+                self._refuse('holds a batch in progress after the last one')
+            rows = n_chains * min(batch_size, n - n_done)
+            t = int(self._check(s, 'temperature', (), 'iu'))
+            if not 1 <= t < n_temperatures:
+                self._refuse('holds temperature {} of {}'.format(
+                    t, n_temperatures))
+            for key in ('u', 'grad_z'):
+                self._check(s, key, (rows, n_latent), 'f', dtype)
+            self._check(s, 'steps', (rows, 1), 'f', dtype)
+            for key in ('log_f', 'log_w'):
+                self._check(s, key, (rows,), 'f', numpy.float64)
+            if not (s['steps'] > 0).all():
+                self._refuse('holds a leapfrog step of 0 or less')
+            if not 0 <= float(self._check(s, 'batch_acceptance', (),
+                                          'f')) <= t:
+                self._refuse('holds an acceptance rate out of [0, 1]')
+        if 'rng_key' in s:
+            self._check(s, 'rng_key', (624,), 'u')
+            for key in _RANDOM[1:]:
+                self._check(s, key, (), 'iuf')
+            if not 0 <= int(s['rng_pos']) <= 624:
+                self._refuse('holds a random state out of range')
+        self.done = {key: s[key] for key in ('log_px', 'batches',
+                                             'acceptance', 'start_mean',
+                                             'start_std') if key in s}
+        return s
+
+    def _check(self, s, key, shape, kinds, dtype=None):
+        if key not in s:
+            self._refuse('is not an AIS progress file of this estimate (no '
+                         'entry {})'.format(key))
+        a = s[key]
+        if a.dtype.kind not in kinds or (dtype is not None and
+                                         a.dtype != numpy.dtype(dtype)) or \
+                (shape is None and a.ndim != 1) or \
+                (shape is not None and a.shape != shape):
+            self._refuse('is not an AIS progress file of this estimate ({} '
+                         'is {} {})'.format(key, a.dtype, a.shape))
+        if a.dtype.kind == 'f' and not numpy.isfinite(a).all():
+            self._refuse('holds NaN or inf in {}'.format(key))
+        return a
+
+    def finished(self, log_px, batches, acceptance, start):
+        """Records the images finished so far (and the start, once)."""
+        self.done = {'log_px': numpy.asarray(log_px, numpy.float64),
+                     'batches': numpy.int64(batches),
+                     'acceptance': numpy.float64(acceptance)}
+        if start is not None:
+            self.done['start_mean'] = _cpu(start[0])
+            self.done['start_std'] = _cpu(start[1])
+        self.save(None, force=True)
+
+    def save(self, batch, force=False):
+        """Writes the file when due (``force``: now); ``batch``: the state
+        of the batch in progress, or ``None`` between batches."""
+        if not force and time.time() - self.last < self.every:
+            return
+        arrays = {'format': numpy.int64(FORMAT)}
+        for name, _ in _FINGERPRINTS:
+            arrays['fingerprint_' + name] = self.prints[name]
+        arrays.update(self.done)
+        if batch is not None:
+            arrays['temperature'] = numpy.int64(batch['temperature'])
+            arrays['batch_acceptance'] = numpy.float64(
+                batch['batch_acceptance'])
+            for key in _BATCH:
+                arrays[key] = _cpu(batch[key])
+        if self.prints['random'].any():
+            _, key, pos, has_gauss, gauss = numpy.random.get_state()
+            arrays.update(rng_key=numpy.asarray(key, numpy.uint32),
+                          rng_pos=numpy.int64(pos),
+                          rng_has_gauss=numpy.int64(has_gauss),
+                          rng_gauss=numpy.float64(gauss))
+        write_atomic(self.path, lambda f: numpy.savez(f, **arrays),
+                     prefix='.ais_progress_', suffix='.tmp')
+        self.last = time.time()
+
+
+def restore_random_state(saved):
+    """Sets NumPy's global random state to the one ``saved`` holds (if
+    it holds one)."""
+    if 'rng_key' in saved:
+        numpy.random.set_state(('MT19937', saved['rng_key'].astype(
+            numpy.uint32), int(saved['rng_pos']),
+            int(saved['rng_has_gauss']), float(saved['rng_gauss'])))
