@@ -12,16 +12,18 @@ time (``docs/2026-12-06-conv-networks.md``).
 Here the same quantities are computed with fewer copies:
 
 - the patches come from one strided view of the padded image, copied
-  once (:func:`im2col`, the layout of Chainer's ``im2col_cpu``, or
-  kernel-major for the weight gradient);
-- the convolution is one batched matrix product whose result is already
-  ``(B, C_out, H, W)``;
+  once; the image is first laid out channels-last (``(B, H, W, C)``), so
+  that the copy moves runs of ``kw x C`` contiguous values rather than
+  of a few pixels (:func:`im2col` gives the layout of Chainer's
+  ``im2col_cpu`` the same way from ``(B, C, H, W)``);
+- the convolution, and its weight gradient, is one matrix product of the
+  patches ``(B H W, kh kw C)``; only the small result is transposed;
 - the transposed convolution (also the convolution's input gradient) is
   split by output phase: for stride ``s`` the output pixels ``u = s t +
   a`` receive only the taps ``j = a, a + s, ...``, so each of the ``s^2``
   phases is a stride-1 convolution of the input with the flipped sub-kernel
-  (an :func:`im2col` and a matrix product), written into its phase of the
-  output. No ``col2im``, and no multiplication by inserted zeros.
+  (channels-last patches and a matrix product), written into its phase of
+  the output. No ``col2im``, and no multiplication by inserted zeros.
 
 The nodes' backward passes are written with the same functions, so the
 gradients are themselves differentiable, as in Chainer. On the reference
@@ -87,10 +89,23 @@ def im2col(x, kh, kw, sy, sx, ph, pw, out_h, out_w, kernel_major=False):
 
 
 def _patches(x, kh, kw, sy, sx, ph, pw, out_h, out_w):
-    """The kernel-major patches ``(C kh kw, B out_h out_w)`` of ``x`` for
-    an output of ``out_h x out_w``, and that size."""
-    col = im2col(x, kh, kw, sy, sx, ph, pw, out_h, out_w, kernel_major=True)
-    return (col.reshape(x.shape[1] * kh * kw, x.shape[0] * out_h * out_w),
+    """The channels-last patches ``(B out_h out_w, kh kw C)`` of ``x`` for
+    an output of ``out_h x out_w``, and that size.
+
+    ``x`` goes channels-last once (``(B, H, W, C)``, padded); the patches
+    are then copied in runs of ``kw x C`` contiguous values (``C`` where
+    the stride passes the kernel), where a ``(B, C, H, W)`` image gives
+    runs of a few pixels on small maps.
+    """
+    batch, channels, height, width = x.shape
+    rows = max((out_h - 1) * sy + kh, ph + height)
+    cols = max((out_w - 1) * sx + kw, pw + width)
+    padded = numpy.zeros((batch, rows, cols, channels), dtype=x.dtype)
+    padded[:, ph:ph + height, pw:pw + width] = x.transpose(0, 2, 3, 1)
+    s0, s1, s2, s3 = padded.strides
+    view = as_strided(padded, (batch, out_h, out_w, kh, kw, channels),
+                      (s0, sy * s1, sx * s2, s1, s2, s3), writeable=False)
+    return (view.reshape(batch * out_h * out_w, kh * kw * channels),
             (out_h, out_w))
 
 
@@ -105,12 +120,14 @@ def _conv_forward(x, W, b, col):
     """The convolution of ``x`` from its patches ``col``."""
     out_channels, in_channels, kh, kw = W.shape
     col, (out_h, out_w) = col
-    # One product (C_out, C kh kw) x (C kh kw, B out_h out_w), then the
+    # One product (B out_h out_w, kh kw C) x (kh kw C, C_out), then the
     # (small) result to (B, C_out, out_h, out_w).
-    y = W.reshape(out_channels, in_channels * kh * kw).dot(col)
+    kernel = W.transpose(2, 3, 1, 0).reshape(kh * kw * in_channels,
+                                             out_channels)
+    y = col.dot(kernel)
     y = y.astype(x.dtype, copy=False).reshape(
-        out_channels, x.shape[0], out_h, out_w)
-    y = numpy.ascontiguousarray(y.transpose(1, 0, 2, 3))
+        x.shape[0], out_h, out_w, out_channels)
+    y = numpy.ascontiguousarray(y.transpose(0, 3, 1, 2))
     if b is not None:
         y += b[:, None, None]
     return y
@@ -140,24 +157,37 @@ def _deconv_forward(x, W, b, sy, sx, ph, pw, out_h, out_w):
     full_h = max(sy * (h - 1) + kh, ph + out_h)
     full_w = max(sx * (w - 1) + kw, pw + out_w)
     full = numpy.zeros((batch, out_channels, full_h, full_w), dtype=x.dtype)
+    # The input once channels-last and padded for the widest phase: a
+    # phase's patches are then copied in runs of (columns x channels)
+    # contiguous values, not of a few pixels as from (B, C, h, w).
+    pad_h, pad_w = -(-kh // sy) - 1, -(-kw // sx) - 1
+    padded = numpy.zeros((batch, h + 2 * pad_h, w + 2 * pad_w, in_channels),
+                         dtype=x.dtype)
+    padded[:, pad_h:pad_h + h, pad_w:pad_w + w] = x.transpose(0, 2, 3, 1)
+    s0, s1, s2, s3 = padded.strides
     for a in range(min(sy, kh)):
         taps_h = len(range(a, kh, sy))
         for c in range(min(sx, kw)):
             taps_w = len(range(c, kw, sx))
             # Output row u = sy t + a gets x[t - m] W[a + sy m]: a
-            # stride-1 correlation with the sub-kernel reversed.
+            # stride-1 correlation with the sub-kernel reversed, whose
+            # patches (B, rows, cols, taps_h, taps_w, C_in) start
+            # pad - (taps - 1) into the padded input.
             sub = W[:, :, a::sy, c::sx][:, :, ::-1, ::-1]
             rows, cols = h + taps_h - 1, w + taps_w - 1
-            col = im2col(x, taps_h, taps_w, 1, 1, taps_h - 1, taps_w - 1,
-                         rows, cols, kernel_major=True)
-            kernel = sub.transpose(1, 0, 2, 3).reshape(
-                out_channels, in_channels * taps_h * taps_w)
-            phase = kernel.dot(
-                col.reshape(kernel.shape[1], batch * rows * cols))
-            # The write is strided anyway: the product's (C_out, B) order
-            # is undone by it at no extra cost.
+            start = padded[:, pad_h - taps_h + 1:, pad_w - taps_w + 1:]
+            col = as_strided(start, (batch, rows, cols, taps_h, taps_w,
+                                     in_channels),
+                             (s0, s1, s2, s1, s2, s3), writeable=False)
+            col = col.reshape(batch * rows * cols,
+                              taps_h * taps_w * in_channels)
+            kernel = sub.transpose(2, 3, 0, 1).reshape(
+                taps_h * taps_w * in_channels, out_channels)
+            phase = col.dot(kernel).astype(x.dtype, copy=False)
+            # The write is strided anyway: the product's channels-last
+            # order is undone by it at no extra cost.
             full[:, :, a::sy, c::sx][:, :, :rows, :cols] = phase.reshape(
-                out_channels, batch, rows, cols).transpose(1, 0, 2, 3)
+                batch, rows, cols, out_channels).transpose(0, 3, 1, 2)
     y = numpy.ascontiguousarray(full[:, :, ph:ph + out_h, pw:pw + out_w])
     if b is not None:
         y += b[:, None, None]
@@ -170,10 +200,11 @@ def _conv_grad_w(x, gy, kh, kw, sy, sx, ph, pw, col=None):
     batch, out_channels, out_h, out_w = gy.shape
     if col is None:
         col = _patches(x, kh, kw, sy, sx, ph, pw, out_h, out_w)
-    g = gy.transpose(1, 0, 2, 3).reshape(out_channels,
-                                         batch * out_h * out_w)
-    gW = g.dot(col[0].T).astype(x.dtype, copy=False)
-    return gW.reshape(out_channels, x.shape[1], kh, kw)
+    g = gy.transpose(0, 2, 3, 1).reshape(batch * out_h * out_w,
+                                         out_channels)
+    gW = g.T.dot(col[0]).astype(x.dtype, copy=False)
+    return numpy.ascontiguousarray(gW.reshape(
+        out_channels, kh, kw, x.shape[1]).transpose(0, 3, 1, 2))
 
 
 def _check_conv_types(in_types, channels_axis, bias_axis):
