@@ -84,3 +84,20 @@ def test_benchmark_of_ranks_prints_one_json_report():
     for values in settings.values():
         assert values['samples_per_s_median'] > 0
     assert settings['1 process, 1 thread']['speed_up'] == 1
+
+
+def test_benchmark_of_ais_prints_one_json_report():
+    """benchmarks/benchmark_ais.py: both paths run, and estimate the same
+    log p(x) from the same draws."""
+    out = subprocess.run(
+        [sys.executable, os.path.join(ROOT, 'benchmarks', 'benchmark_ais.py'),
+         '--cases', 'conv8', 'mlp32', '--rounds', '1', '--images', '3',
+         '--temperatures', '2', '--leapfrog', '2'],
+        check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    report = json.loads(out)
+    for case in ('conv8', 'mlp32'):
+        for path in ('vae_avb', 'chainer'):
+            assert report['cases'][case][path][
+                'leapfrog_steps_per_s_median'] > 0
+        assert report['cases'][case]['largest_estimate_difference_nats'] \
+            < 1e-3
