@@ -100,6 +100,20 @@ def test_evaluate_avb_killed_then_again_equals_uninterrupted(straight,
     assert got[0]['ais_log_likelihood'] == want[0]['ais_log_likelihood']
 
 
+def test_evaluate_avb_killed_before_its_last_file(straight, tmp_path):
+    # Killed between ais_log_px.npy and evaluation.json: the same command
+    # finishes from the (finished) progress file (found by the hostile
+    # review of 2026-12-06: refused as a folder holding ais_log_px.npy).
+    argv = [straight] + AIS + ['--seed', '3', '--out', str(tmp_path / 'e')]
+    run_in_process(EVALUATE, argv)
+    want = results(str(tmp_path / 'e'), 'evaluation.json')
+    os.remove(str(tmp_path / 'e' / 'evaluation.json'))
+    run_in_process(EVALUATE, argv)
+    got = results(str(tmp_path / 'e'), 'evaluation.json')
+    numpy.testing.assert_array_equal(got[1], want[1])
+    assert got[0]['ais_log_likelihood'] == want[0]['ais_log_likelihood']
+
+
 def test_progress_of_other_flags_or_damaged_is_replaced(straight, tmp_path,
                                                         capsys):
     out = str(tmp_path / 'killed')

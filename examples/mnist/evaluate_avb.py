@@ -59,9 +59,13 @@ def main(argv=None):
             'batch_size': (ex.is_int(1), 'a positive integer'),
             'test': (lambda v: isinstance(v, bool), 'true or false')},
         'pass the --out folder of a finished train_avb.py run')
+    # ais_log_px.npy beside an AIS progress file is this evaluation's,
+    # killed before its evaluation.json: the same command finishes it.
+    ours = os.path.isfile(os.path.join(args.out, ex.AIS_PROGRESS))
     for name in ('evaluation.json', 'metrics.json', 'ais_log_px.npy',
                  'model.npz'):
-        if os.path.lexists(os.path.join(args.out, name)):
+        if os.path.lexists(os.path.join(args.out, name)) and not (
+                ours and name == 'ais_log_px.npy'):
             raise ex.UsageError('--out {} already holds {}, which this '
                                 'evaluation would overwrite; choose another '
                                 '--out'.format(args.out, name))

@@ -289,3 +289,29 @@ def test_deconvolution_of_an_empty_batch():
     y.backward()
     assert x.grad.shape == x.shape
     numpy.testing.assert_array_equal(W.grad, numpy.zeros_like(W.array))
+
+
+def test_second_derivative_with_cover_all_along_one_axis_only():
+    """An outsize that only cover_all gives along the rows, not along the
+    columns: the weight gradient's own gradient in x has x's shape
+    (found by the hostile review of 2026-12-06: one flag for both axes
+    gave an (8, 7) gradient of a 7 x 7 input)."""
+    rng = numpy.random.RandomState(4)
+    x = rng.randn(1, 1, 7, 7)
+    W = rng.randn(1, 1, 4, 1)
+
+    def f(x, W):
+        return deconvolution_2d(x, W, stride=(3, 5), pad=(3, 1),
+                                outsize=(17, 26))
+
+    xv, Wv = chainer.Variable(x), chainer.Variable(W)
+    y = f(xv, Wv)
+    assert y.shape == (1, 1, 17, 26)
+    _, gW = chainer.grad([F.sum(y * y)], [xv, Wv],
+                         enable_double_backprop=True)
+    g, = chainer.grad([F.sum(gW * gW)], [xv])
+    assert g.shape == x.shape
+    gradient_check.check_double_backward(
+        f, (x, W), rng.randn(*y.shape), (rng.randn(*x.shape),
+                                         rng.randn(*W.shape)),
+        atol=1e-4, rtol=1e-3)

@@ -109,12 +109,12 @@ def ais_log_likelihood(decoder, x, n_temperatures=2000, n_leapfrog=10,
         checkpoint (str or None): A progress file (``.npz``): the estimate
             writes its state there, every ``checkpoint_every`` seconds and
             after each batch, and a call that finds the file of the same
-            estimate (same settings, decoder weights, images and, on the
-            CPU, NumPy's random state at the call) goes on from it, with
-            its start distribution and random state. On the CPU the result
-            is then bit-identical to a call never interrupted; on a GPU
-            (whose random state is not saved) it is an estimate of the
-            same quantity with other draws. The file is kept, finished.
+            estimate (same settings, decoder weights, images, start and,
+            on the CPU, NumPy's random state at the call) goes on from it,
+            with its random state. On the CPU the result is then
+            bit-identical to a call never interrupted; on a GPU (whose
+            random state is not saved) it is an estimate of the same
+            quantity with other draws. The file is kept, finished.
         checkpoint_every (float): Seconds between two writes of the
             progress file inside a batch (0: after every temperature).
 
@@ -136,13 +136,21 @@ def ais_log_likelihood(decoder, x, n_temperatures=2000, n_leapfrog=10,
             raise TypeError('{}: {} must be True or False, got {!r}'.format(
                 where, name, flag))
     check_positive(target_acceptance, 'target_acceptance', where, upper=1)
-    if checkpoint is not None and not isinstance(checkpoint,
-                                                 (str, os.PathLike)):
-        raise TypeError('{}: checkpoint must be a file path or None, got '
-                        '{!r}'.format(where, checkpoint))
+    if checkpoint is not None:
+        if not isinstance(checkpoint, (str, os.PathLike)) or \
+                not os.fspath(checkpoint):
+            raise TypeError('{}: checkpoint must be a file path or None, got '
+                            '{!r}'.format(where, checkpoint))
+        folder = os.path.dirname(os.path.abspath(checkpoint))
+        if not os.path.isdir(folder):
+            raise ValueError('{}: the folder of checkpoint {} does not exist; '
+                             'create it or give another path'.format(
+                                 where, os.fspath(checkpoint)))
     if isinstance(checkpoint_every, bool) or not isinstance(
-            checkpoint_every, (int, float, numpy.integer, numpy.floating)) \
-            or not checkpoint_every >= 0 or math.isinf(checkpoint_every):
+            checkpoint_every, (int, float, numpy.integer, numpy.floating)):
+        raise TypeError('{}: checkpoint_every must be a number of seconds, '
+                        'got {!r}'.format(where, checkpoint_every))
+    if not checkpoint_every >= 0 or math.isinf(checkpoint_every):
         raise ValueError('{}: checkpoint_every must be a finite number of '
                          'seconds, 0 or more, got {!r}'.format(
                              where, checkpoint_every))
@@ -180,26 +188,24 @@ def ais_log_likelihood(decoder, x, n_temperatures=2000, n_leapfrog=10,
                     bool(adapt_step_size), float(target_acceptance).hex(),
                     start is None, numpy.dtype(decoder.dtype).str)
         keeper = AISProgress(os.fspath(checkpoint), fingerprints(
-            decoder, x, settings, xp), checkpoint_every)
+            decoder, x, start, settings, xp), checkpoint_every)
         saved = keeper.load(n, n_latent, n_temperatures, n_chains,
-                            batch_size, start is not None, decoder.dtype)
+                            batch_size, decoder.dtype)
+        keeper.remove_temporaries()
     if saved is not None:
         results.append(saved['log_px'])
         accepted, total = float(saved['acceptance']), int(saved['batches'])
         first = len(saved['log_px'])
-        if start is not None:  # The estimate's own start, as it began.
-            start = (xp.asarray(saved['start_mean']),
-                     xp.asarray(saved['start_std']))
         restore_random_state(saved)
         if progress:
             sys.stderr.write('AIS: going on from {}: {}/{} examples done{}\n'
-                             .format(checkpoint, first, n, (
+                             .format(os.fspath(checkpoint), first, n, (
                                  ', the next batch at temperature {}/{}'
                                  .format(int(saved['temperature']),
                                          n_temperatures)
                                  if 'temperature' in saved else '')))
     elif keeper is not None:
-        keeper.finished(numpy.zeros(0), 0, 0., start)
+        keeper.finished(numpy.zeros(0), 0, 0.)
     began = time.time()
     for i in range(first, n, batch_size):
         if start is None:
@@ -217,8 +223,7 @@ def ais_log_likelihood(decoder, x, n_temperatures=2000, n_leapfrog=10,
         accepted += acc
         total += 1
         if keeper is not None:
-            keeper.finished(numpy.concatenate(results), total, accepted,
-                            start)
+            keeper.finished(numpy.concatenate(results), total, accepted)
         if progress:
             done = min(i + batch_size, n)
             sys.stderr.write(

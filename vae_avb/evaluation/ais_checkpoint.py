@@ -3,10 +3,10 @@ it was (:func:`~vae_avb.evaluation.ais_log_likelihood`'s ``checkpoint``).
 
 The file is an ``.npz`` of plain arrays, written atomically and read
 without pickles: the images finished, the state of the batch in progress
-(positions, log-weights, step sizes, the temperature reached), the start
-distribution and NumPy's global random state, with four fingerprints
-(SHA-256) of what the estimate depends on: its settings, the decoder's
-weights, the images and the random state it began from. A file whose
+(positions, log-weights, step sizes, the temperature reached) and NumPy's
+global random state, with five fingerprints (SHA-256) of what the
+estimate depends on: its settings, the decoder's weights, the images, the
+start distribution and the random state it began from. A file whose
 fingerprints differ belongs to another estimate and is refused.
 """
 import hashlib
@@ -20,18 +20,22 @@ from chainer import backend
 from vae_avb.utils.archive import starts_as_zip
 from vae_avb.utils.atomic_write import write_atomic
 from vae_avb.utils.check import one_line
-from vae_avb.utils.memory import available_memory
 
 FORMAT = 1
 _FINGERPRINTS = (
     ('settings', 'other settings (images, temperatures, leapfrog steps, step '
-     'size, chains, batch size, adaptation, start or dtype)'),
+     'size, chains, batch size, adaptation, a start or none, or dtype)'),
     ('model', 'another model (other decoder weights)'),
     ('data', 'other images'),
-    ('random', 'another random state (another seed)'))
+    ('start', 'another start distribution'),
+    ('random', 'another random state (another seed, or another device)'))
 _UNRECORDED = numpy.zeros(32, numpy.uint8)
 _BATCH = ('u', 'log_f', 'grad_z', 'log_w', 'steps')
 _RANDOM = ('rng_key', 'rng_pos', 'rng_has_gauss', 'rng_gauss')
+_DONE = ('log_px', 'batches', 'acceptance')
+_NAMES = frozenset(('format', 'temperature', 'batch_acceptance') + _BATCH +
+                   _RANDOM + _DONE + tuple('fingerprint_' + name
+                                           for name, _ in _FINGERPRINTS))
 
 
 class AISCheckpointError(ValueError):
@@ -54,11 +58,11 @@ def _digest(parts):
     return numpy.frombuffer(h.digest(), numpy.uint8).copy()
 
 
-def fingerprints(decoder, x, settings, xp):
-    """The four fingerprints of an estimate: ``settings`` (a tuple of
-    numbers and strings), the decoder's parameters, the images ``x`` and
-    NumPy's global random state (not recorded on a GPU: CuPy's cannot be
-    saved)."""
+def fingerprints(decoder, x, start, settings, xp):
+    """The five fingerprints of an estimate: ``settings`` (a tuple of
+    numbers and strings), the decoder's parameters, the images ``x``, the
+    start distribution ``start`` (or ``None``) and NumPy's global random
+    state (not recorded on a GPU: CuPy's cannot be saved)."""
     params = []
     for name, param in sorted(decoder.namedparams()):
         params += [name, param.array]
@@ -70,6 +74,7 @@ def fingerprints(decoder, x, settings, xp):
         random = _UNRECORDED
     return {'settings': _digest([repr(settings)]),
             'model': _digest(params), 'data': _digest([x]),
+            'start': _digest(['none'] if start is None else list(start)),
             'random': random}
 
 
@@ -98,17 +103,20 @@ class AISProgress(object):
                 self.path, problem))
 
     def load(self, n, n_latent, n_temperatures, n_chains, batch_size,
-             has_start, dtype):
+             dtype):
         """The saved state, checked against the estimate's sizes; ``None``
         when there is no file.
 
         Raises:
             AISCheckpointError: The file is not a regular ``.npz`` of
-                arrays, is torn, holds pickles or values out of range, or
-                belongs to another estimate.
+                this format's arrays, is torn, holds pickles or values out
+                of range, or belongs to another estimate.
         """
         if not os.path.lexists(self.path):
             return None
+        if os.path.islink(self.path):
+            self._refuse('is a symbolic link, which the progress would '
+                         'replace with a file')
         if not os.path.isfile(self.path):
             self._refuse('is not a regular file')
         try:
@@ -118,13 +126,23 @@ class AISProgress(object):
         if not is_zip:
             self._refuse('is corrupt or not an AIS progress file (not an '
                          '.npz archive)')
+        rows = n_chains * min(batch_size, n)
+        # Every entry's size is known from the estimate's: a member
+        # declaring more is refused before anything is unpacked.
+        largest = 1024 + 8 * max(n, 2 * rows * n_latent, 624)
         try:
             with zipfile.ZipFile(self.path) as z:
-                unpacked = sum(info.file_size for info in z.infolist())
-            available = available_memory()
-            if available is not None and unpacked > available // 2:
-                self._refuse('would unpack to {:.1f} GiB, more than half the '
-                             'memory available'.format(unpacked / 2 ** 30))
+                members = z.infolist()
+            for info in members:
+                name = info.filename[:-4] if info.filename.endswith(
+                    '.npy') else None
+                if name not in _NAMES:
+                    self._refuse('is not an AIS progress file (it holds '
+                                 '{!r})'.format(info.filename))
+                if info.file_size > largest:
+                    self._refuse('declares an entry {} of {} bytes, more '
+                                 'than this estimate\'s state can hold'
+                                 .format(name, info.file_size))
             with numpy.load(self.path, allow_pickle=False) as f:
                 s = {key: f[key] for key in f.files}
         except AISCheckpointError:
@@ -143,13 +161,14 @@ class AISProgress(object):
                 int(s['format']), FORMAT))
         for name, what in _FINGERPRINTS:
             key = 'fingerprint_' + name
-            self._check(s, key, (32,), 'u')
-            if name == 'random' and (not s[key].any() or
-                                     not self.prints[name].any()):
-                continue  # Not recorded on a GPU.
+            self._check(s, key, (32,), 'u', numpy.uint8)
             if not numpy.array_equal(s[key], self.prints[name]):
                 self._refuse('holds an estimate of {}'.format(what))
-        n_done = self._check(s, 'log_px', None, 'f').shape[0]
+        # The estimate's own values may be infinite (a log-likelihood of
+        # -inf in float16, a gradient that overflowed): only what must be
+        # finite is required to be.
+        n_done = self._check(s, 'log_px', None, 'f', numpy.float64,
+                             finite=False).shape[0]
         if n_done > n or (n_done % batch_size and n_done != n):
             self._refuse('holds {} finished images, which batches of {} out '
                          'of {} cannot give'.format(n_done, batch_size, n))
@@ -157,14 +176,10 @@ class AISProgress(object):
         if batches != -(-n_done // batch_size):
             self._refuse('holds {} batches for {} images'.format(batches,
                                                                  n_done))
-        acceptance = float(self._check(s, 'acceptance', (), 'f'))
+        acceptance = float(self._check(s, 'acceptance', (), 'f',
+                                       numpy.float64))
         if not 0 <= acceptance <= batches:
             self._refuse('holds an acceptance rate out of [0, 1]')
-        if has_start:
-            for key in ('start_mean', 'start_std'):
-                self._check(s, key, (n, n_latent), 'f', dtype)
-            if not (s['start_std'] > 0).all():
-                self._refuse('holds a start standard deviation of 0 or less')
         if 'temperature' in s:
             if n_done == n:
                 self._refuse('holds a batch in progress after the last one')
@@ -173,28 +188,36 @@ class AISProgress(object):
             if not 1 <= t < n_temperatures:
                 self._refuse('holds temperature {} of {}'.format(
                     t, n_temperatures))
-            for key in ('u', 'grad_z'):
-                self._check(s, key, (rows, n_latent), 'f', dtype)
+            self._check(s, 'u', (rows, n_latent), 'f', dtype)
+            self._check(s, 'grad_z', (rows, n_latent), 'f', dtype,
+                        finite=False)
             self._check(s, 'steps', (rows, 1), 'f', dtype)
             for key in ('log_f', 'log_w'):
-                self._check(s, key, (rows,), 'f', numpy.float64)
+                self._check(s, key, (rows,), 'f', numpy.float64,
+                            finite=False)
             if not (s['steps'] > 0).all():
                 self._refuse('holds a leapfrog step of 0 or less')
-            if not 0 <= float(self._check(s, 'batch_acceptance', (),
-                                          'f')) <= t:
+            if not 0 <= float(self._check(s, 'batch_acceptance', (), 'f',
+                                          numpy.float64)) <= t:
                 self._refuse('holds an acceptance rate out of [0, 1]')
-        if 'rng_key' in s:
-            self._check(s, 'rng_key', (624,), 'u')
+        elif 'batch_acceptance' in s or any(key in s for key in _BATCH):
+            self._refuse('holds part of a batch in progress')
+        if self.prints['random'].any():  # Recorded, so it must be there.
+            self._check(s, 'rng_key', (624,), 'u', numpy.uint32)
             for key in _RANDOM[1:]:
-                self._check(s, key, (), 'iuf')
-            if not 0 <= int(s['rng_pos']) <= 624:
+                self._check(s, key, (), 'iu' if key != 'rng_gauss' else 'f')
+            # An all-zero Mersenne Twister never leaves zero: its Gaussian
+            # draws would loop for ever.
+            if not 0 <= int(s['rng_pos']) <= 624 or \
+                    int(s['rng_has_gauss']) not in (0, 1) or \
+                    not s['rng_key'][1:].any():
                 self._refuse('holds a random state out of range')
-        self.done = {key: s[key] for key in ('log_px', 'batches',
-                                             'acceptance', 'start_mean',
-                                             'start_std') if key in s}
+        elif any(key in s for key in _RANDOM):
+            self._refuse('holds a random state its fingerprint does not')
+        self.done = {key: s[key] for key in _DONE}
         return s
 
-    def _check(self, s, key, shape, kinds, dtype=None):
+    def _check(self, s, key, shape, kinds, dtype=None, finite=True):
         if key not in s:
             self._refuse('is not an AIS progress file of this estimate (no '
                          'entry {})'.format(key))
@@ -205,18 +228,15 @@ class AISProgress(object):
                 (shape is not None and a.shape != shape):
             self._refuse('is not an AIS progress file of this estimate ({} '
                          'is {} {})'.format(key, a.dtype, a.shape))
-        if a.dtype.kind == 'f' and not numpy.isfinite(a).all():
+        if finite and a.dtype.kind == 'f' and not numpy.isfinite(a).all():
             self._refuse('holds NaN or inf in {}'.format(key))
         return a
 
-    def finished(self, log_px, batches, acceptance, start):
-        """Records the images finished so far (and the start, once)."""
+    def finished(self, log_px, batches, acceptance):
+        """Records the images finished so far."""
         self.done = {'log_px': numpy.asarray(log_px, numpy.float64),
                      'batches': numpy.int64(batches),
                      'acceptance': numpy.float64(acceptance)}
-        if start is not None:
-            self.done['start_mean'] = _cpu(start[0])
-            self.done['start_std'] = _cpu(start[1])
         self.save(None, force=True)
 
     def save(self, batch, force=False):
@@ -241,8 +261,22 @@ class AISProgress(object):
                           rng_has_gauss=numpy.int64(has_gauss),
                           rng_gauss=numpy.float64(gauss))
         write_atomic(self.path, lambda f: numpy.savez(f, **arrays),
-                     prefix='.ais_progress_', suffix='.tmp')
+                     prefix=self.temporary_prefix(), suffix='.tmp')
         self.last = time.time()
+
+    def temporary_prefix(self):
+        return '.{}.'.format(os.path.basename(self.path))
+
+    def remove_temporaries(self):
+        """Removes the temporary files a kill during a write left."""
+        folder = os.path.dirname(os.path.abspath(self.path))
+        prefix = self.temporary_prefix()
+        for name in os.listdir(folder):
+            if name.startswith(prefix) and name.endswith('.tmp'):
+                try:
+                    os.remove(os.path.join(folder, name))
+                except OSError:
+                    pass
 
 
 def restore_random_state(saved):

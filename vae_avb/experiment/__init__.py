@@ -30,6 +30,7 @@ from vae_avb.experiment.distributed import start_ranks  # NOQA
 from vae_avb.experiment.data import load_data  # NOQA
 from vae_avb.experiment.errors import run_main  # NOQA
 from vae_avb.experiment.errors import UsageError  # NOQA
+from vae_avb.experiment.evaluation import AIS_PROGRESS  # NOQA
 from vae_avb.experiment.evaluation import iwae_with_progress  # NOQA
 from vae_avb.experiment.evaluation import run_ais  # NOQA
 from vae_avb.experiment.files import read_array  # NOQA

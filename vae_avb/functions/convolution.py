@@ -110,10 +110,10 @@ def _patches(x, kh, kw, sy, sx, ph, pw, out_h, out_w):
 
 
 def _conv_outsize(x, W, sy, sx, ph, pw, cover_all):
-    return (conv_utils.get_conv_outsize(x.shape[2], W.shape[2], sy, ph,
-                                        cover_all),
-            conv_utils.get_conv_outsize(x.shape[3], W.shape[3], sx, pw,
-                                        cover_all))
+    # cover_all: one flag, or (internally) one per axis.
+    cy, cx = cover_all if isinstance(cover_all, tuple) else (cover_all,) * 2
+    return (conv_utils.get_conv_outsize(x.shape[2], W.shape[2], sy, ph, cy),
+            conv_utils.get_conv_outsize(x.shape[3], W.shape[3], sx, pw, cx))
 
 
 def _conv_forward(x, W, b, col):
@@ -314,7 +314,7 @@ class Deconvolution2D(function_node.FunctionNode):
         if self.outsize is None:
             self.outsize = natural
         self.outh, self.outw = self.outsize
-        self.cover_all = False
+        cover_all = []
         for size, out, nat, k, s, p in (
                 (x.shape[2], self.outh, natural[0], kh, self.sy, self.ph),
                 (x.shape[3], self.outw, natural[1], kw, self.sx, self.pw)):
@@ -332,8 +332,10 @@ class Deconvolution2D(function_node.FunctionNode):
                     '{} and pad {}; give an outsize from {} to {}'.format(
                         out, size, kh, kw, s, p, max(1, nat - s + 1),
                         nat + s - 1))
-            if conv_utils.get_conv_outsize(out, k, s, p) != size:
-                self.cover_all = True
+            cover_all.append(conv_utils.get_conv_outsize(out, k, s, p) !=
+                             size)
+        # Per axis: an output may need cover_all along one axis only.
+        self.cover_all = tuple(cover_all)
         return _deconv_forward(x, W, b, self.sy, self.sx, self.ph, self.pw,
                                self.outh, self.outw),
 
@@ -386,13 +388,19 @@ class Convolution2DGradW(function_node.FunctionNode):
                 gy, ggW, stride=(self.sy, self.sx), pad=(self.ph, self.pw),
                 outsize=x.shape[2:]))
         if 1 in indexes:
-            # The convolution whose output has gy's size (cover_all when
-            # the input's last rows were covered only so).
-            cover_all = _conv_outsize(x, ggW, self.sy, self.sx, self.ph,
-                                      self.pw, False) != gy.shape[2:]
-            ret.append(convolution_2d(x, ggW, stride=(self.sy, self.sx),
-                                      pad=(self.ph, self.pw),
-                                      cover_all=cover_all))
+            # The convolution whose output has gy's size (cover_all along
+            # an axis whose input's last rows were covered only so).
+            plain = _conv_outsize(x, ggW, self.sy, self.sx, self.ph,
+                                  self.pw, False)
+            cover_all = tuple(p != g for p, g in zip(plain, gy.shape[2:]))
+            if cover_all[0] == cover_all[1]:
+                ret.append(convolution_2d(x, ggW, stride=(self.sy, self.sx),
+                                          pad=(self.ph, self.pw),
+                                          cover_all=cover_all[0]))
+            else:  # Chainer's function has one flag for both axes.
+                ret.append(Convolution2D(
+                    (self.sy, self.sx), (self.ph, self.pw), cover_all,
+                    chainer.config.enable_backprop).apply((x, ggW))[0])
         return ret
 
 
