@@ -67,6 +67,17 @@ def interrupted_after(monkeypatch, writes):
     monkeypatch.setattr(ais_checkpoint.AISProgress, 'save', counted)
 
 
+def interrupted_then_again(monkeypatch, decoder, x, start, path, writes):
+    """The estimate interrupted after ``writes`` writes, then called
+    again as it was first called (the random state at the call is part of
+    the estimate; the file's, further on, is then used)."""
+    with monkeypatch.context() as m:
+        interrupted_after(m, writes)
+        with pytest.raises(Interrupt):
+            estimate(decoder, x, start, path)
+    return estimate(decoder, x, start, path)
+
+
 @pytest.mark.parametrize('with_start', [True, False])
 def test_interrupted_anywhere_then_called_again_equals_uninterrupted(
         tmp_path, monkeypatch, with_start):
@@ -82,12 +93,8 @@ def test_interrupted_anywhere_then_called_again_equals_uninterrupted(
     for writes in [1, 2, 30, 31, 32, 61, 62, 63] + rng.sample(range(3, 91),
                                                               5):
         path = str(tmp_path / 'p{}.npz'.format(writes))
-        with monkeypatch.context() as m:
-            interrupted_after(m, writes)
-            with pytest.raises(Interrupt):
-                estimate(decoder, x, start, path)
-        # Another random state when called again: the file's is used.
-        got, rate = estimate(decoder, x, start, path)
+        got, rate = interrupted_then_again(monkeypatch, decoder, x, start,
+                                           path, writes)
         numpy.testing.assert_array_equal(got, want, err_msg=str(writes))
         assert rate == want_rate
         # Finished: called again, the file gives the same, computing nothing.
@@ -293,12 +300,8 @@ def test_infinite_values_the_estimate_makes_resume(tmp_path, monkeypatch):
     x = (numpy.random.rand(4, 784) < 0.5).astype(numpy.float32)
     want, _ = estimate(decoder, x, None)
     for writes in (2, 5, 12, 25):
-        path = str(tmp_path / 'p{}.npz'.format(writes))
-        with monkeypatch.context() as m:
-            interrupted_after(m, writes)
-            with pytest.raises(Interrupt):
-                estimate(decoder, x, None, path)
-        got, _ = estimate(decoder, x, None, path)
+        got, _ = interrupted_then_again(monkeypatch, decoder, x, None, str(
+            tmp_path / 'p{}.npz'.format(writes)), writes)
         numpy.testing.assert_array_equal(got, want)
 
 
