@@ -177,7 +177,7 @@ def ais_log_likelihood(decoder, x, n_temperatures=2000, n_leapfrog=10,
                              'deviations, not log-variances'.format(
                                  float(std.min())))
     xp = backend.get_array_module(x)
-    if start is not None:  # As the batches use it (and the file keeps it).
+    if start is not None:  # As the batches use it (and as fingerprinted).
         start = tuple(xp.asarray(a, dtype=decoder.dtype) for a in start)
     results = []
     accepted = total = first = 0
