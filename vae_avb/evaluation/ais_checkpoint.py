@@ -39,7 +39,8 @@ _NAMES = frozenset(('format', 'temperature', 'batch_acceptance') + _BATCH +
 
 
 class AISCheckpointError(ValueError):
-    """An AIS progress file is unreadable, or holds another estimate."""
+    """An AIS progress file is unreadable, or holds another estimate
+    (``problem``: what is wrong with it, without the fix)."""
 
 
 def _cpu(array):
@@ -97,10 +98,12 @@ class AISProgress(object):
         self.done = {}
 
     def _refuse(self, problem):
-        raise AISCheckpointError(
+        error = AISCheckpointError(
             'AIS progress file {} {}; delete it to start the estimate '
             'afresh, or continue with what wrote it'.format(
                 self.path, problem))
+        error.problem = 'AIS progress file {} {}'.format(self.path, problem)
+        raise error
 
     def load(self, n, n_latent, n_temperatures, n_chains, batch_size,
              dtype):

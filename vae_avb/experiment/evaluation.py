@@ -91,7 +91,7 @@ def run_ais(args, method, model, x, ranks=None, out=None, fresh=False):
                                  'file goes; move it away'.format(path))
             # Checked before any draw: the call again is the first one.
             sys.stderr.write('{}: starting the estimate afresh\n'.format(
-                str(e).split(';')[0]))
+                e.problem))
             os.remove(path)
             log_px, acceptance = call()
         return chainer.backend.CpuDevice().send(log_px), acceptance
