@@ -14,7 +14,7 @@ from vae_avb.functions.convolution import Convolution2D
 from vae_avb.functions.convolution import convolution_2d
 from vae_avb.functions.convolution import Deconvolution2D
 from vae_avb.functions.convolution import deconvolution_2d
-from vae_avb.functions.convolution import im2col
+from vae_avb.functions.convolution import _patches
 
 # (batch, in channels, height, width, out channels, kernel, stride, pad):
 # the seeds' and the authors' MNIST layers, and odd corners (stride above
@@ -54,18 +54,18 @@ def _variables(dtype, *arrays):
 
 
 @pytest.mark.parametrize('shape', SHAPES)
-def test_im2col_equals_chainers(shape):
+def test_patches_equal_chainers_im2col(shape):
     batch, channels, height, width, _, k, s, p = shape
     x = numpy.random.normal(size=(batch, channels, height, width))
     out_h = conv_utils.get_conv_outsize(height, k, s, p)
     out_w = conv_utils.get_conv_outsize(width, k, s, p)
-    expected = conv_utils.im2col_cpu(x, k, k, s, s, p, p)
-    col = im2col(x, k, k, s, s, p, p, out_h, out_w)
-    assert col.flags.c_contiguous
+    # Chainer's (B, C, kh, kw, out_h, out_w) as rows of output pixels
+    # and columns of (kh, kw, C) taps: the channels-last layout.
+    expected = conv_utils.im2col_cpu(x, k, k, s, s, p, p).transpose(
+        0, 4, 5, 2, 3, 1).reshape(batch * out_h * out_w, k * k * channels)
+    col, size = _patches(x, k, k, s, s, p, p, out_h, out_w)
+    assert size == (out_h, out_w)
     numpy.testing.assert_array_equal(col, expected)
-    numpy.testing.assert_array_equal(
-        im2col(x, k, k, s, s, p, p, out_h, out_w, kernel_major=True),
-        expected.transpose(1, 2, 3, 0, 4, 5))
 
 
 @pytest.mark.parametrize('dtype', [numpy.float16, numpy.float32,
@@ -197,13 +197,16 @@ def test_zero_output_channels_and_array_strides():
                                  else stride), 2))), 1e-5)
 
 
-def test_im2col_is_always_a_new_writable_array():
-    # A 1 x 1 kernel and a kernel as large as the image make views that
-    # are contiguous already: still copies.
+def test_patches_never_share_memory_with_the_image():
+    # A 1 x 1 kernel and a kernel as large as the image give views that
+    # could be reshaped without a copy: still never a window on x.
     x = numpy.arange(9.).reshape(1, 1, 3, 3)
     for k, out in ((1, 3), (3, 1)):
-        col = im2col(x, k, k, 1, 1, 0, 0, out, out)
-        assert col.flags.writeable and not numpy.shares_memory(col, x)
+        col, _ = _patches(x, k, k, 1, 1, 0, 0, out, out)
+        assert not numpy.shares_memory(col, x)
+        numpy.testing.assert_array_equal(
+            col, conv_utils.im2col_cpu(x, k, k, 1, 1, 0, 0).transpose(
+                0, 4, 5, 2, 3, 1).reshape(out * out, k * k))
 
 
 def test_reference_path_is_chainers():

@@ -14,8 +14,8 @@ Here the same quantities are computed with fewer copies:
 - the patches come from one strided view of the padded image, copied
   once; the image is first laid out channels-last (``(B, H, W, C)``), so
   that the copy moves runs of ``kw x C`` contiguous values rather than
-  of a few pixels (:func:`im2col` gives the layout of Chainer's
-  ``im2col_cpu`` the same way from ``(B, C, H, W)``);
+  of a few pixels (the tests check them against Chainer's
+  ``im2col_cpu``);
 - the convolution, and its weight gradient, is one matrix product of the
   patches ``(B H W, kh kw C)``; only the small result is transposed;
 - the transposed convolution (also the convolution's input gradient) is
@@ -57,35 +57,6 @@ def _pair(value, name, where, minimum):
                          'got {!r}'.format(where, name, value))
     return tuple(check_count(v, name, where, minimum=minimum)
                  for v in values)
-
-
-def im2col(x, kh, kw, sy, sx, ph, pw, out_h, out_w, kernel_major=False):
-    """The patches of ``x`` (``(B, C, H, W)``) as one new contiguous array.
-
-    Returns ``(B, C, kh, kw, out_h, out_w)`` (the layout of Chainer's
-    ``im2col_cpu``, equal to it element for element), or with
-    ``kernel_major`` ``(C, kh, kw, B, out_h, out_w)``. Pixels outside the
-    image (the padding, and past its end for ``cover_all`` sizes) are
-    zero.
-    """
-    batch, channels, height, width = x.shape
-    rows = (out_h - 1) * sy + kh
-    cols = (out_w - 1) * sx + kw
-    if ph or pw or rows > height or cols > width:
-        padded = numpy.zeros(
-            (batch, channels, max(rows, ph + height), max(cols, pw + width)),
-            dtype=x.dtype)
-        padded[:, :, ph:ph + height, pw:pw + width] = x
-    else:
-        padded = x
-    s0, s1, s2, s3 = padded.strides
-    view = as_strided(padded, (batch, channels, kh, kw, out_h, out_w),
-                      (s0, s1, s2, s3, sy * s2, sx * s3), writeable=False)
-    if kernel_major:
-        view = view.transpose(1, 2, 3, 0, 4, 5)
-    # A copy even where the view happens to be contiguous (a 1 x 1
-    # kernel): never a read-only window on x.
-    return view.copy()
 
 
 def _patches(x, kh, kw, sy, sx, ph, pw, out_h, out_w):
