@@ -136,7 +136,7 @@ def test_progress_of_other_flags_or_damaged_is_replaced(straight, tmp_path,
         f.write(open(kept, 'rb').read()[:500])
     run_in_process(AVB_MNIST, TRAIN + ['--out', out, '--resume'])
     err = capsys.readouterr().err
-    assert 'is corrupt or not an AIS progress file' in err, err
+    assert 'is damaged or not an .npz archive' in err, err
     want_metrics, want_px = results(straight)
     got_metrics, got_px = results(out)
     numpy.testing.assert_array_equal(got_px, want_px)

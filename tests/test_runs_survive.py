@@ -233,7 +233,7 @@ BAD_INPUT = [
      r'snapshot_iter_999.npz does not exist'),
     ('resume corrupt', FOUR, 'vae',
      lambda t, o: ['--resume', str(write_garbage(t))],
-     r'is corrupt or not a snapshot'),
+     r'garbage.npz is not an .npz archive; resume from an older'),
     ('resume other sizes', MNIST, 'mnist',
      lambda t, o: ['--resume', '--dim-z', '3'],
      r'does not match this model.*same --dim-z'),

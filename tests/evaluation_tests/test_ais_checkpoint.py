@@ -231,7 +231,7 @@ def rewrite(path, **changes):
     (dict(acceptance=numpy.float64(-0.5)), 'acceptance rate'),
     (dict(batch_acceptance=numpy.float64(99.)), 'acceptance rate'),
     (dict(log_px=numpy.zeros(3, numpy.float16)), 'log_px is float16'),
-    (dict(extra=numpy.zeros(3)), "holds 'extra.npy'"),
+    (dict(extra=numpy.zeros(3)), "holds an entry 'extra.npy'"),
     (dict(u=numpy.zeros((1200, 3), numpy.float32)), 'declares an entry u'),
     (dict(temperature=None), 'part of a batch in progress'),
     (dict(rng_key=numpy.zeros(624, numpy.uint32)),
@@ -258,7 +258,7 @@ def test_pickles_torn_and_foreign_files_are_refused(half_done, tmp_path):
     data = open(path, 'rb').read()
     with open(path, 'wb') as f:
         f.write(data[:len(data) // 2])
-    refused(decoder, x, start, path, 'corrupt')
+    refused(decoder, x, start, path, 'damaged or not an .npz archive')
     with open(path, 'wb') as f:
         f.write(b'\x80\x04garbage')
     refused(decoder, x, start, path, 'not an .npz')
@@ -266,7 +266,7 @@ def test_pickles_torn_and_foreign_files_are_refused(half_done, tmp_path):
     os.replace(path + '.npy', path)
     refused(decoder, x, start, path, 'not an .npz')
     numpy.savez(path, u=numpy.array([{'a': 1}], dtype=object))
-    refused(decoder, x, start, path, 'corrupt')  # Not unpickled.
+    refused(decoder, x, start, path, 'holds pickled objects')  # Not loaded.
     with open(path, 'wb') as f:
         pass
     refused(decoder, x, start, path, 'not an .npz')

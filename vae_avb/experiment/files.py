@@ -14,7 +14,8 @@ import zipfile
 import numpy
 
 from vae_avb.experiment.errors import UsageError
-from vae_avb.utils.archive import starts_as_zip
+from vae_avb.utils.archive import ArchiveError
+from vae_avb.utils.archive import read_npz
 from vae_avb.utils.atomic_write import write_atomic
 from vae_avb.utils.check import one_line
 
@@ -150,16 +151,14 @@ def read_arrays(path, shapes, what='pass a file written by vae_avb'):
             another number of dimensions, empty or not finite.
     """
     _regular_file(path, what)
-    if not starts_as_zip(path):
-        raise UsageError('{} is not an .npz archive; {}'.format(path, what))
     try:
-        with numpy.load(path, allow_pickle=False) as f:
-            arrays = {name: f[name] for name in shapes}
-    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile,
-            MemoryError) as e:
-        raise UsageError('{} is not a readable .npz archive holding {} ({}); '
-                         '{}'.format(path, ', '.join(shapes), one_line(e),
-                                     what))
+        arrays = read_npz(path, names=shapes)
+    except OSError as e:
+        raise UsageError('{} cannot be read ({}); {}'.format(
+            path, e.strerror or e, what))
+    except ArchiveError as e:
+        raise UsageError('{} {}, not a readable .npz archive holding {}; {}'
+                         .format(path, e.problem, ', '.join(shapes), what))
     for name, array in arrays.items():
         if not isinstance(array, numpy.ndarray) or array.dtype.kind not in \
                 'biuf' or array.ndim != shapes[name] or not array.size or \

@@ -14,7 +14,6 @@ import errno
 import os
 import re
 import sys
-import zipfile
 
 import numpy
 
@@ -22,10 +21,10 @@ from chainer.serializers import npz
 from chainer import training
 
 from vae_avb.training.finite_guard import NonFiniteLossError
-from vae_avb.utils.archive import starts_as_zip
+from vae_avb.utils.archive import ArchiveError
+from vae_avb.utils.archive import read_npz
 from vae_avb.utils.atomic_write import write_atomic
 from vae_avb.utils.check import one_line
-from vae_avb.utils.memory import available_memory
 from vae_avb.utils.random_state import serialize_random_state
 
 SNAPSHOT_NAME = 'snapshot_iter_{}.npz'
@@ -78,17 +77,6 @@ def save_atomic(path, obj, check_finite=False):
     arrays = dict(sorted(arrays.items()))
     write_atomic(path, lambda f: numpy.savez(f, **arrays),
                  prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX)
-
-
-def _check_unpacked_size(path, size):
-    """Refuses an archive whose members would not fit in memory once
-    unpacked (a few compressed bytes can stand for gigabytes of zeros)."""
-    available = available_memory()
-    if available is not None and size > available // 2:
-        raise CorruptSnapshotError(
-            'snapshot {} would unpack to {:.1f} GiB, more than half the '
-            'memory available ({:.1f} GiB); it is not a snapshot of this '
-            'model'.format(path, size / 2 ** 30, available / 2 ** 30))
 
 
 def _must_be_finite(key):
@@ -162,50 +150,24 @@ def read_snapshot(path):
             'snapshot {} is not a regular file (a folder, a FIFO, a device '
             'or a dangling link); resume from an older one or start '
             'afresh'.format(path))
-    if not _is_zip(path):
-        # Neither a zip nor anything else is a snapshot: an .npy would be
-        # one array and anything else would send NumPy to pickle.
+    try:
+        arrays = read_npz(path)
+    except OSError as e:
+        raise SnapshotError('snapshot {} cannot be read ({}); check its '
+                            'permissions'.format(path, e.strerror or e))
+    except ArchiveError as e:
         raise CorruptSnapshotError(
-            'snapshot {} is corrupt or not a snapshot (not an .npz file); '
-            'resume from an older one or start afresh'.format(path))
-    try:
-        with zipfile.ZipFile(path) as z:
-            unpacked = sum(info.file_size for info in z.infolist())
-    except Exception:
-        unpacked = 0  # Unreadable: numpy.load below says why.
-    _check_unpacked_size(path, unpacked)
-    try:
-        with numpy.load(path, allow_pickle=False) as f:
-            arrays = {key: f[key] for key in f.files}
-    except ValueError as e:
-        if 'pickle' in str(e):
+            'snapshot {} {}; resume from an older one or start afresh'
+            .format(path, e.problem))
+    for key, array in arrays.items():
+        if array.dtype.kind in 'fc' and _must_be_finite(key) and \
+                not numpy.isfinite(array).all():
             raise CorruptSnapshotError(
-                'snapshot {} holds pickled objects, which are not loaded '
-                '(they could run code); use a snapshot written by '
-                'vae_avb'.format(path))
-        problem = one_line(e)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError,
-            KeyError, TypeError, RuntimeError, MemoryError) as e:
-        problem = one_line(e)
-    except Exception as e:  # zlib.error and other readers' own errors.
-        problem = '{}: {}'.format(type(e).__name__, one_line(e))
-    else:
-        for key, array in arrays.items():
-            if not isinstance(array, numpy.ndarray):
-                problem = 'entry {} is not an array'.format(key)
-                break
-            if array.dtype.kind in 'fc' and _must_be_finite(key) and \
-                    not numpy.isfinite(array).all():
-                raise CorruptSnapshotError(
-                    'snapshot {} holds NaN or inf in {} (vae_avb never '
-                    'writes such a snapshot: the file was altered or comes '
-                    'from a diverged run); resume from an older one or start '
-                    'afresh'.format(path, key))
-        else:
-            return arrays
-    raise CorruptSnapshotError(
-        'snapshot {} is corrupt or not a snapshot ({}); resume from an '
-        'older one or start afresh'.format(path, problem))
+                'snapshot {} holds NaN or inf in {} (vae_avb never writes '
+                'such a snapshot: the file was altered or comes from a '
+                'diverged run); resume from an older one or start afresh'
+                .format(path, key))
+    return arrays
 
 
 def load_snapshot(path, obj, prefix=''):
@@ -245,15 +207,6 @@ def load_snapshot(path, obj, prefix=''):
             'snapshot {} does not match this model ({}); resume with the '
             'flags that wrote it (for instance the same --dim-z)'.format(
                 path, one_line(e)))
-
-
-def _is_zip(path):
-    """Whether ``path`` starts as a zip archive (an ``.npz``) does."""
-    try:
-        return starts_as_zip(path)
-    except OSError as e:
-        raise SnapshotError('snapshot {} cannot be read ({}); check its '
-                            'permissions'.format(path, e.strerror or e))
 
 
 def list_snapshots(folder):

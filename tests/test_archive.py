@@ -1,0 +1,145 @@
+"""The one reader of ``.npz`` files (snapshots, AIS progress, latent codes,
+``--data``, Chainer's MNIST cache): no pickles, bounded memory, one
+phrase."""
+import io
+import os
+import zipfile
+
+import numpy
+import pytest
+
+from vae_avb.utils import archive
+from vae_avb.utils.archive import ArchiveError
+from vae_avb.utils.archive import read_npz
+
+
+def npy_bytes(array):
+    buffer = io.BytesIO()
+    numpy.save(buffer, array, allow_pickle=True)
+    return buffer.getvalue()
+
+
+def write_zip(path, members, compression=zipfile.ZIP_STORED):
+    with zipfile.ZipFile(path, 'w', compression) as z:
+        for name, data in members:
+            z.writestr(name, data)
+    return str(path)
+
+
+def refused(path, match, **kwargs):
+    with pytest.raises(ArchiveError, match=match) as e:
+        read_npz(str(path), **kwargs)
+    assert '\n' not in str(e.value)
+    assert e.value.problem == str(e.value)
+    return e.value
+
+
+def test_reads_every_entry_or_the_named_ones(tmp_path):
+    path = str(tmp_path / 'a.npz')
+    numpy.savez_compressed(path, a=numpy.arange(3.), b=numpy.eye(2),
+                           s=numpy.array(['text']))
+    arrays = read_npz(path)
+    assert sorted(arrays) == ['a', 'b', 's']
+    numpy.testing.assert_array_equal(arrays['b'], numpy.eye(2))
+    assert sorted(read_npz(path, names=['a'])) == ['a']
+    refused(path, r"has no entry c \(it has a, b, s\)", names=['a', 'c'])
+    refused(path, r"holds an entry 's.npy', which this file does not have",
+            allowed={'a', 'b'})
+    assert sorted(read_npz(path, allowed={'a', 'b', 's', 'z'})) == \
+        ['a', 'b', 's']
+
+
+def test_an_empty_archive_has_no_entries(tmp_path):
+    path = str(tmp_path / 'e.npz')
+    numpy.savez(path)
+    assert read_npz(path) == {}
+    refused(path, r'has no entry x \(it has none\)', names=['x'])
+
+
+def test_pickles_are_never_loaded(tmp_path):
+    marker = tmp_path / 'pwned'
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(marker), 'w'))
+
+    path = write_zip(tmp_path / 'p.npz', [
+        ('x.npy', npy_bytes(numpy.array([Payload()], dtype=object)))])
+    refused(path, 'holds pickled objects, which are not loaded')
+    assert not marker.exists()
+    # A bare pickle or .npy under an .npz name is no archive at all.
+    (tmp_path / 'bare.npz').write_bytes(b'\x80\x04garbage')
+    refused(tmp_path / 'bare.npz', '^is not an .npz archive$')
+    numpy.save(str(tmp_path / 'one.npy'), numpy.zeros(3))
+    os.replace(str(tmp_path / 'one.npy'), str(tmp_path / 'one.npz'))
+    refused(tmp_path / 'one.npz', '^is not an .npz archive$')
+
+
+@pytest.mark.parametrize('data', [b'', b'PK', b'PK\x03\x04 torn',
+                                  b'PK\x05\x06' + b'\0' * 18])
+def test_empty_and_torn_files(tmp_path, data):
+    path = tmp_path / 't.npz'
+    path.write_bytes(data)
+    if data.startswith(b'PK\x05\x06'):
+        # An empty zip's end record alone is a valid, empty archive.
+        assert read_npz(str(path)) == {}
+    else:
+        refused(path, r'is (not|damaged or not) an .npz archive')
+
+
+def test_a_torn_entry_is_found_by_reading_it_to_its_end(tmp_path):
+    path = str(tmp_path / 'a.npz')
+    numpy.savez(path, a=numpy.arange(1000.))
+    data = bytearray(open(path, 'rb').read())
+    data[600] ^= 0xff  # Inside a's values: only the checksum sees it.
+    open(path, 'wb').write(bytes(data))
+    refused(path, r'is damaged or not an .npz archive \(BadZipFile: .*CRC')
+    open(path, 'wb').write(bytes(data[:len(data) // 2]))
+    refused(path, r'is damaged or not an .npz archive')
+
+
+def test_a_member_that_is_not_an_array(tmp_path):
+    path = write_zip(tmp_path / 'z.npz', [('notes.txt', b'hello')])
+    refused(path, 'holds an entry notes.txt that is not an array')
+    # A header declaring more values than the entry holds.
+    header = npy_bytes(numpy.zeros(4))
+    crafted = header.replace(b"(4,)", b"(9,)")
+    path = write_zip(tmp_path / 'h.npz', [('x.npy', crafted)])
+    refused(path, 'is damaged or not an .npz archive')
+
+
+def test_a_decompression_bomb_is_refused_before_it_is_unpacked(
+        tmp_path, monkeypatch):
+    path = str(tmp_path / 'bomb.npz')
+    numpy.savez_compressed(path, x=numpy.zeros(2 ** 20))  # 8 MiB of zeros.
+    assert os.path.getsize(path) < 2 ** 16
+    monkeypatch.setattr(archive, 'available_memory', lambda: 2 ** 23)
+    refused(path, r'would unpack to 0.0 GiB, more than half the memory '
+            r'available \(0.0 GiB\)')
+    # Only the entries read count.
+    numpy.savez_compressed(path, x=numpy.zeros(2 ** 20), y=numpy.ones(2))
+    assert read_npz(path, names=['y'])['y'].tolist() == [1, 1]
+    # Duplicate names add up.
+    member = npy_bytes(numpy.zeros(2 ** 18))  # 2 MiB.
+    with pytest.warns(UserWarning):  # zipfile: duplicate name.
+        path = write_zip(tmp_path / 'dup.npz', [('x.npy', member)] * 3,
+                         zipfile.ZIP_DEFLATED)
+    monkeypatch.setattr(archive, 'available_memory', lambda: 2 ** 23)
+    refused(path, 'would unpack to')
+    monkeypatch.setattr(archive, 'available_memory', lambda: None)
+    assert read_npz(path)['x'].shape == (2 ** 18,)
+
+
+def test_an_entry_larger_than_declared_bounds_is_refused(tmp_path):
+    path = str(tmp_path / 'a.npz')
+    numpy.savez(path, a=numpy.zeros(100), b=numpy.zeros(2))
+    refused(path, r'declares an entry a of \d+ bytes, more than it can hold',
+            entry_bytes=512)
+    assert sorted(read_npz(path, entry_bytes=1024)) == ['a', 'b']
+
+
+def test_files_that_cannot_be_opened_raise_oserror(tmp_path):
+    with pytest.raises(OSError):
+        read_npz(str(tmp_path / 'none.npz'))
+    with pytest.raises(OSError):
+        read_npz(str(tmp_path))  # A folder.
