@@ -115,7 +115,7 @@ def test_corrupt_cache_is_one_line(dataset_root, monkeypatch):
                 x=numpy.array([{}] * 784, dtype=object).reshape(1, 784),
                 y=numpy.zeros(1, numpy.int64))
     with pytest.raises(MNISTNotFoundError, match=r'unreadable: it holds '
-                       r'pickled objects, which are not loaded'):
+                       r"pickled objects in 'x.npy', which are not loaded"):
         get_mnist()
 
 

@@ -232,7 +232,7 @@ def rewrite(path, **changes):
     (dict(batch_acceptance=numpy.float64(99.)), 'acceptance rate'),
     (dict(log_px=numpy.zeros(3, numpy.float16)), 'log_px is float16'),
     (dict(extra=numpy.zeros(3)), "holds an entry 'extra.npy'"),
-    (dict(u=numpy.zeros((1200, 3), numpy.float32)), 'declares an entry u'),
+    (dict(u=numpy.zeros((1200, 3), numpy.float32)), "declares an entry 'u'"),
     (dict(temperature=None), 'part of a batch in progress'),
     (dict(rng_key=numpy.zeros(624, numpy.uint32)),
      'random state out of range'),

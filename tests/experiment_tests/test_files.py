@@ -89,14 +89,15 @@ def test_read_json_refuses_integers_no_float_holds(tmp_path):
 
 @pytest.mark.parametrize('arrays, message', [
     ({'z': numpy.zeros((4, 2)), 'labels': numpy.zeros(4)}, None),
-    ({'z': numpy.zeros((4, 2))}, r'holding z, labels'),
+    ({'z': numpy.zeros((4, 2))}, r"has no entry 'labels' \(it has 'z'\) "
+     r'\(an .npz archive holding z, labels is expected\)'),
     ({'z': numpy.float32(1), 'labels': numpy.zeros(4)}, r'z is not a '
      r'non-empty finite 2-D array'),
     ({'z': numpy.full((4, 2), numpy.nan), 'labels': numpy.zeros(4)},
      r'z is not a non-empty finite'),
     ({'z': numpy.array([['a']]), 'labels': numpy.zeros(4)}, r'z is not'),
     ({'z': numpy.array([[{}]], dtype=object), 'labels': numpy.zeros(4)},
-     r'not a readable .npz archive')])
+     r'holds pickled objects')])
 def test_read_arrays(tmp_path, arrays, message):
     from vae_avb.experiment import read_arrays
     path = str(tmp_path / 'latent.npz')

@@ -157,8 +157,8 @@ def read_arrays(path, shapes, what='pass a file written by vae_avb'):
         raise UsageError('{} cannot be read ({}); {}'.format(
             path, e.strerror or e, what))
     except ArchiveError as e:
-        raise UsageError('{} {}, not a readable .npz archive holding {}; {}'
-                         .format(path, e.problem, ', '.join(shapes), what))
+        raise UsageError('{} {} (an .npz archive holding {} is expected); '
+                         '{}'.format(path, e.problem, ', '.join(shapes), what))
     for name, array in arrays.items():
         if not isinstance(array, numpy.ndarray) or array.dtype.kind not in \
                 'biuf' or array.ndim != shapes[name] or not array.size or \

@@ -163,7 +163,7 @@ def read_snapshot(path):
         if array.dtype.kind in 'fc' and _must_be_finite(key) and \
                 not numpy.isfinite(array).all():
             raise CorruptSnapshotError(
-                'snapshot {} holds NaN or inf in {} (vae_avb never writes '
+                'snapshot {} holds NaN or inf in {!r} (vae_avb never writes '
                 'such a snapshot: the file was altered or comes from a '
                 'diverged run); resume from an older one or start afresh'
                 .format(path, key))

@@ -6,11 +6,12 @@ never a pickle, never more memory than the machine has, one phrase saying
 what is wrong. The callers put that phrase in their own one-line error,
 with the fix that fits them.
 """
+import os
+import stat
 import zipfile
 
 import numpy
 
-from vae_avb.utils.check import one_line
 from vae_avb.utils.memory import available_memory
 
 
@@ -24,18 +25,6 @@ class ArchiveError(ValueError):
     def __init__(self, problem):
         super().__init__(problem)
         self.problem = problem
-
-
-def starts_as_zip(path):
-    """Whether the file ``path`` starts as a zip archive (an ``.npz``)
-    does: anything else given to ``numpy.load`` is one ``.npy`` array or,
-    with pickles allowed, a pickle.
-
-    Raises:
-        OSError: ``path`` cannot be read.
-    """
-    with open(path, 'rb') as f:
-        return f.read(4) in (b'PK\x03\x04', b'PK\x05\x06')
 
 
 def read_npz(path, names=None, allowed=None, entry_bytes=None):
@@ -55,41 +44,73 @@ def read_npz(path, names=None, allowed=None, entry_bytes=None):
 
     Whatever these, the entries read must unpack to at most half the
     memory available (a few compressed bytes can stand for gigabytes of
-    zeros).
+    zeros). Only stored and deflated entries are read (what
+    :func:`numpy.savez` and :func:`numpy.savez_compressed` write): their
+    readers never unpack more than an entry declares, where bzip2 and
+    LZMA unpack a whole block first.
 
     Returns:
         dict: Entry name (without ``.npy``) to :class:`numpy.ndarray`.
 
     Raises:
         OSError: ``path`` cannot be opened (a missing file, permissions).
-        ArchiveError: Anything else: not a zip, an entry refused or
-            missing, a torn archive, pickled objects, an entry that is not
-            an array.
+        ArchiveError: Anything else: not a regular file, not a zip, an
+            entry refused or missing, a torn archive, pickled objects, an
+            entry that is not an ``.npy`` array.
     """
-    if not starts_as_zip(path):
-        raise ArchiveError('is not an .npz archive')
+    # Non-blocking, so that a FIFO put in the file's place is refused
+    # rather than waited on.
+    fd = os.open(path, os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0))
     try:
-        with zipfile.ZipFile(path) as z:
-            infos = z.infolist()
-    except Exception as e:  # BadZipFile, a truncated directory, ...
-        raise ArchiveError('is damaged or not an .npz archive ({})'.format(
-            _describe(e)))
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+    except OSError:
+        os.close(fd)
+        raise
+    if not regular:
+        os.close(fd)
+        raise ArchiveError('is not a regular file')
+    with os.fdopen(fd, 'rb') as f:
+        if f.read(4) not in (b'PK\x03\x04', b'PK\x05\x06'):
+            raise ArchiveError('is not an .npz archive')
+        f.seek(0)
+        try:
+            with zipfile.ZipFile(f) as z:
+                return _read_entries(z, names, allowed, entry_bytes)
+        except ArchiveError:
+            raise
+        except Exception as e:  # BadZipFile, zlib.error, EOFError, ...
+            raise ArchiveError('is damaged or not an .npz archive ({})'
+                               .format(_describe(e)))
+
+
+def _read_entries(z, names, allowed, entry_bytes):
+    infos = {}
     sizes = {}
-    for info in infos:
+    for info in z.infolist():
         name = info.filename
-        key = name[:-4] if name.endswith('.npy') else name
+        if not name.endswith('.npy'):
+            raise ArchiveError('holds an entry {!r} that is not an .npy '
+                               'array'.format(name))
+        key = name[:-4]
         if allowed is not None and key not in allowed:
             raise ArchiveError('holds an entry {!r}, which this file does '
                                'not have'.format(name))
+        if info.compress_type not in (zipfile.ZIP_STORED,
+                                      zipfile.ZIP_DEFLATED):
+            raise ArchiveError(
+                'holds an entry {!r} compressed with method {}, not stored '
+                'or deflated as numpy.savez writes them'.format(
+                    name, info.compress_type))
         if entry_bytes is not None and info.file_size > entry_bytes:
-            raise ArchiveError('declares an entry {} of {} bytes, more '
+            raise ArchiveError('declares an entry {!r} of {} bytes, more '
                                'than it can hold'.format(key, info.file_size))
         sizes[key] = sizes.get(key, 0) + info.file_size
+        infos.setdefault(key, []).append(info)
     keys = list(sizes) if names is None else list(names)
     for key in keys:
         if key not in sizes:
-            raise ArchiveError('has no entry {} (it has {})'.format(
-                key, ', '.join(sorted(sizes)) or 'none'))
+            raise ArchiveError('has no entry {!r} (it has {})'.format(
+                key, ', '.join(repr(k) for k in sorted(sizes)) or 'none'))
     unpacked = sum(sizes[key] for key in keys)
     available = available_memory()
     if available is not None and unpacked > available // 2:
@@ -97,24 +118,34 @@ def read_npz(path, names=None, allowed=None, entry_bytes=None):
             'would unpack to {:.1f} GiB, more than half the memory '
             'available ({:.1f} GiB)'.format(unpacked / 2 ** 30,
                                             available / 2 ** 30))
-    try:
-        with numpy.load(path, allow_pickle=False) as f:
-            arrays = {key: f[key] for key in keys}
-    except ValueError as e:
-        if 'pickle' in str(e):
-            raise ArchiveError('holds pickled objects, which are not loaded '
-                               '(they could run code)')
-        raise ArchiveError('is damaged or not an .npz archive ({})'.format(
-            _describe(e)))
-    except Exception as e:  # Torn zips, zlib.error, EOFError, MemoryError.
-        raise ArchiveError('is damaged or not an .npz archive ({})'.format(
-            _describe(e)))
-    for key, array in arrays.items():
-        if not isinstance(array, numpy.ndarray):
-            raise ArchiveError('holds an entry {} that is not an array'
-                               .format(key))
+    arrays = {}
+    for key in keys:
+        for info in infos[key]:  # Each copy is checked; the last is kept.
+            arrays[key] = _read_entry(z, info)
     return arrays
 
 
+def _read_entry(z, info):
+    with z.open(info) as f:
+        try:
+            array = numpy.lib.format.read_array(f, allow_pickle=False)
+        except ValueError as e:
+            if 'Object arrays cannot be loaded' in str(e):
+                raise ArchiveError('holds pickled objects in {!r}, which are '
+                                   'not loaded (they could run code)'.format(
+                                       info.filename))
+            raise
+        # Read what follows the array too: the checksum is checked only
+        # at the entry's end (stored and deflated readers stop at its
+        # declared size).
+        while f.read(2 ** 20):
+            pass
+    if not isinstance(array, numpy.ndarray):
+        raise ArchiveError('holds an entry {!r} that is not an array'
+                           .format(info.filename))
+    return array
+
+
 def _describe(error):
-    return '{}: {}'.format(type(error).__name__, one_line(error))[:200]
+    text = ' '.join(str(error).split()) or 'no detail'
+    return '{}: {}'.format(type(error).__name__, text)[:200]
