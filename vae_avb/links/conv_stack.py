@@ -75,9 +75,13 @@ class ConvStack(chainer.Chain):
     and, if ``n_out`` is given, a linear output layer of ``n_out`` units.
 
     ``padding='same'`` pads ``ksize // 2`` on each side, so that a stride
-    of 2 halves the size rounding up (28 -> 14 -> 7 -> 4), TensorFlow's
-    ``SAME`` for odd kernels; ``'valid'`` pads nothing (28 -> 13 -> 6 with
-    3 x 3 kernels).
+    of 2 halves the size rounding up (28 -> 14 -> 7 -> 4): the sizes of
+    TensorFlow's ``SAME``, not always its alignment. TensorFlow pads
+    ``(out - 1) * stride + ksize - size`` in all, the odd pixel after
+    (28 and 14 with 5 x 5 kernels: 1 before, 2 after), so where that
+    total is odd these taps sit one pixel later than TensorFlow's (7 ->
+    4 agrees). ``'valid'`` pads nothing (28 -> 13 -> 6 with 3 x 3
+    kernels).
 
     With ``n_noise`` the stack is the AVB authors' noise-input encoder body
     (Mescheder et al. 2017, their MNIST code): after each convolution's

@@ -53,6 +53,11 @@ class DeconvStack(chainer.Chain):
     2)`` on 28 x 28: 4 -> 7 -> 14 -> 28, the AVB authors' decoder;
     ``(2, 2, 1)``: 7 -> 14 -> 28 -> 28, the seeds' conv VAE), with a
     padding of ``ksize // 2`` and the output size given to each layer.
+    TensorFlow's ``SAME`` transposed convolution crops ``(in - 1) *
+    stride + ksize - out`` pixels in all, the odd one at the end, so where
+    that total is odd it keeps pixels one place earlier than this does
+    (7 -> 14 and 14 -> 28 with 5 x 5 or 3 x 3 kernels; 4 -> 7 and the
+    stride-1 layers agree).
 
     Args:
         n_latent (int): Code size.

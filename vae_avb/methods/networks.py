@@ -222,7 +222,9 @@ class ConvNetworks(object):
 
     """Convolutional networks; by default the AVB authors' MNIST networks
     (their ``conv1`` configuration of May 2017, Xavier weights, 5 x 5
-    kernels, SAME padding).
+    kernels, the sizes of TensorFlow's SAME padding; two layers of each
+    network sit one pixel off TensorFlow's alignment, see
+    :class:`~vae_avb.links.ConvStack`).
 
     Encoders: convolutions of ``channels`` (stride 2) and dense layers of
     ``dense``, then the method's head: ELU for the AVB encoders (the noise
