@@ -380,21 +380,38 @@ def test_mnist_table2_conv(tmp_path):
     path = os.path.join(mlp, 'vae8', 'metrics.json')
     with open(path) as f:
         metrics = json.load(f)
-    with open(path, 'w') as f:
-        json.dump(dict(metrics, arch='mlp'), f)
-    with pytest.raises(UsageError, match='mix --arch conv and mlp'):
-        module.main(['--summarize', conv, mlp, '--out',
-                     str(tmp_path / 'summary')])
-    for bogus in ('bogus', None, ['conv']):
+
+    def summarize_with(folders, match, **changes):
         with open(path, 'w') as f:
-            json.dump(dict(metrics, arch=bogus), f)
-        with pytest.raises(UsageError, match='arch must be one of'):
-            module.main(['--summarize', mlp, '--out',
-                         str(tmp_path / 'summary')])
-    for argv in module.commands(module.parse_args(['--arch', 'conv'])):
-        assert argv[2][argv[2].index('--arch') + 1] == 'conv'
-    with pytest.raises(SystemExit):
-        module.parse_args(['--extra=--arch=mlp'])
+            json.dump(dict(metrics, **changes), f)
+        with pytest.raises(UsageError, match=match):
+            module.main(['--summarize'] + folders + [
+                '--out', str(tmp_path / 'summary')])
+
+    summarize_with([conv, mlp], 'mix --arch conv --conv-padding same and '
+                   '--arch mlp --conv-padding same', arch='mlp')
+    for bogus in ('bogus', None, ['conv']):
+        summarize_with([mlp], 'arch must be one of', arch=bogus)
+    # TensorFlow's alignment is other networks: named, never mixed.
+    summarize_with([conv, mlp], 'mix --arch conv --conv-padding same and '
+                   '--arch conv --conv-padding tf_same',
+                   conv_padding='tf_same')
+    module.main(['--summarize', mlp, '--out', str(tmp_path / 'summary')])
+    with open(str(tmp_path / 'summary' / 'table2_seeds.md')) as f:
+        assert "TensorFlow's SAME alignment (--conv-padding tf_same)" in \
+            f.read()
+    for bogus in ('SAME', 1, None):
+        summarize_with([mlp], 'conv_padding must be one of',
+                       conv_padding=bogus)
+    for padding in ('same', 'tf_same'):
+        for argv in module.commands(module.parse_args(
+                ['--arch', 'conv', '--conv-padding', padding])):
+            assert argv[2][argv[2].index('--arch') + 1] == 'conv'
+            assert argv[2][argv[2].index('--conv-padding') + 1] == padding
+    for argv in (['--extra=--arch=mlp'], ['--extra=--conv-padding=tf_same'],
+                 ['--conv-padding', 'tf_same']):
+        with pytest.raises(SystemExit):
+            module.parse_args(argv)
 
 
 @pytest.mark.parametrize('flags, model', [
@@ -459,6 +476,52 @@ def test_conv_vae_learns_on_the_subset(tmp_path):
         ['--snapshot', out, '--test', '--out', str(tmp_path / 'plots')])
     assert any(path.endswith('reconstructions.png') for path in written) \
         or written
+
+
+def test_conv_padding_tf_same_is_kept_and_resumes_only_as_itself(
+        tmp_path):
+    """--conv-padding tf_same: the VAE's model.json and the AVB run's
+    method.json and metrics keep it, plot_vae.py and evaluate_avb.py
+    rebuild the same networks, and a --resume under the other alignment
+    is refused, naming the flag."""
+    vae_out = str(tmp_path / 'vae')
+    train_vae = load_example('examples/mnist/train_vae.py')
+    train_vae.main(['--arch', 'conv', '--conv-padding', 'tf_same', '--test',
+                    '--out', vae_out])
+    with open(os.path.join(vae_out, 'model.json')) as f:
+        assert json.load(f)['conv_padding'] == 'tf_same'
+    load_example('examples/mnist/plot_vae.py').main(
+        ['--snapshot', vae_out, '--test', '--out', str(tmp_path / 'plots')])
+    with pytest.raises(UsageError, match=r'trained with --conv-padding '
+                       r'"tf_same", this run has --conv-padding \(default\)'):
+        train_vae.main(['--arch', 'conv', '--test', '--resume', '--out',
+                        vae_out])
+    avb_out = str(tmp_path / 'avb')
+    flags = ['--method', 'vae', '--arch', 'conv', '--test', '--dim-z', '4',
+             '--conv-padding', 'tf_same', '--out', avb_out]
+    metrics = load_example('examples/mnist/train_avb.py').main(flags)
+    assert metrics['conv_padding'] == 'tf_same'
+    with open(os.path.join(avb_out, 'method.json')) as f:
+        networks = json.load(f)['networks']
+    assert (networks['padding'], networks['decoder_padding']) == \
+        ('tf_same', 'tf_same')
+    evaluation = load_example('examples/mnist/evaluate_avb.py').main(
+        [avb_out, '--ais-size', '4', '--ais-temperatures', '10', '--out',
+         str(tmp_path / 'eval')])
+    assert -1e4 < evaluation['ais_log_likelihood'] < 0
+
+
+@pytest.mark.parametrize('script', ['examples/mnist/train_vae.py',
+                                    'examples/mnist/train_avb.py'])
+def test_conv_padding_needs_arch_conv(script, tmp_path, capsys):
+    with pytest.raises(SystemExit) as raised:
+        load_example(script).main(['--conv-padding', 'tf_same', '--test',
+                                   '--out', str(tmp_path)])
+    assert raised.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert '--conv-padding tf_same sets the conv networks; add --arch ' \
+        'conv' in err[-1]
+    assert not os.listdir(str(tmp_path))
 
 
 def test_conv_vae_refuses_a_huge_latent_in_one_line(tmp_path, capsys):

@@ -35,6 +35,14 @@ def main(argv=None):
     # Runs before --arch (2026-12-06) were MLPs; a conv run has no MLP
     # sizes.
     arch = config.get('arch', 'mlp')
+    # And before --conv-padding, every conv run padded 'same'.
+    conv_padding = config.get('conv_padding', 'same')
+    if conv_padding not in ex.CONV_PADDINGS:
+        raise ex.UsageError('{}: conv_padding must be one of {}, got {!r}; '
+                            'pass the --out folder of a finished '
+                            'train_vae.py run'.format(
+                                config_path, ', '.join(ex.CONV_PADDINGS),
+                                conv_padding))
     if arch not in ex.ARCHITECTURES:
         raise ex.UsageError('{}: arch must be one of {}, got {!r}; pass the '
                             '--out folder of a finished train_vae.py '
@@ -62,7 +70,8 @@ def main(argv=None):
     # The sizes against the memory before anything is built.
     z = config['dim_z']
     try:
-        params = ex.conv_vae_config(z).n_params() if arch == 'conv' else \
+        params = ex.conv_vae_config(z, conv_padding).n_params() \
+            if arch == 'conv' else \
             ex.mlp_parameters(784, config['dim_h'], config['n_layers'],
                               2 * z) + \
             ex.mlp_parameters(z, config['dim_h'], config['n_layers'], 784)
@@ -72,7 +81,7 @@ def main(argv=None):
     ex.check_memory(parser, {'the networks': params * ex.PER_PARAMETER},
                     'the sizes in {}'.format(config_path))
     vae = ex.build_vae(arch, config['dim_z'], config['dim_h'],
-                       config['n_layers'], config['activation'])
+                       config['n_layers'], config['activation'], conv_padding)
     try:
         load_snapshot(os.path.join(args.snapshot, 'model.npz'), vae)
     except SnapshotError as e:

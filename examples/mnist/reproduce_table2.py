@@ -43,6 +43,19 @@ ARCH_NAMES = {'mlp': 'MLPs (--arch mlp)',
               'conv': "the authors' convolutional networks (--arch conv)"}
 
 
+def networks_of(metrics):
+    """``(arch, conv_padding)`` of a run's metrics (runs before
+    ``--conv-padding`` padded 'same')."""
+    return metrics.get('arch', 'mlp'), metrics.get('conv_padding', 'same')
+
+
+def networks_name(metrics):
+    arch, padding = networks_of(metrics)
+    return ARCH_NAMES[arch] + (
+        ", TensorFlow's SAME alignment (--conv-padding tf_same)"
+        if padding == 'tf_same' else '')
+
+
 def parse_args(argv):
     parser = ex.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--budget', choices=['cpu', 'gpu'], default='cpu')
@@ -78,6 +91,9 @@ def parse_args(argv):
                      'folder once')
     if not args.summarize:  # Checked once here rather than by every run.
         ex.resolve_device(parser, args.device)
+    if args.arch != 'conv' and args.conv_padding != 'same':
+        parser.error('--conv-padding {} sets the conv networks; add --arch '
+                     'conv'.format(args.conv_padding))
     for flag in args.extra:
         if flag.split('=')[0] in OWN_FLAGS:
             parser.error(
@@ -93,7 +109,8 @@ OWN_FLAGS = {'--out': '--out', '-o': '--out', '--device': '--device',
              '-d': '--device', '--seed': '--seed', '--resume': '--resume',
              '-r': '--resume', '--test': '--test', '--method': '--models',
              '--adaptive-contrast': '--models', '--contrast': '--models',
-             '--dim-z': '--models', '-z': '--models', '--arch': '--arch'}
+             '--dim-z': '--models', '-z': '--models', '--arch': '--arch',
+             '--conv-padding': '--conv-padding'}
 
 
 def commands(args):
@@ -101,7 +118,8 @@ def commands(args):
     budget = BUDGETS['test' if args.test else args.budget]
     return [(m.key, m.name, [sys.executable, os.path.join(
         HERE, 'train_avb.py')] + m.flags + budget + [
-        '--arch', args.arch, '--device', args.device,
+        '--arch', args.arch, '--conv-padding', args.conv_padding,
+        '--device', args.device,
         '--seed', str(args.seed), '--out',
         os.path.join(args.out, m.key)] + args.extra)
         for m in sorted(MODELS, key=lambda m: -m.cost)
@@ -112,7 +130,7 @@ def same_settings(a, b):
     """Whether two runs' metrics come from one budget and seed (the AIS
     batch size changes only which numbers each chain draws)."""
     def settings(m):
-        return (m['epochs'], m['seed'], m['device'], m.get('arch', 'mlp'),
+        return (m['epochs'], m['seed'], m['device'], networks_of(m),
                 ex.ais_pairing(m))
     return settings(a) == settings(b)
 
@@ -167,7 +185,7 @@ def table(results, wall_seconds, args):
         'leapfrog steps, {chains} chains{}. Wall time {:.0f} s{}. ~: the '
         'adversary\'s KL estimate. Ours +-: standard error over the '
         'images.\n'.format(
-            ARCH_NAMES[first.get('arch', 'mlp')],
+            networks_name(first),
             'test' if args.test else args.budget, first['epochs'],
             ', adaptive step' if first['ais']['adapt'] else '', wall_seconds,
             ' (this resumed invocation only)' if args.resume else '',
@@ -194,22 +212,25 @@ def summarize(dirs, out):
             raise ex.UsageError('{} lists no finished model; pass folders '
                                 'written by this script'.format(path))
     seeds = [next(iter(r.values()))[0]['seed'] for r in runs]
-    archs = []
+    networks = {}
     for d, r in zip(dirs, runs):
         for key, (metrics, _) in r.items():
-            arch = metrics.get('arch', 'mlp')
-            if not isinstance(arch, str) or arch not in ARCH_NAMES:
-                raise ex.UsageError(
-                    '{}: arch must be one of {}, got {!r}; pass folders '
-                    'written by this script'.format(
-                        os.path.join(d, key, 'metrics.json'),
-                        ', '.join(ARCH_NAMES), arch))
-            archs.append(arch)
-    archs = sorted(set(archs))
-    if len(archs) > 1:
-        raise ex.UsageError('the folders mix --arch {}; summarize one '
-                            'architecture at a time'.format(
-                                ' and '.join(archs)))
+            arch, padding = networks_of(metrics)
+            for name, value, known in (('arch', arch, ARCH_NAMES),
+                                       ('conv_padding', padding,
+                                        ex.CONV_PADDINGS)):
+                if not isinstance(value, str) or value not in known:
+                    raise ex.UsageError(
+                        '{}: {} must be one of {}, got {!r}; pass folders '
+                        'written by this script'.format(
+                            os.path.join(d, key, 'metrics.json'), name,
+                            ', '.join(known), value))
+            networks[arch, padding] = metrics
+    if len(networks) > 1:
+        raise ex.UsageError('the folders mix {}; summarize one architecture '
+                            'at a time'.format(' and '.join(
+                                '--arch {} --conv-padding {}'.format(*n)
+                                for n in sorted(networks))))
     by_pair = collections.OrderedDict()
     for seed, r in zip(seeds, runs):
         for a, b, diff, se in pairs(r):
@@ -220,7 +241,8 @@ def summarize(dirs, out):
             [m['train_seconds'] for m in ms], '{:.0f}')])) + (
         '\n\nNetworks: {}. Mean (min to max) over seeds {}.\n\nPaired '
         'differences of log p(x) on the same images, by seed:\n\n'.format(
-            ARCH_NAMES[archs[0]], ', '.join(map(str, seeds)))) + ''.join(
+            networks_name(next(iter(networks.values()))),
+            ', '.join(map(str, seeds)))) + ''.join(
         '- {} minus {}: {}\n'.format(a, b, ', '.join(v))
         for (a, b), v in by_pair.items())
     ex.write_text(os.path.join(out, 'table2_seeds.md'), text)

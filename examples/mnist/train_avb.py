@@ -139,6 +139,7 @@ def main(argv=None):
         'train_seconds': train_seconds,
         'dim_z': args.dim_z,
         'arch': args.arch,
+        'conv_padding': args.conv_padding,
         'seed': args.seed,
         'device': str(device),
         'processes': ranks.size,

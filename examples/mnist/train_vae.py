@@ -88,7 +88,7 @@ def check_memory(parser, args):
     h, n, z = args.dim_h, args.n_layers, args.dim_z
     if args.arch == 'conv':
         try:
-            config = ex.conv_vae_config(z)
+            config = ex.conv_vae_config(z, args.conv_padding)
         except ValueError as e:
             parser.error('--dim-z {}: {}'.format(
                 z, str(e).replace('MethodConfig: ', '')))
@@ -112,7 +112,7 @@ def check_memory(parser, args):
 
 # What plot_vae.py needs to rebuild the model.
 MODEL_KEYS = ('arch', 'dim_z', 'dim_h', 'n_layers', 'activation', 'binarize',
-              'seed', 'data')
+              'seed', 'data', 'conv_padding')
 
 
 def save_model(vae, args):
@@ -146,7 +146,7 @@ def train(args):
     ex.seed_and_use(device, args.seed)
 
     vae = ex.build_vae(args.arch, args.dim_z, args.dim_h, args.n_layers,
-                       args.activation)
+                       args.activation, args.conv_padding)
     loss = ELBOLoss(vae, beta=args.beta, k=args.k)
     loss.to_device(device)
     ranks.seed_noise(device, args.seed)

@@ -96,21 +96,107 @@ def test_deconv_stack_equals_naive(strides, image):
     stack = DeconvStack(2, image, (5,), 2, channels, strides, 3, 'tanh')
     random_biases(stack, rng)
     z = rng.normal(size=(3, 2)).astype(numpy.float32)
+    assert_deconv_stack_is(
+        stack, z, image,
+        lambda h, W, b, stride, size: naive_deconv(h, W, b, stride, 1, size))
+
+
+def assert_deconv_stack_is(stack, z, image, deconv):
+    """``stack(z)`` against its dense layers (tanh) and ``deconv(h, W, b,
+    stride, outsize)`` for each transposed convolution, tanh between."""
     p = arrays(stack)
-    h = numpy.tanh(z @ p['/dense/0/W'].T + p['/dense/0/b'])
-    h = numpy.tanh(h @ p['/dense/1/W'].T + p['/dense/1/b'])
-    h = h.reshape((3,) + stack.start_shape)
-    for i, (stride, size) in enumerate(zip(strides, stack.out_sizes)):
-        h = naive_deconv(h, p['/deconvs/{}/W'.format(i)],
-                         p['/deconvs/{}/b'.format(i)], stride, 1, size)
-        if i < len(strides) - 1:
+    h = z.astype(numpy.float64)
+    for i in range(len(stack.dense)):
+        h = numpy.tanh(h @ p['/dense/{}/W'.format(i)].T +
+                       p['/dense/{}/b'.format(i)])
+    h = h.reshape((len(z),) + stack.start_shape)
+    last = len(stack.strides) - 1
+    for i, (stride, size) in enumerate(zip(stack.strides, stack.out_sizes)):
+        h = deconv(h, p['/deconvs/{}/W'.format(i)],
+                   p['/deconvs/{}/b'.format(i)], stride, size)
+        if i < last:
             h = numpy.tanh(h)
     assert h.shape[2:] == image
-    numpy.testing.assert_allclose(stack(z).array, h.reshape(3, -1),
+    numpy.testing.assert_allclose(stack(z).array, h.reshape(len(z), -1),
                                   rtol=1e-4, atol=1e-5)
     # The weights as constants: the same values, gradients in z only.
     numpy.testing.assert_array_equal(stack.constant(z).array,
                                      stack(z).array)
+
+
+def tf_same_conv(x, W, b, stride):
+    """TensorFlow's ``conv2d(..., padding='SAME')`` written out: an output
+    of ``ceil(size / stride)``, the padding that needs split with the odd
+    pixel after."""
+    pads = []
+    for size in x.shape[2:]:
+        out = -(-size // stride)
+        total = max((out - 1) * stride + W.shape[2] - size, 0)
+        pads.append((total // 2, total - total // 2))
+    x = numpy.pad(x, ((0, 0), (0, 0)) + tuple(pads))
+    return naive_conv(x, W, b, stride, 0)
+
+
+def tf_same_deconv(x, W, b, stride, outsize):
+    """TensorFlow's ``conv2d_transpose(..., padding='SAME')`` to
+    ``outsize``: the transpose of :func:`tf_same_conv` from ``outsize``,
+    so the scattered map is cropped by that convolution's padding
+    before."""
+    _, _, k, _ = W.shape
+    befores = [max((-(-size // stride) - 1) * stride + k - size, 0) // 2
+               for size in outsize]
+    full = naive_deconv(x, W, numpy.zeros_like(b), stride, 0,
+                        (outsize[0] + befores[0], outsize[1] + befores[1]))
+    return full[:, :, befores[0]:, befores[1]:] + b[None, :, None, None]
+
+
+@pytest.mark.parametrize('image, ksize, stride', [
+    ((28, 28), 5, 2), ((28, 28), 3, 2), ((9, 8), 3, 2), ((13, 10), 4, 2),
+    ((7, 9), 4, 1), ((10, 10), 5, 3)])
+def test_tf_same_conv_stack_is_tensorflows_same(image, ksize, stride):
+    rng = numpy.random.RandomState(3)
+    stack = ConvStack(image, (2, 3), ksize, stride, 'tf_same', (), None,
+                      'tanh', 2)
+    random_biases(stack, rng)
+    n = image[0] * image[1]
+    x = rng.uniform(size=(2, n)).astype(numpy.float32)
+    eps = rng.normal(size=(2, 2)).astype(numpy.float32)
+    p = arrays(stack)
+    h = x.reshape((2, 1) + image).astype(numpy.float64)
+    for i in range(2):
+        h = numpy.tanh(tf_same_conv(h, p['/convs/{}/W'.format(i)],
+                                    p['/convs/{}/b'.format(i)], stride))
+        assert h.shape[1:] == stack.map_shapes[i]
+        h = h + (eps @ p['/noise/{}/W'.format(i)].T +
+                 p['/noise/{}/b'.format(i)]).reshape(h.shape)
+    numpy.testing.assert_allclose(stack(x, eps).array, h.reshape(2, -1),
+                                  rtol=1e-4, atol=1e-5)
+    # Where TensorFlow's padding is odd, 'same' is another network.
+    same = ConvStack(image, (2, 3), ksize, stride, 'same', (), None, 'tanh',
+                     2)
+    odd = any((max((-(-n_ // stride) - 1) * stride + ksize - n_, 0)) % 2
+              for n_ in image)
+    if odd and ksize % 2:
+        same.copyparams(stack)
+        assert same.map_shapes == stack.map_shapes
+        assert not numpy.allclose(same(x, eps).array, stack(x, eps).array)
+
+
+@pytest.mark.parametrize('image, ksize, strides', [
+    ((28, 28), 5, (2, 2, 2)), ((28, 28), 3, (2, 2, 1)),
+    ((13, 10), 3, (2, 3, 1)), ((9, 9), 5, (3, 1))])
+def test_tf_same_deconv_stack_is_tensorflows_same(image, ksize, strides):
+    rng = numpy.random.RandomState(4)
+    channels = (3,) * (len(strides) - 1) + (1,)
+    stack = DeconvStack(2, image, (), 2, channels, strides, ksize, 'tanh',
+                        padding='tf_same')
+    random_biases(stack, rng)
+    z = rng.normal(size=(3, 2)).astype(numpy.float32)
+    assert_deconv_stack_is(stack, z, image, tf_same_deconv)
+    same = DeconvStack(2, image, (), 2, channels, strides, ksize, 'tanh')
+    same.copyparams(stack)
+    if image == (28, 28):  # 7 -> 14 and 14 -> 28 crop differently.
+        assert not numpy.allclose(same(z).array, stack(z).array)
 
 
 def test_authors_and_seed_sizes():
@@ -128,23 +214,27 @@ def test_authors_and_seed_sizes():
     assert seed.out_sizes == [(14, 14), (28, 28), (28, 28)]
 
 
-def test_gradients():
+@pytest.mark.parametrize('padding, image, ksize', [
+    ('same', (6, 6), 3), ('tf_same', (6, 7), 4)])
+def test_gradients(padding, image, ksize):
+    from vae_avb.functions import reference_path
     rng = numpy.random.RandomState(2)
     dtype = numpy.float64
-    stack = ConvStack((6, 6), (2,), 3, 2, 'same', (3,), 2, 'tanh', 2,
-                      initialW=initializers.Normal(0.5, dtype=dtype),
-                      initial_bias=initializers.Normal(0.2, dtype=dtype))
-    x = rng.uniform(size=(2, 36))
+    init = dict(initialW=initializers.Normal(0.5, dtype=dtype),
+                initial_bias=initializers.Normal(0.2, dtype=dtype))
+    n = image[0] * image[1]
+    stack = ConvStack(image, (2,), ksize, 2, padding, (3,), 2, 'tanh', 2,
+                      **init)
+    x = rng.uniform(size=(2, n))
     eps = rng.normal(size=(2, 2))
     gradient_check.check_backward(
         stack, (x, eps), rng.normal(size=(2, 2)),
         params=tuple(stack.params()), dtype=dtype, atol=1e-4, rtol=1e-3)
-    deconv = DeconvStack(2, (6, 6), (3,), 2, (2, 1), (2, 1), 3, 'tanh',
-                         initialW=initializers.Normal(0.5, dtype=dtype),
-                         initial_bias=initializers.Normal(0.2, dtype=dtype))
+    deconv = DeconvStack(2, image, (3,), 2, (2, 1), (2, 1), 3, 'tanh',
+                         padding=padding, **init)
     z = rng.normal(size=(2, 2))
     gradient_check.check_backward(
-        deconv, z, rng.normal(size=(2, 36)), params=tuple(deconv.params()),
+        deconv, z, rng.normal(size=(2, n)), params=tuple(deconv.params()),
         dtype=dtype, atol=1e-4, rtol=1e-3)
     # constant(): the same gradient in z, none in the weights.
     zv = chainer.Variable(z)
@@ -154,6 +244,12 @@ def test_gradients():
     zv2 = chainer.Variable(z)
     chainer.functions.sum(deconv(zv2) ** 2).backward()
     numpy.testing.assert_allclose(grad.array, zv2.grad, rtol=1e-10)
+    # Chainer's own functions give the same values.
+    with reference_path():
+        reference = stack(x, eps).array, deconv(z).array
+    numpy.testing.assert_allclose(stack(x, eps).array, reference[0],
+                                  rtol=1e-12)
+    numpy.testing.assert_allclose(deconv(z).array, reference[1], rtol=1e-12)
 
 
 def test_input_checks():
@@ -207,6 +303,8 @@ def test_conv_stack_refuses_bad_sizes(kwargs, match):
     ({'start_channels': 0}, 'start_channels'),
     ({'n_latent': 0}, 'n_latent'),
     ({'ksize': 4}, 'ksize must be odd'),
+    ({'padding': 'valid'}, 'padding must be one of same, tf_same'),
+    ({'padding': None}, 'padding must be one of'),
 ])
 def test_deconv_stack_refuses_bad_sizes(kwargs, match):
     kwargs = dict({'n_latent': 2}, **kwargs)

@@ -27,8 +27,10 @@ def weights(link):
 
 @pytest.mark.parametrize('method', sorted(ENCODERS))
 @pytest.mark.parametrize('networks', [ConvNetworks(),
-                                      ConvNetworks.seed_vae()],
-                         ids=['authors', 'seed'])
+                                      ConvNetworks.seed_vae(),
+                                      ConvNetworks().tf_aligned(),
+                                      ConvNetworks.seed_vae().tf_aligned()],
+                         ids=['authors', 'seed', 'authors_tf', 'seed_tf'])
 def test_every_method_builds(method, networks):
     config = MethodConfig(method=method, dim_z=8, networks=networks)
     model = make_method(config).build()
@@ -47,7 +49,8 @@ def test_every_method_builds(method, networks):
 
 
 def test_json_round_trip():
-    for networks in (ConvNetworks(), ConvNetworks.seed_vae()):
+    for networks in (ConvNetworks(), ConvNetworks.seed_vae(),
+                     ConvNetworks().tf_aligned()):
         config = MethodConfig(method='avb_ac', dim_z=8, networks=networks)
         text = json.dumps(config.to_dict())
         assert config_from_dict(json.loads(text)) == config
@@ -80,6 +83,10 @@ def test_authors_sizes():
     ({'image_shape': [28]}, r'image_shape must be \(height, width\)'),
     ({'adversary_layers': True}, 'adversary_layers must be a positive'),
     ({'decoder_ksize': 4}, 'decoder_ksize must be odd'),
+    ({'padding': 'SAME'}, 'padding must be one of same, valid, tf_same'),
+    ({'decoder_padding': 'valid'}, 'decoder_padding must be one of same, '
+     'tf_same'),
+    ({'decoder_padding': None}, 'decoder_padding must be one of'),
     ({'ksize': 6}, 'ksize must be odd'),
     ({'decoder_strides': [10 ** 15, 2, 2]}, 'decoder_strides must be at '
      'most 2147483647'),
@@ -143,3 +150,33 @@ def test_output_scale_round_trips():
 def test_output_scale_takes_numpy_numbers():
     assert ConvNetworks(output_scale=numpy.float32(1e-3)).output_scale == \
         pytest.approx(1e-3)
+
+
+def test_tf_aligned_networks_are_tensorflows_same():
+    """tf_aligned() keeps every size and weight shape and changes only
+    where the 'same' layers pad and crop; the seeds' VALID encoder is
+    unchanged. A method.json from before decoder_padding reads as 'same'.
+    """
+    for networks in (ConvNetworks(), ConvNetworks.seed_vae()):
+        tf = networks.tf_aligned()
+        assert tf.decoder_padding == 'tf_same'
+        assert tf.padding == ('valid' if networks.padding == 'valid'
+                              else 'tf_same')
+        config, tf_config = (MethodConfig(method='avb_ac', dim_z=8,
+                                          networks=n)
+                             for n in (networks, tf))
+        assert config.n_params() == tf_config.n_params()
+        model, tf_model = (make_method(c).build() for c in (config,
+                                                            tf_config))
+        for part in ('encoder', 'decoder'):
+            link, tf_link = getattr(model, part), getattr(tf_model, part)
+            assert [(n, p.shape) for n, p in link.namedparams()] == \
+                [(n, p.shape) for n, p in tf_link.namedparams()]
+            tf_link.copyparams(link)
+        z = numpy.random.RandomState(1).normal(size=(2, 8)).astype('f')
+        assert not numpy.allclose(model.decoder(z).array,
+                                  tf_model.decoder(z).array)
+    value = MethodConfig(method='vae', dim_z=8,
+                         networks=ConvNetworks()).to_dict()
+    del value['networks']['decoder_padding']
+    assert config_from_dict(value).networks.decoder_padding == 'same'

@@ -34,7 +34,7 @@ OLD_FOUR = {'method': 'vae', 'decay_start': 1.0, 'decay_ratio': 0.1}
 
 def test_older_runs_resume_under_the_new_flags():
     resume(OLD_AVB, dict(OLD_AVB, adversary_heads=0,
-                         adversary_activation='relu'))
+                         adversary_activation='relu', conv_padding='same'))
     resume(OLD_FOUR, {'method': 'vae', 'decay_start': 1.0,
                       'decay_ratio': 0.5})
     resume(OLD_FOUR, {'method': 'vae'})
@@ -47,6 +47,9 @@ def test_older_runs_resume_under_the_new_flags():
      '--adversary-heads 64'),
     (dict(OLD_AVB, adversary_activation='leaky_relu'),
      '--adversary-activation "leaky_relu"'),
+    (dict(OLD_AVB, conv_padding='tf_same'),
+     'trained with --conv-padding (default), this run has --conv-padding '
+     '"tf_same"'),
     (dict(OLD_AVB, lr=1e-3), '--lr 0.0003, this run has --lr 0.001')])
 def test_changed_settings_are_still_refused(current, message):
     with pytest.raises(FlagsChangedError, match=message.replace(
@@ -74,10 +77,11 @@ def test_without_normalize_every_difference_counts():
 def test_older_method_json_reads_as_those_runs_were_built(family, cls):
     entry = json.loads(json.dumps(dict(
         cls().__dict__, family=family), default=list))
-    for name in ('adversary_heads', 'output_scale'):
+    for name in ('adversary_heads', 'output_scale', 'decoder_padding'):
         entry.pop(name, None)
     networks = networks_from_dict(entry)
     assert networks.adversary_heads == 0
     if family == 'conv':
-        # Older conv runs left the code outputs Xavier.
+        # Older conv runs left the code outputs Xavier and padded 'same'.
         assert networks.output_scale is None
+        assert networks.decoder_padding == 'same'

@@ -3,6 +3,8 @@ resume, run folders, metrics, job pools, paper-vs-ours tables, trainer
 set-up and evaluations with progress."""
 from vae_avb.experiment.architectures import add_arch_argument  # NOQA
 from vae_avb.experiment.architectures import ARCHITECTURES  # NOQA
+from vae_avb.experiment.architectures import CONV_PADDINGS  # NOQA
+from vae_avb.experiment.architectures import conv_networks  # NOQA
 from vae_avb.experiment.architectures import build_vae  # NOQA
 from vae_avb.experiment.architectures import conv_vae_config  # NOQA
 from vae_avb.experiment.architectures import resolve_mlp_flags  # NOQA

@@ -2,6 +2,7 @@
 import dataclasses
 
 from vae_avb.experiment.architectures import add_arch_argument
+from vae_avb.experiment.architectures import conv_networks
 from vae_avb.experiment.architectures import resolve_mlp_flags
 from vae_avb.experiment.arguments import layer_count
 from vae_avb.experiment.arguments import non_negative_int
@@ -105,7 +106,8 @@ def method_config(parser, args, n_in=784):
             if n_in != 784:
                 parser.error('--arch conv takes 28x28 images (784 values), '
                              'the data have {}'.format(n_in))
-            networks = ConvNetworks(**adversary)
+            networks = conv_networks(ConvNetworks(**adversary),
+                                     args.conv_padding)
         else:
             networks = dataclasses.replace(
                 _NETWORKS, n_in=n_in, dim_h=args.dim_h,

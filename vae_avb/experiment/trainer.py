@@ -20,7 +20,8 @@ NOT_TRAINING = ('out', 'resume', 'device', 'snapshot_every',
 # Flags added after runs were first written, with the value that means
 # what those runs did: a run kept without them (or with these values)
 # resumes under either form.
-NEUTRAL_FLAGS = {'adversary_heads': 0, 'adversary_activation': 'relu'}
+NEUTRAL_FLAGS = {'adversary_heads': 0, 'adversary_activation': 'relu',
+                 'conv_padding': 'same'}
 
 
 def neutral_flags_dropped(flags):

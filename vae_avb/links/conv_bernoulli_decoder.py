@@ -24,21 +24,21 @@ class ConvBernoulliDecoder(BernoulliDecoder):
     Args:
         n_latent (int): Latent size.
         image_shape, dense, start_channels, channels, strides, ksize,
-            activation, initialW, initial_bias: The
+            activation, initialW, initial_bias, padding: The
             :class:`~vae_avb.links.DeconvStack`.
     """
 
     def __init__(self, n_latent=8, image_shape=(28, 28), dense=(300,),
                  start_channels=32, channels=(32, 16, 1), strides=(2, 2, 2),
                  ksize=5, activation='softplus', initialW=None,
-                 initial_bias=None):
+                 initial_bias=None, padding='same'):
         chainer.Chain.__init__(self)
         self.n_latent = check_count(n_latent, 'n_latent',
                                     'ConvBernoulliDecoder')
         with self.init_scope():
             self.deconv = DeconvStack(
                 self.n_latent, image_shape, dense, start_channels, channels,
-                strides, ksize, activation, initialW, initial_bias)
+                strides, ksize, activation, initialW, initial_bias, padding)
         self.n_out = self.deconv.n_out
 
     @property

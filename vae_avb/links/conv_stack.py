@@ -12,7 +12,15 @@ from vae_avb.utils.activation import get_activation
 from vae_avb.utils.check import check_count
 from vae_avb.utils.check import check_initializer
 
-PADDINGS = ('same', 'valid')
+PADDINGS = ('same', 'valid', 'tf_same')
+
+
+def tf_same_padding(size, ksize, stride):
+    """``(before, after)``: TensorFlow's ``SAME`` padding of a ``size``
+    axis for an output of ``ceil(size / stride)`` (the odd pixel after)."""
+    out = -(-size // stride)
+    total = max((out - 1) * stride + ksize - size, 0)
+    return total // 2, total - total // 2
 
 
 def check_image_shape(image_shape, where):
@@ -50,8 +58,11 @@ def map_shapes(image_shape, channels, ksize, stride, padding,
     height, width = image_shape
     shapes = []
     for out_channels in channels:
-        height, width = ((size + 2 * pad - ksize) // stride + 1
-                         for size in (height, width))
+        if padding == 'tf_same':
+            height, width = (-(-size // stride) for size in (height, width))
+        else:
+            height, width = ((size + 2 * pad - ksize) // stride + 1
+                             for size in (height, width))
         if height < 1 or width < 1:
             raise ValueError(
                 '{}: {} convolutions of {}x{} with stride {} leave no pixel '
@@ -80,8 +91,10 @@ class ConvStack(chainer.Chain):
     ``(out - 1) * stride + ksize - size`` in all, the odd pixel after
     (28 and 14 with 5 x 5 kernels: 1 before, 2 after), so where that
     total is odd these taps sit one pixel later than TensorFlow's (7 ->
-    4 agrees). ``'valid'`` pads nothing (28 -> 13 -> 6 with 3 x 3
-    kernels).
+    4 agrees). ``'tf_same'`` is TensorFlow's ``SAME`` exactly
+    (:func:`tf_same_padding`; the extra pixel after is a zero row or
+    column added before the convolution). ``'valid'`` pads nothing (28 ->
+    13 -> 6 with 3 x 3 kernels).
 
     With ``n_noise`` the stack is the AVB authors' noise-input encoder body
     (Mescheder et al. 2017, their MNIST code): after each convolution's
@@ -97,7 +110,7 @@ class ConvStack(chainer.Chain):
         channels (tuple): Output channels of each convolution.
         ksize (int): Kernel size.
         stride (int): Stride of every convolution.
-        padding (str): ``'same'`` or ``'valid'``.
+        padding (str): ``'same'``, ``'tf_same'`` or ``'valid'``.
         dense (tuple): Widths of the activated dense layers.
         n_out (int or None): Units of a last, linear layer.
         activation (str or callable): The activation.
@@ -127,17 +140,33 @@ class ConvStack(chainer.Chain):
         self.n_in = self.image_shape[0] * self.image_shape[1]
         self.n_noise = n_noise
         self.stride = stride
-        self.pad = ksize // 2 if padding == 'same' else 0
+        self.padding = padding
         self.map_shapes = map_shapes(self.image_shape, channels, ksize,
                                      stride, padding)
+        # Each layer's padding before (Chainer's pad, both sides) and the
+        # extra zeros after, per axis.
+        self.pads, self.extras = [], []
+        size = self.image_shape
+        for shape in self.map_shapes:
+            if padding == 'tf_same':
+                pairs = [tf_same_padding(n, ksize, stride) for n in size]
+                self.pads.append(tuple(before for before, _ in pairs))
+                self.extras.append(tuple(after - before
+                                         for before, after in pairs))
+            else:
+                pad = ksize // 2 if padding == 'same' else 0
+                self.pads.append((pad, pad))
+                self.extras.append((0, 0))
+            size = shape[1:]
         sizes = [math.prod(self.map_shapes[-1])] + list(dense)
         self.n_features = sizes[-1] if n_out is None else n_out
         w = Xavier() if initialW is None else initialW
         with self.init_scope():
             self.convs = chainer.ChainList(*[
-                L.Convolution2D(c_in, c_out, ksize, stride, self.pad,
+                L.Convolution2D(c_in, c_out, ksize, stride, pad,
                                 initialW=w, initial_bias=initial_bias)
-                for c_in, c_out in zip((1,) + channels, channels)])
+                for c_in, c_out, pad in zip((1,) + channels, channels,
+                                            self.pads)])
             self.noise = chainer.ChainList(*[
                 L.Linear(n_noise, math.prod(shape), initialW=w,
                          initial_bias=initial_bias)
@@ -183,9 +212,13 @@ class ConvStack(chainer.Chain):
                              '(n_noise=0); do not pass eps')
         h = F.reshape(x, (batch, 1) + self.image_shape)
         for i, conv in enumerate(self.convs):
+            extra_h, extra_w = self.extras[i]
+            if extra_h or extra_w:
+                h = F.pad(h, ((0, 0), (0, 0), (0, extra_h), (0, extra_w)),
+                          'constant')
             h = self._activate(convolution_2d(h, conv.W, conv.b,
                                               stride=self.stride,
-                                              pad=self.pad))
+                                              pad=self.pads[i]))
             if self.n_noise:
                 h = h + F.reshape(self.noise[i](eps),
                                   (batch,) + self.map_shapes[i])

@@ -8,10 +8,14 @@ from vae_avb.functions.convolution import deconvolution_2d
 from vae_avb.initializers import Xavier
 from vae_avb.links.conv_stack import check_image_shape
 from vae_avb.links.conv_stack import check_sizes
+from vae_avb.links.conv_stack import tf_same_padding
 from vae_avb.utils import check_batch
 from vae_avb.utils.activation import get_activation
 from vae_avb.utils.check import check_count
 from vae_avb.utils.check import check_initializer
+
+
+DECONV_PADDINGS = ('same', 'tf_same')
 
 
 def layer_sizes(image_shape, channels, strides, where='DeconvStack'):
@@ -57,7 +61,9 @@ class DeconvStack(chainer.Chain):
     stride + ksize - out`` pixels in all, the odd one at the end, so where
     that total is odd it keeps pixels one place earlier than this does
     (7 -> 14 and 14 -> 28 with 5 x 5 or 3 x 3 kernels; 4 -> 7 and the
-    stride-1 layers agree).
+    stride-1 layers agree). ``padding='tf_same'`` crops as TensorFlow
+    does (a padding of :func:`~vae_avb.links.conv_stack.tf_same_padding`'s
+    ``before``, the output size given).
 
     Args:
         n_latent (int): Code size.
@@ -69,6 +75,8 @@ class DeconvStack(chainer.Chain):
         strides (tuple): Stride of each (as many as ``channels``).
         ksize (int): Kernel size.
         activation (str or callable): The activation.
+        padding (str): ``'same'`` (``ksize // 2``) or ``'tf_same'``
+            (TensorFlow's alignment).
         initialW: Weight initializer; ``None`` gives Xavier.
         initial_bias: Bias initializer; ``None`` gives zeros.
     """
@@ -76,7 +84,7 @@ class DeconvStack(chainer.Chain):
     def __init__(self, n_latent, image_shape=(28, 28), dense=(300,),
                  start_channels=32, channels=(32, 16, 1), strides=(2, 2, 2),
                  ksize=5, activation='softplus', initialW=None,
-                 initial_bias=None):
+                 initial_bias=None, padding='same'):
         super(DeconvStack, self).__init__()
         where = 'DeconvStack'
         self.n_latent = check_count(n_latent, 'n_latent', where)
@@ -90,16 +98,28 @@ class DeconvStack(chainer.Chain):
             raise ValueError('{}: ksize must be odd (the padding is ksize // '
                              '2 on each side and the output sizes are '
                              'given), got {}'.format(where, ksize))
+        if padding not in DECONV_PADDINGS:
+            raise ValueError('{}: padding must be one of {}, got {!r}'
+                             .format(where, ', '.join(DECONV_PADDINGS),
+                                     padding))
         sizes = layer_sizes(self.image_shape, channels, strides, where)
         check_initializer(initialW, 'initialW', where)
         check_initializer(initial_bias, 'initial_bias', where)
         self.activation = activation
         self._activate = get_activation(activation)
         self.n_out = self.image_shape[0] * self.image_shape[1]
-        self.pad = ksize // 2
+        self.padding = padding
         self.strides = strides
         self.start_shape = (start_channels,) + sizes[0]
         self.out_sizes = sizes[1:]
+        if padding == 'tf_same':
+            # The padding TensorFlow's convolution from each output to its
+            # input would take: the transposed one crops as much before.
+            self.pads = [tuple(tf_same_padding(n, ksize, stride)[0]
+                               for n in size)
+                         for size, stride in zip(self.out_sizes, strides)]
+        else:
+            self.pads = [(ksize // 2, ksize // 2)] * len(strides)
         widths = [self.n_latent] + list(dense) + [math.prod(self.start_shape)]
         w = Xavier() if initialW is None else initialW
         with self.init_scope():
@@ -107,12 +127,12 @@ class DeconvStack(chainer.Chain):
                 L.Linear(a, b, initialW=w, initial_bias=initial_bias)
                 for a, b in zip(widths[:-1], widths[1:])])
             self.deconvs = chainer.ChainList(*[
-                L.Deconvolution2D(c_in, c_out, ksize, stride, self.pad,
+                L.Deconvolution2D(c_in, c_out, ksize, stride, pad,
                                   outsize=size, initialW=w,
                                   initial_bias=initial_bias)
-                for c_in, c_out, stride, size in zip(
+                for c_in, c_out, stride, size, pad in zip(
                     (start_channels,) + channels, channels, strides,
-                    self.out_sizes)])
+                    self.out_sizes, self.pads)])
 
     @property
     def dtype(self):
@@ -143,10 +163,10 @@ class DeconvStack(chainer.Chain):
             h = self._activate(F.linear(h, *params(layer)))
         h = F.reshape(h, (h.shape[0],) + self.start_shape)
         last = len(self.deconvs) - 1
-        for i, (layer, stride, size) in enumerate(zip(
-                self.deconvs, self.strides, self.out_sizes)):
+        for i, (layer, stride, size, pad) in enumerate(zip(
+                self.deconvs, self.strides, self.out_sizes, self.pads)):
             h = deconvolution_2d(h, *params(layer), stride=stride,
-                                 pad=self.pad, outsize=size)
+                                 pad=pad, outsize=size)
             if i < last:
                 h = self._activate(h)
         return F.reshape(h, (h.shape[0], self.n_out))

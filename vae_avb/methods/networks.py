@@ -25,6 +25,7 @@ from vae_avb.links import GaussianEncoder
 from vae_avb.links import HeadsAdversary
 from vae_avb.links import NoiseEncoder
 from vae_avb.links.conv_stack import map_shapes
+from vae_avb.links.deconv_stack import DECONV_PADDINGS
 from vae_avb.links.deconv_stack import layer_sizes
 from vae_avb.links.mlp import MAX_LAYERS
 from vae_avb.utils.check import MAX_COUNT
@@ -256,6 +257,7 @@ class ConvNetworks(object):
     decoder_strides: typing.Tuple[int, ...] = (2, 2, 2)
     decoder_ksize: int = 5
     decoder_activation: str = 'softplus'
+    decoder_padding: str = 'same'
     n_noise_hidden: int = 128
     n_noise_layers: int = 3
     noise_activation: str = 'elu'
@@ -309,6 +311,10 @@ class ConvNetworks(object):
         if len(self.image_shape) != 2:
             raise ValueError('ConvNetworks: image_shape must be (height, '
                              'width), got {!r}'.format(self.image_shape))
+        if self.decoder_padding not in DECONV_PADDINGS:
+            raise ValueError('ConvNetworks: decoder_padding must be one of '
+                             '{}, got {!r}'.format(', '.join(DECONV_PADDINGS),
+                                                   self.decoder_padding))
         # The Links' own checks (padding, sizes that leave no pixel,
         # strides against channels), on the sizes alone: nothing is built.
         self._map_shapes()
@@ -327,6 +333,16 @@ class ConvNetworks(object):
                    decoder_dense=(), decoder_start_channels=32,
                    decoder_channels=(64, 32, 1), decoder_strides=(2, 2, 1),
                    decoder_ksize=3, decoder_activation='relu')
+
+    def tf_aligned(self):
+        """These networks with TensorFlow's ``SAME`` alignment: the
+        ``'same'`` convolutions and the transposed ones pad and crop the
+        odd pixel after, as the AVB authors' and the seeds' TensorFlow
+        code (``'tf_same'``; ``'valid'`` is unchanged). Same sizes and
+        weights."""
+        return dataclasses.replace(
+            self, padding='tf_same' if self.padding == 'same'
+            else self.padding, decoder_padding='tf_same')
 
     @property
     def n_in(self):
@@ -379,7 +395,7 @@ class ConvNetworks(object):
             dim_z, self.image_shape, self.decoder_dense,
             self.decoder_start_channels, self.decoder_channels,
             self.decoder_strides, self.decoder_ksize,
-            self.decoder_activation)
+            self.decoder_activation, padding=self.decoder_padding)
 
     def adversary(self, dim_z, prior_term, side_terms):
         return _adversary(self, dim_z, prior_term, side_terms)
@@ -449,7 +465,8 @@ class ConvNetworks(object):
 # method.json without them reads as those runs were.
 ADDED_SETTINGS = {
     'mlp': {'adversary_heads': 0},
-    'conv': {'adversary_heads': 0, 'output_scale': None},
+    'conv': {'adversary_heads': 0, 'output_scale': None,
+             'decoder_padding': 'same'},
 }
 
 # Family name -> class; a new family registers itself here.
