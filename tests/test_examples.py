@@ -338,6 +338,9 @@ def test_mnist_table2_same_settings_ignores_the_ais_batch_size():
     ('binarize', 'maybe', "'binarize' is 'maybe', but must be one of"),
     ('seed', -1, "'seed' is -1, but must be an integer seed"),
     ('data', [1], "'data' is [1], but must be a file name or null"),
+    ('conv_padding', 'tf_same', 'conv_padding must be one of same, tf_same '
+     '.same for arch mlp.'),
+    ('conv_padding', ['same'], 'conv_padding must be one of'),
 ])
 def test_plot_vae_refuses_crafted_model_json(tmp_path, entry, value,
                                              message):
@@ -374,6 +377,17 @@ def test_mnist_table2_conv(tmp_path):
             "conv)." in f.read()
     with open(os.path.join(conv, 'vae8', 'method.json')) as f:
         assert json.load(f)['networks']['family'] == 'conv'
+    # --resume under another alignment or seed: refused before anything
+    # trains, naming both.
+    for flags, named in ((['--conv-padding', 'tf_same'],
+                          '--conv-padding tf_same --seed 0'),
+                         (['--seed', '1'], '--conv-padding same --seed 1')):
+        with pytest.raises(UsageError, match='vae8 in --out .* was finished '
+                           'with --arch conv --conv-padding same --seed 0, '
+                           'this run asks for --arch conv ' + named):
+            module.main(['--test', '--arch', 'conv', '--models', 'vae8',
+                         'vae32', '--resume', '--out', conv] + flags)
+        assert not os.path.exists(os.path.join(conv, 'vae32'))
     # The same run, said to be an MLP's: one of each architecture.
     mlp = str(tmp_path / 'mlp')
     shutil.copytree(conv, mlp)
@@ -409,7 +423,8 @@ def test_mnist_table2_conv(tmp_path):
             assert argv[2][argv[2].index('--arch') + 1] == 'conv'
             assert argv[2][argv[2].index('--conv-padding') + 1] == padding
     for argv in (['--extra=--arch=mlp'], ['--extra=--conv-padding=tf_same'],
-                 ['--conv-padding', 'tf_same']):
+                 ['--conv-padding', 'tf_same'], ['--extra=-z8'],
+                 ['--conv-pad', 'tf_same', '--arch', 'conv']):
         with pytest.raises(SystemExit):
             module.parse_args(argv)
 

@@ -37,10 +37,11 @@ def main(argv=None):
     arch = config.get('arch', 'mlp')
     # And before --conv-padding, every conv run padded 'same'.
     conv_padding = config.get('conv_padding', 'same')
-    if conv_padding not in ex.CONV_PADDINGS:
-        raise ex.UsageError('{}: conv_padding must be one of {}, got {!r}; '
-                            'pass the --out folder of a finished '
-                            'train_vae.py run'.format(
+    if conv_padding not in ex.CONV_PADDINGS or \
+            (arch != 'conv' and conv_padding != 'same'):
+        raise ex.UsageError('{}: conv_padding must be one of {} (same for '
+                            'arch mlp), got {!r}; pass the --out folder of '
+                            'a finished train_vae.py run'.format(
                                 config_path, ', '.join(ex.CONV_PADDINGS),
                                 conv_padding))
     if arch not in ex.ARCHITECTURES:

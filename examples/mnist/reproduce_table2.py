@@ -49,6 +49,13 @@ def networks_of(metrics):
     return metrics.get('arch', 'mlp'), metrics.get('conv_padding', 'same')
 
 
+def kept_settings(metrics):
+    """The flags of this script a finished run's metrics record."""
+    arch, padding = networks_of(metrics)
+    return {'--seed': metrics.get('seed'), '--arch': arch,
+            '--conv-padding': padding}
+
+
 def networks_name(metrics):
     arch, padding = networks_of(metrics)
     return ARCH_NAMES[arch] + (
@@ -95,11 +102,13 @@ def parse_args(argv):
         parser.error('--conv-padding {} sets the conv networks; add --arch '
                      'conv'.format(args.conv_padding))
     for flag in args.extra:
-        if flag.split('=')[0] in OWN_FLAGS:
+        # A short flag may carry its value ('-z8').
+        name = flag.split('=')[0] if flag.startswith('--') else flag[:2]
+        if name in OWN_FLAGS:
             parser.error(
                 '--extra={} sets what this script sets for every run (its '
                 'folder, device, seed, resume or model); use {} of this '
-                'script instead'.format(flag, OWN_FLAGS[flag.split('=')[0]]))
+                'script instead'.format(flag, OWN_FLAGS[name]))
     return args
 
 
@@ -260,6 +269,11 @@ def main(argv=None):
     todo = ex.plan_runs([ex.Job(key, name, argv, os.path.join(
         args.out, key + '.log')) for key, name, argv in runs], args.out,
         args.resume, lambda job: os.path.join(args.out, job.key))
+    if args.resume:
+        ex.refuse_kept_unlike(
+            args.out, [key for key, _, _ in runs], read, kept_settings,
+            kept_settings({'seed': args.seed, 'arch': args.arch,
+                           'conv_padding': args.conv_padding}))
     began = time.time()
     ex.run_jobs(todo, args.jobs, ex.thread_env(args.threads))
     wall = time.time() - began

@@ -211,6 +211,8 @@ def train(args):
         'train_seconds': train_seconds,
         'samples_per_second': n_trained / train_seconds,
         'dim_z': args.dim_z,
+        'arch': args.arch,
+        'conv_padding': args.conv_padding,
         'binarize': args.binarize,
         'device': str(device),
         'processes': ranks.size,

@@ -180,3 +180,15 @@ def test_tf_aligned_networks_are_tensorflows_same():
                          networks=ConvNetworks()).to_dict()
     del value['networks']['decoder_padding']
     assert config_from_dict(value).networks.decoder_padding == 'same'
+    # A TensorFlow-aligned encoder was written with decoder_padding: its
+    # absence is an edit, never read as a mixed network.
+    value = MethodConfig(method='vae', dim_z=8, networks=ConvNetworks(
+        ).tf_aligned()).to_dict()
+    del value['networks']['decoder_padding']
+    with pytest.raises(ValueError, match="lacks decoder_padding"):
+        config_from_dict(value)
+    for bad in (numpy.array('tf_same'), numpy.array(['same', 'same'])):
+        with pytest.raises(ValueError, match='padding must be one of'):
+            ConvNetworks(padding=bad)
+        with pytest.raises(ValueError, match='decoder_padding must be one of'):
+            ConvNetworks(decoder_padding=bad)

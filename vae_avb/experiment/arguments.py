@@ -24,7 +24,16 @@ class ArgumentParser(argparse.ArgumentParser):
     process parses the same flags and rank 0 prints what they say (the
     help, an error); another rank's error, which rank 0's own would have
     ended first, is printed after a pause, with its rank.
+
+    Long flags are taken whole only (``allow_abbrev=False``): a command
+    line recorded with a run names its settings as the script reads them,
+    and a script that passes flags on (``reproduce_table2.py --extra``)
+    can refuse the ones it sets itself by name.
     """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault('allow_abbrev', False)
+        super(ArgumentParser, self).__init__(*args, **kwargs)
 
     def error(self, message):
         rank = mpi.world()[0]

@@ -55,6 +55,37 @@ def plan_runs(jobs, out, resume, run_out):
     return todo
 
 
+def refuse_kept_unlike(out, keys, read, settings, wanted):
+    """Before anything runs: refuses, in one line, a run of ``keys``
+    already finished in ``out`` whose ``settings(metrics)`` (a dict) is
+    not ``wanted``, so that ``--resume`` with other flags stops before
+    the others train rather than after.
+
+    Args:
+        read (callable): ``read(run_out)``, a run's results, the metrics
+            first.
+        settings (callable): ``settings(metrics)``, ``{flag: value}`` of
+            the flags a run's metrics record.
+        wanted (dict): Those of this invocation.
+    """
+    for key in keys:
+        run_out = os.path.join(out, key)
+        if not finished(run_out):
+            continue
+        have = settings(read(run_out)[0])
+        if have != wanted:
+            raise UsageError(
+                '{} in --out {} was finished with {}, this run asks for {}; '
+                'move it away to run it again with these flags, or choose '
+                'another --out'.format(key, out, _flags(have),
+                                       _flags(wanted)))
+
+
+def _flags(settings):
+    return ' '.join('{} {}'.format(flag, value)
+                    for flag, value in sorted(settings.items()))
+
+
 def folder_results(out, ran, keys, read, comparable, summary, resume,
                    fresh=()):
     """The results a reproduction's table shows, and their commands.

@@ -51,7 +51,7 @@ def map_shapes(image_shape, channels, ksize, stride, padding,
         ValueError: ``padding`` is unknown, or the convolutions leave no
             pixel.
     """
-    if padding not in PADDINGS:
+    if not isinstance(padding, str) or padding not in PADDINGS:
         raise ValueError('{}: padding must be one of {}, got {!r}'.format(
             where, ', '.join(PADDINGS), padding))
     pad = ksize // 2 if padding == 'same' else 0

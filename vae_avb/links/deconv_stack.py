@@ -98,7 +98,7 @@ class DeconvStack(chainer.Chain):
             raise ValueError('{}: ksize must be odd (the padding is ksize // '
                              '2 on each side and the output sizes are '
                              'given), got {}'.format(where, ksize))
-        if padding not in DECONV_PADDINGS:
+        if not isinstance(padding, str) or padding not in DECONV_PADDINGS:
             raise ValueError('{}: padding must be one of {}, got {!r}'
                              .format(where, ', '.join(DECONV_PADDINGS),
                                      padding))

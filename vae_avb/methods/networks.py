@@ -311,7 +311,8 @@ class ConvNetworks(object):
         if len(self.image_shape) != 2:
             raise ValueError('ConvNetworks: image_shape must be (height, '
                              'width), got {!r}'.format(self.image_shape))
-        if self.decoder_padding not in DECONV_PADDINGS:
+        if not isinstance(self.decoder_padding, str) or \
+                self.decoder_padding not in DECONV_PADDINGS:
             raise ValueError('ConvNetworks: decoder_padding must be one of '
                              '{}, got {!r}'.format(', '.join(DECONV_PADDINGS),
                                                    self.decoder_padding))
@@ -486,6 +487,12 @@ def networks_from_dict(value):
     cls = FAMILIES[family]
     # Settings added after runs were written: what those runs were built
     # with (two-tower adversary; conv code outputs left Xavier).
+    if family == 'conv' and value.get('padding') == 'tf_same' and \
+            'decoder_padding' not in value:
+        # Written with TensorFlow's alignment, so after decoder_padding
+        # existed: its absence is an edit, not an older run.
+        raise ValueError("networks lacks decoder_padding (padding is "
+                         "'tf_same')")
     for name, before in ADDED_SETTINGS.get(family, {}).items():
         value.setdefault(name, before)
     known = {f.name for f in dataclasses.fields(cls)}
