@@ -98,9 +98,7 @@ def parse_args(argv):
                      'folder once')
     if not args.summarize:  # Checked once here rather than by every run.
         ex.resolve_device(parser, args.device)
-    if args.arch != 'conv' and args.conv_padding != 'same':
-        parser.error('--conv-padding {} sets the conv networks; add --arch '
-                     'conv'.format(args.conv_padding))
+    ex.check_conv_padding(parser, args)
     for flag in args.extra:
         # A short flag may carry its value ('-z8').
         name = flag.split('=')[0] if flag.startswith('--') else flag[:2]

@@ -6,6 +6,7 @@ from vae_avb.experiment.architectures import ARCHITECTURES  # NOQA
 from vae_avb.experiment.architectures import CONV_PADDINGS  # NOQA
 from vae_avb.experiment.architectures import conv_networks  # NOQA
 from vae_avb.experiment.architectures import build_vae  # NOQA
+from vae_avb.experiment.architectures import check_conv_padding  # NOQA
 from vae_avb.experiment.architectures import conv_vae_config  # NOQA
 from vae_avb.experiment.architectures import resolve_mlp_flags  # NOQA
 from vae_avb.experiment.arguments import add_ais_arguments  # NOQA

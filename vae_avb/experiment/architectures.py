@@ -30,14 +30,19 @@ def conv_networks(networks, conv_padding):
     return networks.tf_aligned() if conv_padding == 'tf_same' else networks
 
 
-def resolve_mlp_flags(parser, args, defaults):
-    """Gives the MLP flags (``defaults``: name -> value, for those
-    ``args`` has) their defaults with ``--arch mlp``; with ``--arch conv``
-    a given one is a usage error, and they stay ``None``. A
-    ``--conv-padding`` other than ``same`` needs ``--arch conv``."""
+def check_conv_padding(parser, args):
+    """A ``--conv-padding`` other than ``same`` needs ``--arch conv``."""
     if args.arch != 'conv' and args.conv_padding != 'same':
         parser.error('--conv-padding {} sets the conv networks; add --arch '
                      'conv'.format(args.conv_padding))
+
+
+def resolve_mlp_flags(parser, args, defaults):
+    """Gives the MLP flags (``defaults``: name -> value, for those
+    ``args`` has) their defaults with ``--arch mlp``; with ``--arch conv``
+    a given one is a usage error, and they stay ``None``. Checks
+    ``--conv-padding`` too (:func:`check_conv_padding`)."""
+    check_conv_padding(parser, args)
     for name, default in defaults.items():
         if getattr(args, name) is None:
             if args.arch == 'mlp':
