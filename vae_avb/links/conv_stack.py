@@ -23,6 +23,15 @@ def tf_same_padding(size, ksize, stride):
     return total // 2, total - total // 2
 
 
+def axis_padding(size, ksize, stride, padding):
+    """``(before, after)``: the zeros ``padding`` (one of
+    :data:`PADDINGS`) puts on a ``size`` axis."""
+    if padding == 'tf_same':
+        return tf_same_padding(size, ksize, stride)
+    pad = ksize // 2 if padding == 'same' else 0
+    return pad, pad
+
+
 def check_image_shape(image_shape, where):
     """``(height, width)`` as two positive integers."""
     if not isinstance(image_shape, (tuple, list)) or len(image_shape) != 2:
@@ -54,15 +63,12 @@ def map_shapes(image_shape, channels, ksize, stride, padding,
     if not isinstance(padding, str) or padding not in PADDINGS:
         raise ValueError('{}: padding must be one of {}, got {!r}'.format(
             where, ', '.join(PADDINGS), padding))
-    pad = ksize // 2 if padding == 'same' else 0
     height, width = image_shape
     shapes = []
     for out_channels in channels:
-        if padding == 'tf_same':
-            height, width = (-(-size // stride) for size in (height, width))
-        else:
-            height, width = ((size + 2 * pad - ksize) // stride + 1
-                             for size in (height, width))
+        height, width = (
+            (size + sum(axis_padding(size, ksize, stride, padding)) - ksize)
+            // stride + 1 for size in (height, width))
         if height < 1 or width < 1:
             raise ValueError(
                 '{}: {} convolutions of {}x{} with stride {} leave no pixel '
@@ -146,18 +152,12 @@ class ConvStack(chainer.Chain):
         # Each layer's padding before (Chainer's pad, both sides) and the
         # extra zeros after, per axis.
         self.pads, self.extras = [], []
-        size = self.image_shape
-        for shape in self.map_shapes:
-            if padding == 'tf_same':
-                pairs = [tf_same_padding(n, ksize, stride) for n in size]
-                self.pads.append(tuple(before for before, _ in pairs))
-                self.extras.append(tuple(after - before
-                                         for before, after in pairs))
-            else:
-                pad = ksize // 2 if padding == 'same' else 0
-                self.pads.append((pad, pad))
-                self.extras.append((0, 0))
-            size = shape[1:]
+        inputs = [self.image_shape] + [s[1:] for s in self.map_shapes[:-1]]
+        for size in inputs:
+            pairs = [axis_padding(n, ksize, stride, padding) for n in size]
+            self.pads.append(tuple(before for before, _ in pairs))
+            self.extras.append(tuple(after - before
+                                     for before, after in pairs))
         sizes = [math.prod(self.map_shapes[-1])] + list(dense)
         self.n_features = sizes[-1] if n_out is None else n_out
         w = Xavier() if initialW is None else initialW

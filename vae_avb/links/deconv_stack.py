@@ -8,7 +8,7 @@ from vae_avb.functions.convolution import deconvolution_2d
 from vae_avb.initializers import Xavier
 from vae_avb.links.conv_stack import check_image_shape
 from vae_avb.links.conv_stack import check_sizes
-from vae_avb.links.conv_stack import tf_same_padding
+from vae_avb.links.conv_stack import axis_padding
 from vae_avb.utils import check_batch
 from vae_avb.utils.activation import get_activation
 from vae_avb.utils.check import check_count
@@ -112,14 +112,11 @@ class DeconvStack(chainer.Chain):
         self.strides = strides
         self.start_shape = (start_channels,) + sizes[0]
         self.out_sizes = sizes[1:]
-        if padding == 'tf_same':
-            # The padding TensorFlow's convolution from each output to its
-            # input would take: the transposed one crops as much before.
-            self.pads = [tuple(tf_same_padding(n, ksize, stride)[0]
-                               for n in size)
-                         for size, stride in zip(self.out_sizes, strides)]
-        else:
-            self.pads = [(ksize // 2, ksize // 2)] * len(strides)
+        # The padding before of the convolution from each output to its
+        # input: the transposed one crops as much before.
+        self.pads = [tuple(axis_padding(n, ksize, stride, padding)[0]
+                           for n in size)
+                     for size, stride in zip(self.out_sizes, strides)]
         widths = [self.n_latent] + list(dense) + [math.prod(self.start_shape)]
         w = Xavier() if initialW is None else initialW
         with self.init_scope():
