@@ -236,10 +236,12 @@ BAD_INPUT = [
      r'garbage.npz is not an .npz archive; resume from an older'),
     ('resume other sizes', MNIST, 'mnist',
      lambda t, o: ['--resume', '--dim-z', '3'],
-     r'does not match this model.*same --dim-z'),
+     r'trained with --dim-z 2, this run has --dim-z 3; resume with the '
+     r'same settings'),
     ('resume other sizes avb', FOUR, 'avb',
      lambda t, o: ['--resume', '--n-adversary-hidden', '16'],
-     r'does not match this model'),
+     r'trained with --n-adversary-hidden 128, this run has '
+     r'--n-adversary-hidden 16'),
     ('data outside [0, 1]', MNIST, 'mnist',
      lambda t, o: ['--data', write_data(t, train=numpy.full(
          (20, 784), 255., numpy.float32))],

@@ -197,6 +197,26 @@ def test_zero_output_channels_and_array_strides():
                                  else stride), 2))), 1e-5)
 
 
+@pytest.mark.parametrize('kernel', [(0, 3), (3, 0), (0, 0)])
+@pytest.mark.parametrize('stride, pad', [(1, 0), (2, 0), (2, 1)])
+def test_empty_kernels_equal_chainers(kernel, stride, pad):
+    """A kernel of no rows or columns: the bias alone, as Chainer's;
+    the gradients (zeros but the bias's) checked numerically."""
+    rng = numpy.random.RandomState(0)
+    x = rng.normal(size=(2, 2, 5, 5))
+    b = rng.normal(size=3)
+    for function, W in ((deconvolution_2d, rng.normal(size=(2, 3) + kernel)),
+                        (convolution_2d, rng.normal(size=(3, 2) + kernel))):
+        chainers = getattr(F, function.__name__)
+        want = chainers(x, W, b, stride=stride, pad=pad).array
+        got = function(x, W, b, stride=stride, pad=pad).array
+        assert got.shape == want.shape
+        numpy.testing.assert_array_equal(got, want)
+        gradient_check.check_backward(
+            lambda x, W, b: function(x, W, b, stride=stride, pad=pad),
+            (x, W, b), rng.normal(size=want.shape), dtype=numpy.float64)
+
+
 def test_patches_never_share_memory_with_the_image():
     # A 1 x 1 kernel and a kernel as large as the image give views that
     # could be reshaped without a copy: still never a window on x.

@@ -44,8 +44,15 @@ def test_noise_encoder_centers_x():
 
 def test_noise_encoder_bad_eps():
     encoder = NoiseEncoder(4, 2, 3, 16)
-    with pytest.raises(ValueError, match='eps'):
+    with pytest.raises(ValueError, match=r'NoiseEncoder: eps has shape '
+                       r'\(4, 2\), expected \(batch, 3\); pass noise of '
+                       r'shape \(batch, 3\) or None'):
         encoder(points(4), numpy.zeros((4, 2), numpy.float32))
+    # One noise row per example, in one line (not NumPy's concatenate).
+    for call in (encoder, encoder.sample):
+        with pytest.raises(ValueError, match='NoiseEncoder: eps has 5 rows '
+                           'but x has 4; pass one noise row per example'):
+            call(points(4), numpy.zeros((5, 3), numpy.float32))
 
 
 @pytest.mark.parametrize('dtype', [numpy.float32, numpy.float64])

@@ -171,12 +171,13 @@ def test_tf_same_conv_stack_is_tensorflows_same(image, ksize, stride):
                  p['/noise/{}/b'.format(i)]).reshape(h.shape)
     numpy.testing.assert_allclose(stack(x, eps).array, h.reshape(2, -1),
                                   rtol=1e-4, atol=1e-5)
-    # Where TensorFlow's padding is odd, 'same' is another network.
-    same = ConvStack(image, (2, 3), ksize, stride, 'same', (), None, 'tanh',
-                     2)
+    # Where TensorFlow's padding is odd, 'same' (odd kernels only) is
+    # another network.
     odd = any((max((-(-n_ // stride) - 1) * stride + ksize - n_, 0)) % 2
               for n_ in image)
     if odd and ksize % 2:
+        same = ConvStack(image, (2, 3), ksize, stride, 'same', (), None,
+                         'tanh', 2)
         same.copyparams(stack)
         assert same.map_shapes == stack.map_shapes
         assert not numpy.allclose(same(x, eps).array, stack(x, eps).array)
@@ -385,3 +386,155 @@ def test_distribution_interface_and_evaluation():
     ais = ais_log_likelihood(vae.decoder, x, n_temperatures=20)
     assert iwae.shape == ais.shape == (4,)
     assert numpy.isfinite(iwae).all() and numpy.isfinite(ais).all()
+
+
+SMALL_AC = {'n_latent': 2, 'n_noise': 2, 'n_basis': 3, 'image_shape': (6, 6),
+            'channels': (2,), 'ksize': 3, 'dense': (), 'n_noise_hidden': 4,
+            'n_noise_layers': 1}
+
+
+@pytest.mark.parametrize('cls', ['conv', 'mlp'])
+@pytest.mark.parametrize('name, value', [
+    ('n_noise', None), ('n_noise', True), ('n_noise', 2.5), ('n_noise', 0),
+    ('n_noise_hidden', None), ('n_noise_hidden', -1),
+    ('n_noise_layers', -1), ('n_noise_layers', 2.5), ('n_noise_layers', True),
+    ('n_noise_layers', 10 ** 7), ('n_basis', float('nan')),
+    ('coefficient_offset', 'x'), ('coefficient_offset', float('nan')),
+    ('coefficient_offset', float('inf')), ('coefficient_offset', True),
+])
+def test_adaptive_contrast_encoders_refuse_bad_noise_arguments(
+        cls, name, value):
+    """Each in one line when built, never at the first call, a hang (10
+    million layers) or NaN codes (a NaN offset)."""
+    from vae_avb.links import AdaptiveContrastEncoder
+    if cls == 'conv':
+        kwargs = dict(SMALL_AC, **{name: value})
+        make = ConvAdaptiveContrastEncoder
+    else:
+        kwargs = {'n_in': 36, 'n_latent': 2, 'n_noise': 2, 'n_basis': 3,
+                  'n_hidden': 4, 'n_noise_hidden': 4, 'n_noise_layers': 1,
+                  name: value}
+        make = AdaptiveContrastEncoder
+    with pytest.raises(ValueError, match=name) as info:
+        make(**kwargs)
+    assert '\n' not in str(info.value)
+
+
+def test_adaptive_contrast_encoder_sizes_given_as_floats():
+    """2.0 is 2, as for every other size; the parameters' shapes are
+    integers."""
+    enc = ConvAdaptiveContrastEncoder(**dict(
+        SMALL_AC, n_noise=2.0, n_noise_hidden=4.0, n_noise_layers=1.0))
+    assert enc.noise_W[0].W.shape == (3, 2, 4)
+    z, _, _ = enc(numpy.zeros((3, 36), numpy.float32))
+    assert z.shape == (3, 2)
+
+
+def test_adaptive_contrast_encoder_checks_eps():
+    enc = ConvAdaptiveContrastEncoder(**SMALL_AC)
+    x = numpy.zeros((4, 36), numpy.float32)
+    for eps, error, match in (
+            (numpy.zeros((3, 4, 2)), TypeError,
+             r'ConvAdaptiveContrastEncoder: eps has dtype float64, expected '
+             r'float32; convert with eps.astype\(numpy.float32\)'),
+            (numpy.zeros((3, 4, 2), numpy.int32), TypeError,
+             'eps has dtype int32'),
+            ([[[0.] * 2] * 4] * 3, TypeError, 'eps must be an array'),
+            (numpy.zeros((3, 5, 2), numpy.float32), ValueError,
+             r'eps has shape \(3, 5, 2\); pass \(3, 4, 2\)')):
+        with pytest.raises(error, match=match):
+            enc(x, eps)
+    from vae_avb.links import NoiseBases
+    with pytest.raises(TypeError, match='NoiseBases: eps has dtype float64'):
+        NoiseBases(2, 2, 3).bases(numpy.zeros((3, 4, 2)))
+
+
+@pytest.mark.parametrize('make', [
+    lambda: ConvStack((6, 6), (2,), 4, dense=()),
+    lambda: ConvGaussianEncoder(2, (6, 6), (2,), 4, dense=()),
+    lambda: ConvNoiseEncoder(2, 2, (6, 6), (2,), 4, dense=()),
+    lambda: ConvAdaptiveContrastEncoder(**dict(SMALL_AC, ksize=4)),
+])
+def test_even_kernel_with_same_padding_is_refused(make):
+    """ksize // 2 on each side would grow the maps (28 -> 29 at stride
+    1) rather than keep them."""
+    with pytest.raises(ValueError, match=r"centres odd kernels only, got "
+                       r"ksize 4; use an odd ksize, or padding='tf_same'"):
+        make()
+
+
+@pytest.mark.parametrize('padding, sizes', [
+    ('tf_same', [(2, 14, 14), (2, 7, 7)]), ('valid', [(2, 13, 13),
+                                                      (2, 5, 5)])])
+def test_even_kernel_with_other_paddings(padding, sizes):
+    assert ConvStack(channels=(2, 2), ksize=4, padding=padding,
+                     dense=()).map_shapes == sizes
+
+
+def stacks(padding):
+    numpy.random.seed(0)
+    return (ConvStack((6, 6), (2,), 3, 2, padding, dense=(), n_out=3),
+            DeconvStack(2, (6, 6), (), 2, (1,), (2,), 3, padding=padding))
+
+
+@pytest.mark.parametrize('index', [0, 1])
+def test_weights_of_another_padding_are_refused(tmp_path, index):
+    """'same' and 'tf_same' have the same parameter shapes: the padding
+    kept in the file tells them apart, through Chainer's load_npz as
+    through the project's loader."""
+    from chainer import serializers
+    from vae_avb.training import load_snapshot
+    from vae_avb.training import SnapshotError
+    saved, other = stacks('same')[index], stacks('tf_same')[index]
+    path = str(tmp_path / 'stack.npz')
+    serializers.save_npz(path, saved)
+    assert str(numpy.load(path)['padding']) == 'same'
+    before = [p.array.copy() for p in other.params()]
+    match = (r"{}: these weights were trained with padding='same' but this "
+             r"network has padding='tf_same'; build it with padding='same'"
+             .format(type(other).__name__))
+    with pytest.raises(ValueError, match=match):
+        serializers.load_npz(path, other)
+    with pytest.raises(SnapshotError, match=match):
+        load_snapshot(path, other)
+    for kept, p in zip(before, other.params()):  # Refused before loading.
+        numpy.testing.assert_array_equal(kept, p.array)
+    same = stacks('same')[index]
+    for p in same.params():
+        p.array[...] = 0
+    load_snapshot(path, same)
+    for a, b in zip(saved.params(), same.params()):
+        numpy.testing.assert_array_equal(a.array, b.array)
+
+
+@pytest.mark.parametrize('index', [0, 1])
+def test_weights_saved_before_the_padding_was_kept_still_load(tmp_path,
+                                                              index):
+    """Files without the entry (runs of earlier versions) load under
+    either padding, as before."""
+    from chainer import serializers
+    from vae_avb.training import load_snapshot
+    saved = stacks('same')[index]
+    arrays = {k: v for k, v in serializers.npz.serialize(saved).items()
+              if k != 'padding'}
+    path = str(tmp_path / 'old.npz')
+    numpy.savez(path, **arrays)
+    for padding in ('same', 'tf_same'):
+        target = stacks(padding)[index]
+        load_snapshot(path, target)
+        serializers.load_npz(path, target)
+        for a, b in zip(saved.params(), target.params()):
+            numpy.testing.assert_array_equal(a.array, b.array)
+
+
+@pytest.mark.parametrize('stored', [
+    numpy.array(3), numpy.array(['same', 'same']), numpy.array(b'same')])
+def test_a_crafted_padding_entry_is_refused(tmp_path, stored):
+    from chainer import serializers
+    saved = stacks('same')[0]
+    arrays = dict(serializers.npz.serialize(saved), padding=stored)
+    path = str(tmp_path / 'crafted.npz')
+    numpy.savez(path, **arrays)
+    with pytest.raises(ValueError, match='ConvStack: the stored padding '
+                       'holds .* not a padding name; the file is damaged'):
+        serializers.load_npz(path, stacks('same')[0])

@@ -110,6 +110,11 @@ def _deconv_forward(x, W, b, sy, sx, ph, pw, out_h, out_w):
     phase."""
     batch, in_channels, h, w = x.shape
     _, out_channels, kh, kw = W.shape
+    if kh == 0 or kw == 0:  # An empty kernel: no tap reaches the output.
+        y = numpy.zeros((batch, out_channels, out_h, out_w), dtype=x.dtype)
+        if b is not None:
+            y += b[:, None, None]
+        return y
     if in_channels > 2 * out_channels:
         # Few output channels: the phases' patches of the wide input would
         # cost more than scattering the narrow products (col2im).

@@ -1,4 +1,6 @@
 import collections
+import math
+import numbers
 
 import chainer
 import chainer.functions as F
@@ -12,9 +14,11 @@ from vae_avb.functions.standardize import standardize  # NOQA
 from vae_avb.functions.whitening import COV_JITTER  # NOQA
 from vae_avb.functions.whitening import VAR_FLOOR  # NOQA
 from vae_avb.functions.whitening import whitening  # NOQA
+from vae_avb.links.mlp import MAX_LAYERS
 from vae_avb.links.mlp import MLP
 from vae_avb.links.noise_bases import NoiseBases
 from vae_avb.utils import check_batch
+from vae_avb.utils.check import check_count
 
 # basis_moments, basis_covariance, whitening, lower_inverse, standardize,
 # VAR_FLOOR and COV_JITTER lived here before vae_avb.functions; they are
@@ -113,6 +117,9 @@ class AdaptiveContrastEncoder(NoiseBases):
                  noise_activation='relu', center_x=True,
                  coefficient_offset=5., contrast='diagonal', initialW=None,
                  initial_bias=None):
+        n_latent = check_count(n_latent, 'n_latent',
+                               'AdaptiveContrastEncoder')
+        n_basis = check_count(n_basis, 'n_basis', 'AdaptiveContrastEncoder')
         # The x network first: its initial draws come before the bases'.
         self._build(lambda: MLP(
             n_in, n_hidden, n_latent * (1 + n_basis), n_layers, activation,
@@ -126,9 +133,19 @@ class AdaptiveContrastEncoder(NoiseBases):
                coefficient_offset, contrast, initialW, initial_bias):
         """Checks, then the x network (``make_x_network()``, outputs
         ``n_latent * (1 + n_basis)``) and the bases, in that order."""
-        NoiseBases._check_sizes(
-            type(self).__name__, n_noise=n_noise, n_basis=n_basis,
-            n_noise_hidden=n_noise_hidden)
+        where = type(self).__name__
+        n_noise, n_noise_hidden = (
+            check_count(value, name, where) for name, value in (
+                ('n_noise', n_noise), ('n_noise_hidden', n_noise_hidden)))
+        n_noise_layers = check_count(n_noise_layers, 'n_noise_layers', where,
+                                     0, MAX_LAYERS)
+        if coefficient_offset is not None and (
+                isinstance(coefficient_offset, bool) or
+                not isinstance(coefficient_offset, numbers.Real) or
+                not math.isfinite(coefficient_offset)):
+            raise ValueError(
+                '{}: coefficient_offset must be a finite number or None, '
+                'got {!r}'.format(where, coefficient_offset))
         _check_contrast(contrast)
         mlp = make_x_network()
         NoiseBases.__init__(
@@ -152,12 +169,7 @@ class AdaptiveContrastEncoder(NoiseBases):
         batch = x.shape[0]
         if eps is None:
             eps = self.sample_noise(batch)
-        expected = (self.n_basis, batch, self.n_noise)
-        if tuple(eps.shape) != expected:
-            raise ValueError(
-                'AdaptiveContrastEncoder: eps has shape {}; pass {} '
-                '(n_basis, batch, n_noise) or None'.format(
-                    tuple(eps.shape), expected))
+        self._check_eps(eps, batch)
         if moments is None and batch < 2:
             raise ValueError(
                 'AdaptiveContrastEncoder: a batch of {} cannot estimate '

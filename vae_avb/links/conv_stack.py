@@ -1,5 +1,7 @@
 import math
 
+import numpy
+
 import chainer
 import chainer.functions as F
 import chainer.links as L
@@ -30,6 +32,42 @@ def axis_padding(size, ksize, stride, padding):
         return tf_same_padding(size, ksize, stride)
     pad = ksize // 2 if padding == 'same' else 0
     return pad, pad
+
+
+def serialize_padding(link, serializer):
+    """Keeps ``link.padding`` beside its weights: written as the entry
+    ``padding``, and, when loading, weights written under another padding
+    are refused. ``'same'`` and ``'tf_same'`` give parameters of the same
+    shapes, so nothing else would tell them apart. Files written before
+    the padding was kept load as before.
+
+    Raises:
+        ValueError: The stored padding is not ``link.padding``, or the
+            entry is not a padding name.
+    """
+    where = type(link).__name__
+    if isinstance(serializer, chainer.serializer.Serializer):
+        serializer('padding', numpy.array(link.padding))
+        return
+    try:
+        stored = serializer('padding', None)
+    except KeyError:
+        return  # Written before the padding was kept.
+    if stored is None:
+        return  # Not in the file (a non-strict deserializer).
+    stored = numpy.asarray(stored)
+    if stored.dtype.kind != 'U' or stored.ndim != 0:
+        raise ValueError(
+            '{}: the stored padding holds {} {}, not a padding name; the '
+            'file is damaged or not written by vae_avb'.format(
+                where, stored.dtype, tuple(stored.shape)))
+    stored = str(stored[()])
+    if stored != link.padding:
+        raise ValueError(
+            '{}: these weights were trained with padding={!r} but this '
+            'network has padding={!r}; '
+            'build it with padding={!r} (the scripts\' --conv-padding)'
+            .format(where, stored[:20], link.padding, stored[:20]))
 
 
 def check_image_shape(image_shape, where):
@@ -63,6 +101,11 @@ def map_shapes(image_shape, channels, ksize, stride, padding,
     if not isinstance(padding, str) or padding not in PADDINGS:
         raise ValueError('{}: padding must be one of {}, got {!r}'.format(
             where, ', '.join(PADDINGS), padding))
+    if padding == 'same' and ksize % 2 == 0:
+        raise ValueError(
+            "{}: padding='same' (ksize // 2 on each side) centres odd "
+            "kernels only, got ksize {}; use an odd ksize, or padding="
+            "'tf_same' or 'valid'".format(where, ksize))
     height, width = image_shape
     shapes = []
     for out_channels in channels:
@@ -182,6 +225,12 @@ class ConvStack(chainer.Chain):
         """The parameters' dtype."""
         return self.convs[0].W.dtype
 
+    def serialize(self, serializer):
+        # The padding first: weights of another one are refused before
+        # any is loaded.
+        serialize_padding(self, serializer)
+        super(ConvStack, self).serialize(serializer)
+
     def forward(self, x, eps=None):
         """Features of the images ``x``.
 
@@ -202,7 +251,9 @@ class ConvStack(chainer.Chain):
                 raise ValueError('ConvStack: this stack takes noise; pass '
                                  'eps of shape (batch, {})'.format(
                                      self.n_noise))
-            check_batch(eps, self.n_noise, 'eps', 'ConvStack', self.dtype)
+            check_batch(eps, self.n_noise, 'eps', 'ConvStack', self.dtype,
+                        'pass noise of shape (batch, {})'.format(
+                            self.n_noise))
             if eps.shape[0] != batch:
                 raise ValueError(
                     'ConvStack: eps has {} rows but x has {}; pass one noise '

@@ -9,6 +9,7 @@ from vae_avb.initializers import Xavier
 from vae_avb.links.conv_stack import check_image_shape
 from vae_avb.links.conv_stack import check_sizes
 from vae_avb.links.conv_stack import axis_padding
+from vae_avb.links.conv_stack import serialize_padding
 from vae_avb.utils import check_batch
 from vae_avb.utils.activation import get_activation
 from vae_avb.utils.check import check_count
@@ -135,6 +136,12 @@ class DeconvStack(chainer.Chain):
     def dtype(self):
         """The parameters' dtype."""
         return self.dense[0].W.dtype
+
+    def serialize(self, serializer):
+        # The padding first: weights of another one are refused before
+        # any is loaded.
+        serialize_padding(self, serializer)
+        super(DeconvStack, self).serialize(serializer)
 
     def forward(self, z):
         """Logits ``(B, height * width)`` of the codes ``z`` ``(B,

@@ -1,3 +1,5 @@
+import numpy
+
 import chainer
 from chainer import backend
 from chainer import initializer
@@ -5,7 +7,9 @@ import chainer.functions as F
 
 from vae_avb.functions.basis_moments import basis_moments
 from vae_avb.initializers import Xavier
+from vae_avb.links.mlp import MAX_LAYERS
 from vae_avb.utils import get_activation
+from vae_avb.utils.check import check_count
 from vae_avb.utils.check import check_initializer
 
 
@@ -61,8 +65,11 @@ class NoiseBases(chainer.Chain):
         check_initializer(initial_bias, 'initial_bias', where)
         if callable(initialW):
             initialW = _PerBasis(initialW)
-        self._check_sizes(type(self).__name__, n_noise=n_noise,
-                          n_basis=n_basis, n_hidden=n_hidden)
+        n_noise, n_latent, n_basis, n_hidden = (
+            check_count(value, name, where) for name, value in (
+                ('n_noise', n_noise), ('n_latent', n_latent),
+                ('n_basis', n_basis), ('n_hidden', n_hidden)))
+        n_layers = check_count(n_layers, 'n_layers', where, 0, MAX_LAYERS)
         self.n_noise = n_noise
         self.n_latent = n_latent
         self.n_basis = n_basis
@@ -87,17 +94,37 @@ class NoiseBases(chainer.Chain):
                     (n_basis, 1, size_out))
             self.noise_b.append(bias)
 
-    @staticmethod
-    def _check_sizes(where, **sizes):
-        for name, value in sizes.items():
-            if int(value) != value or value < 1:
-                raise ValueError(
-                    '{}: {} must be a positive integer, got {!r}'.format(
-                        where, name, value))
-
     @property
     def dtype(self):
         return self.noise_W[0].W.dtype
+
+    def _check_eps(self, eps, batch=None):
+        """Checks that ``eps`` is an array of this link's dtype and of
+        shape ``(n_basis, batch, n_noise)`` (any batch when ``None``)."""
+        where = type(self).__name__
+        shape = getattr(eps, 'shape', None)
+        dtype = getattr(eps, 'dtype', None)
+        if shape is None or dtype is None:
+            raise TypeError(
+                '{}: eps must be an array (NumPy or CuPy) or a '
+                'chainer.Variable, got {}; draw it with sample_noise(batch) '
+                'or pass None'.format(where, type(eps).__name__))
+        shape = tuple(shape)
+        if (len(shape) != 3 or shape[0] != self.n_basis
+                or shape[2] != self.n_noise
+                or (batch is not None and shape[1] != batch)):
+            raise ValueError(
+                '{}: eps has shape {}; pass ({}, {}, {}) (n_basis, batch, '
+                'n_noise) or None'.format(
+                    where, shape, self.n_basis,
+                    'batch' if batch is None else batch, self.n_noise))
+        if numpy.dtype(dtype) != numpy.dtype(self.dtype):
+            raise TypeError(
+                '{}: eps has dtype {}, expected {}; convert with '
+                'eps.astype(numpy.{})'.format(
+                    where, numpy.dtype(dtype).name,
+                    numpy.dtype(self.dtype).name,
+                    numpy.dtype(self.dtype).name))
 
     def sample_noise(self, batch_size):
         """Draws ``eps`` of shape ``(n_basis, batch_size, n_noise)``."""
@@ -108,13 +135,7 @@ class NoiseBases(chainer.Chain):
     def bases(self, eps):
         """The basis vectors ``v_i(eps_i)``, shape ``(n_basis, B,
         n_latent)``, from ``eps`` of shape ``(n_basis, B, n_noise)``."""
-        shape = tuple(eps.shape)
-        if (len(shape) != 3 or shape[0] != self.n_basis
-                or shape[2] != self.n_noise):
-            raise ValueError(
-                '{}: eps has shape {}; pass ({}, batch, {}) (n_basis, '
-                'batch, n_noise)'.format(type(self).__name__, shape,
-                                         self.n_basis, self.n_noise))
+        self._check_eps(eps)
         h = eps
         last = len(self.noise_W) - 1
         for i, (w, b) in enumerate(zip(self.noise_W, self.noise_b)):

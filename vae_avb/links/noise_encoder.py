@@ -94,11 +94,17 @@ class NoiseEncoder(chainer.Chain):
     def _inputs(self, x, eps):
         """Checked ``x`` (centred when ``center_x``) and ``eps`` (drawn
         when ``None``), for :meth:`forward` and :meth:`sample`."""
-        dtype = self.dtype
-        check_batch(x, self.n_in, 'x', 'NoiseEncoder', dtype)
+        dtype, where = self.dtype, type(self).__name__
+        check_batch(x, self.n_in, 'x', where, dtype)
         if eps is None:
             eps = self.sample_noise(x.shape[0])
-        check_batch(eps, self.n_noise, 'eps', 'NoiseEncoder', dtype)
+        check_batch(eps, self.n_noise, 'eps', where, dtype,
+                    'pass noise of shape (batch, {}) or None'.format(
+                        self.n_noise))
+        if eps.shape[0] != x.shape[0]:
+            raise ValueError(
+                '{}: eps has {} rows but x has {}; pass one noise row per '
+                'example'.format(where, eps.shape[0], x.shape[0]))
         if self.center_x:
             x = 2 * x - 1
         return x, eps

@@ -38,6 +38,8 @@ class RunFlags(training.Extension):
 
     trigger = 1, 'iteration'
     name = 'RunFlags'
+    # Checked by load_snapshot before the rest of a snapshot is loaded.
+    checked_first = True
 
     def __init__(self, flags, normalize=None):
         self.flags = json.loads(json.dumps(flags, sort_keys=True))

@@ -170,6 +170,19 @@ def read_snapshot(path):
     return arrays
 
 
+def _check_settings_first(deserializer, obj):
+    """Runs the checks of a trainer's extensions marked ``checked_first``
+    (:class:`~vae_avb.training.RunFlags`) before anything is loaded, so
+    that a run resumed with other settings is told which settings differ
+    rather than how the networks they build differ (another padding or
+    size); the trainer is left as it was."""
+    if not isinstance(obj, training.Trainer):
+        return
+    for name, entry in sorted(obj._extensions.items()):
+        if getattr(entry.extension, 'checked_first', False):
+            entry.extension.serialize(deserializer['extensions'][name])
+
+
 def load_snapshot(path, obj, prefix=''):
     """Loads a snapshot written by :func:`save_atomic` (or Chainer) into
     ``obj``; with ``prefix``, the entries under that path of the file
@@ -190,7 +203,9 @@ def load_snapshot(path, obj, prefix=''):
     """
     arrays = read_snapshot(path)
     try:
-        _CheckedDeserializer(arrays, path=prefix).load(obj)
+        deserializer = _CheckedDeserializer(arrays, path=prefix)
+        _check_settings_first(deserializer, obj)
+        deserializer.load(obj)
     except CorruptSnapshotError as e:
         raise CorruptSnapshotError(
             'snapshot {} is corrupt or not a snapshot ({}); resume from an '
