@@ -11,6 +11,7 @@ from vae_avb.links.mlp import MAX_LAYERS
 from vae_avb.utils import get_activation
 from vae_avb.utils.check import check_count
 from vae_avb.utils.check import check_initializer
+from vae_avb.utils.check import check_values
 
 
 class _PerBasis(initializer.Initializer):
@@ -125,6 +126,7 @@ class NoiseBases(chainer.Chain):
                     where, numpy.dtype(dtype).name,
                     numpy.dtype(self.dtype).name,
                     numpy.dtype(self.dtype).name))
+        check_values(eps, 'eps', where)
 
     def sample_noise(self, batch_size):
         """Draws ``eps`` of shape ``(n_basis, batch_size, n_noise)``."""

@@ -3,6 +3,7 @@ import chainer.functions as F
 
 from vae_avb.links.mlp import MLP
 from vae_avb.utils import check_batch
+from vae_avb.utils.check import check_values
 from vae_avb.utils.removed import FUSED_REMOVED
 from vae_avb.utils.removed import refuse_removed
 
@@ -98,9 +99,11 @@ class NoiseEncoder(chainer.Chain):
         check_batch(x, self.n_in, 'x', where, dtype)
         if eps is None:
             eps = self.sample_noise(x.shape[0])
-        check_batch(eps, self.n_noise, 'eps', where, dtype,
-                    'pass noise of shape (batch, {}) or None'.format(
-                        self.n_noise))
+        else:
+            check_batch(eps, self.n_noise, 'eps', where, dtype,
+                        'pass noise of shape (batch, {}) or None'.format(
+                            self.n_noise))
+            check_values(eps, 'eps', where)
         if eps.shape[0] != x.shape[0]:
             raise ValueError(
                 '{}: eps has {} rows but x has {}; pass one noise row per '

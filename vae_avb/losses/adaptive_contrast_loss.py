@@ -2,6 +2,7 @@ import chainer
 import chainer.functions as F
 
 from vae_avb.functions.contrast_gaussian import contrast_gaussian
+from vae_avb.links import AdaptiveContrastEncoder
 from vae_avb.losses.avb_loss import AVBLoss
 from vae_avb.utils import check_same_device
 
@@ -45,6 +46,9 @@ class AdaptiveContrastLoss(AVBLoss):
         decoder (vae_avb.links.BernoulliDecoder): ``z -> logits``.
         adversary (vae_avb.links.Adversary): ``T(x, z_bar)``.
     """
+
+    _encoder_kinds = (AdaptiveContrastEncoder,)
+    _encoder_needs = ('posterior',)
 
     def forward(self, x, eps=None):
         """Computes the loss on a batch ``x`` of shape ``(B, D)``.

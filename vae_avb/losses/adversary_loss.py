@@ -1,8 +1,16 @@
+import numpy
+
 import chainer
 
 from vae_avb.functions import two_class_logistic_loss
+from vae_avb.links import AdaptiveContrastEncoder
 from vae_avb.links import Adversary
+from vae_avb.links import NoiseEncoder
+from vae_avb.losses.avb_loss import ADVERSARIES
+from vae_avb.losses.checks import check_link
+from vae_avb.losses.checks import check_noise
 from vae_avb.utils import check_same_device
+from vae_avb.utils.check import check_values
 from vae_avb.utils.removed import FUSED_REMOVED
 from vae_avb.utils.removed import refuse_removed
 
@@ -50,15 +58,32 @@ class AdversaryLoss(chainer.Chain):
 
     def __init__(self, encoder, adversary, fused=None,
                  adaptive_contrast=False):
-        refuse_removed('AdversaryLoss', 'fused', fused, FUSED_REMOVED)
+        refuse_removed('AdversaryLoss', 'fused', fused,
+                       FUSED_REMOVED + '; for adaptive contrast pass '
+                       'adaptive_contrast=True by keyword (the third '
+                       'positional argument is the removed fused=)')
         super(AdversaryLoss, self).__init__()
+        if not isinstance(adaptive_contrast, (bool, numpy.bool_)):
+            raise TypeError('AdversaryLoss: adaptive_contrast must be True '
+                            'or False, got {!r}'.format(adaptive_contrast))
+        call = 'encoder, adversary'
+        check_link(encoder, 'encoder', 'AdversaryLoss',
+                   (NoiseEncoder, AdaptiveContrastEncoder), ('forward',),
+                   call)
+        check_link(adversary, 'adversary', 'AdversaryLoss', ADVERSARIES,
+                   ('forward',), call)
+        if not adaptive_contrast and isinstance(encoder,
+                                                AdaptiveContrastEncoder):
+            raise ValueError(
+                'AdversaryLoss: an AdaptiveContrastEncoder is contrasted '
+                'through its normalized sample; pass adaptive_contrast=True')
         if adaptive_contrast and not hasattr(encoder,
                                              'normalized_sample'):
             raise ValueError(
                 'AdversaryLoss: adaptive_contrast needs an encoder with '
                 'normalized_sample (an AdaptiveContrastEncoder), got '
                 '{}'.format(type(encoder).__name__))
-        self.adaptive_contrast = adaptive_contrast
+        self.adaptive_contrast = bool(adaptive_contrast)
         with self.init_scope():
             self.adversary = adversary
         # Outside init_scope: used, not owned.
@@ -78,6 +103,13 @@ class AdversaryLoss(chainer.Chain):
             chainer.Variable: The scalar loss.
         """
         check_same_device(self, self.encoder, 'encoder', 'AdversaryLoss')
+        if getattr(x, 'shape', None) is None:
+            raise TypeError(
+                'AdversaryLoss: x must be an array (NumPy or CuPy) or a '
+                'chainer.Variable, got {}; convert it with '
+                'numpy.asarray(x, numpy.float32)'.format(type(x).__name__))
+        # As the encoder-decoder losses: a Bernoulli likelihood's data.
+        check_values(x, 'x', 'AdversaryLoss', unit_interval=True)
         batch_size = x.shape[0]
         x = chainer.as_array(x)
         xp = self.xp
@@ -91,6 +123,10 @@ class AdversaryLoss(chainer.Chain):
         if z_prior is None:
             z_prior = xp.random.standard_normal(
                 z_posterior.shape).astype(z_posterior.dtype, copy=False)
+        else:
+            z_prior = check_noise(z_prior, z_posterior.shape,
+                                  z_posterior.dtype, 'AdversaryLoss',
+                                  'z_prior')
         z = xp.concatenate((z_posterior, z_prior))
         if isinstance(self.adversary, Adversary):
             logits = self.adversary(x, z, shared_x=True)

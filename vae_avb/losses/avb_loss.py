@@ -2,9 +2,18 @@ import chainer
 import chainer.functions as F
 
 from vae_avb.functions import bernoulli_nll_mean
+from vae_avb.links import Adversary
+from vae_avb.links import BernoulliDecoder
+from vae_avb.links import HeadsAdversary
+from vae_avb.links import NoiseEncoder
+from vae_avb.losses.checks import check_link
 from vae_avb.utils import check_same_device
 from vae_avb.utils.removed import FUSED_REMOVED
 from vae_avb.utils.removed import refuse_removed
+
+
+# The adversaries T(x, z) of vae_avb.
+ADVERSARIES = (Adversary, HeadsAdversary)
 
 
 class AVBLoss(chainer.Chain):
@@ -39,8 +48,21 @@ class AVBLoss(chainer.Chain):
             its ``constant`` method.
     """
 
+    # The encoders this loss takes (AdaptiveContrastLoss: its own), and
+    # what one of another package must have.
+    _encoder_kinds = (NoiseEncoder,)
+    _encoder_needs = ('forward',)
+
     def __init__(self, encoder, decoder, adversary, fused=None):
-        refuse_removed(type(self).__name__, 'fused', fused, FUSED_REMOVED)
+        where = type(self).__name__
+        refuse_removed(where, 'fused', fused, FUSED_REMOVED)
+        call = 'encoder, decoder, adversary'
+        check_link(encoder, 'encoder', where, self._encoder_kinds,
+                   self._encoder_needs, call)
+        check_link(decoder, 'decoder', where, (BernoulliDecoder,),
+                   ('forward',), call)
+        check_link(adversary, 'adversary', where, ADVERSARIES,
+                   ('constant',), call)
         super(AVBLoss, self).__init__()
         with self.init_scope():
             self.encoder = encoder

@@ -9,6 +9,7 @@ from vae_avb.functions import gaussian_sample_kl
 from vae_avb.links.bernoulli_decoder import BernoulliDecoder
 from vae_avb.links.gaussian_encoder import GaussianEncoder
 from vae_avb.links.prior import Prior
+from vae_avb.losses.checks import check_link
 from vae_avb.losses.elbo_loss import check_beta
 from vae_avb.utils.check import check_count
 
@@ -57,6 +58,14 @@ class AvgELBOLoss(chainer.Chain):
 
     def __init__(self, encoder, decoder, prior, beta=1.0, k=1):
         super(AvgELBOLoss, self).__init__()
+        call = 'encoder, decoder, prior'
+        for link, role, kind in ((encoder, 'encoder', GaussianEncoder),
+                                 (decoder, 'decoder', BernoulliDecoder),
+                                 (prior, 'prior', Prior)):
+            # Chainer's own networks: callable Links returning
+            # distributions.
+            check_link(link, role, 'AvgELBOLoss', (kind,), ('forward',),
+                       call)
         self.beta = check_beta(beta, 'AvgELBOLoss')
         self.k = check_count(k, 'k', 'AvgELBOLoss')
         sizes = {name: getattr(link, 'n_latent', None) for name, link in
@@ -80,9 +89,9 @@ class AvgELBOLoss(chainer.Chain):
         if self._fused(x):
             reconstr, kl_penalty = self._fused_terms(x)
         else:
-            q_z = self.encoder(x)
+            q_z = _distribution(self.encoder, x)
             z = q_z.sample(self.k)
-            p_x = self.decoder(z)
+            p_x = _distribution(self.decoder, z)
             p_z = self.prior()
             reconstr = F.mean(p_x.log_prob(
                 F.broadcast_to(x[None], (self.k,) + x.shape)))
@@ -123,3 +132,12 @@ class AvgELBOLoss(chainer.Chain):
         if self.k > 1:
             x = F.tile(x, (self.k, 1))
         return -bernoulli_nll_mean(x, self.decoder.decode(z)), kl
+
+
+def _distribution(link, value):
+    """``link``'s distribution of ``value``: vae_avb's encoders and
+    decoders return arrays when called and distributions from their
+    ``distribution`` method; Chainer's example's return distributions."""
+    if isinstance(link, (GaussianEncoder, BernoulliDecoder)):
+        return link.distribution(value)
+    return link(value)

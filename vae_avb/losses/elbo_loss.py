@@ -6,6 +6,9 @@ import chainer.functions as F
 
 from vae_avb.functions import bernoulli_nll_mean
 from vae_avb.functions import gaussian_sample_kl
+from vae_avb.links.vae import VAE
+from vae_avb.losses.checks import check_link
+from vae_avb.losses.checks import check_noise
 from vae_avb.utils.check import check_count
 from vae_avb.utils.removed import FUSED_REMOVED
 from vae_avb.utils.removed import refuse_removed
@@ -66,6 +69,7 @@ class ELBOLoss(chainer.Chain):
         k = check_count(k, 'k', 'ELBOLoss')
         self.beta = check_beta(beta, 'ELBOLoss')
         self.k = int(k)
+        check_link(vae, 'vae', 'ELBOLoss', (VAE,), ('encoder', 'decode'))
         with self.init_scope():
             self.vae = vae
 
@@ -74,16 +78,19 @@ class ELBOLoss(chainer.Chain):
 
         Args:
             x (array): Data ``(B, D)`` in ``[0, 1]``.
-            eps (array or None): Noise of shape ``(k * B, n_latent)``, the
-                ``l``-th sample of every example in rows ``l * B`` to
-                ``(l + 1) * B``; drawn from the global random state when
-                ``None``.
+            eps (array or None): Noise of shape ``(k * B, n_latent)`` and
+                the encoder's dtype, the ``l``-th sample of every example
+                in rows ``l * B`` to ``(l + 1) * B``; drawn from the global
+                random state when ``None``.
 
         Returns:
             chainer.Variable: The scalar loss, in nats per example.
         """
-        z, kl = gaussian_sample_kl(
-            self.vae.encoder.forward_packed(x), None, eps, self.k)
+        packed = self.vae.encoder.forward_packed(x)
+        eps = check_noise(eps, (self.k * packed.shape[0],
+                                packed.shape[1] // 2), packed.dtype,
+                          'ELBOLoss')
+        z, kl = gaussian_sample_kl(packed, None, eps, self.k)
         if self.k > 1:
             # One pass over k * B rows instead of a Python loop over k.
             x = F.tile(x, (self.k, 1))
