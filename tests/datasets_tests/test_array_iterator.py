@@ -1,3 +1,5 @@
+import re
+
 import numpy
 import pytest
 
@@ -256,3 +258,69 @@ def test_refuses_a_list_of_examples():
 def test_send_array_keeps_the_batch():
     batch = data(4)
     assert send_array(batch, chainer.get_device('@numpy')) is batch
+
+
+@pytest.mark.parametrize('name', ['repeat', 'shuffle'])
+@pytest.mark.parametrize('value', ['False', 'no', None, 0, 1, 2, 1.5, []])
+def test_repeat_and_shuffle_must_be_bools(name, value):
+    # repeat='False' looped forever (an Evaluator never ended) and
+    # shuffle='False' shuffled.
+    with pytest.raises(TypeError, match=r'ArrayIterator: {} must be True or '
+                       r'False, got {}$'.format(name, re.escape(repr(value)))
+                       ) as info:
+        ArrayIterator(data(5), 2, **{name: value})
+    assert '\n' not in str(info.value)
+
+
+def test_numpy_bools_are_bools():
+    iterator = ArrayIterator(data(5), 2, repeat=numpy.False_,
+                             shuffle=numpy.bool_(False))
+    assert iterator.repeat is False
+    assert [len(b) for b in iterator] == [2, 2, 1]
+    shuffled = ArrayIterator(data(5), 5, shuffle=numpy.True_, seed=0)
+    assert shuffled.next()[:, 0].tolist() != data(5)[:, 0].tolist()
+
+
+@pytest.mark.parametrize('seed', [-1, 1.5, 2 ** 32, 'a', True])
+def test_seed_must_be_a_numpy_seed(seed):
+    with pytest.raises(ValueError, match=r'ArrayIterator: seed must be an '
+                       r'integer from 0 to 4294967295, got .*, or None for '
+                       r'a fresh seed') as info:
+        ArrayIterator(data(5), 2, seed=seed)
+    assert '\n' not in str(info.value)
+
+
+def test_seeds_in_range_are_taken():
+    for seed in (None, 0, 2 ** 32 - 1, numpy.int64(3)):
+        ArrayIterator(data(5), 2, seed=seed).next()
+
+
+class NoLength(object):
+    def take_batch(self, indices):
+        return indices
+
+
+class NotCallable(object):
+    take_batch = 5
+
+    def __len__(self):
+        return 3
+
+
+def test_take_batch_datasets_need_a_length_and_a_method():
+    with pytest.raises(TypeError, match=r"ArrayIterator: the dataset "
+                       r"NoLength has take_batch but no usable __len__ "
+                       r"\(object of type 'NoLength' has no len\(\)\); give "
+                       r"it __len__") as info:
+        ArrayIterator(NoLength(), 2)
+    assert '\n' not in str(info.value)
+    with pytest.raises(TypeError, match=r'ArrayIterator: the take_batch of '
+                       r'the dataset NotCallable is not callable \(got int\)'
+                       ):
+        ArrayIterator(NotCallable(), 2)
+
+
+def test_refuses_a_0d_array():
+    with pytest.raises(TypeError, match=r'ArrayIterator: the dataset must be '
+                       r'one array \(N, ...\) .*, got a 0-d ndarray'):
+        ArrayIterator(numpy.array(3.), 2)

@@ -1,4 +1,5 @@
 import numpy
+import pytest
 
 import chainer
 
@@ -45,3 +46,51 @@ def test_iterator_resumes_exactly(tmp_path):
     for indices in expected:
         numpy.testing.assert_array_equal(
             [i for _, i in next(resumed)], indices)
+
+
+def assert_refused(error, match, **kwargs):
+    kwargs.setdefault('batch_size', 2)
+    with pytest.raises(error, match=match) as info:
+        FourPointsIterator(**kwargs)
+    assert '\n' not in str(info.value)
+
+
+@pytest.mark.parametrize('batch_size', [
+    0, -1, 1.5, True, None, '2', numpy.nan, numpy.inf, 10 ** 12, 2 ** 20 + 1])
+def test_batch_size_is_a_count_checked_at_construction(batch_size):
+    # Floats, bools and NaN constructed and failed in randint; 10**12 ran
+    # out of memory at the first batch.
+    assert_refused(ValueError, r'FourPointsIterator: batch_size must be an '
+                   r'integer from 1 to 1048576, got ', batch_size=batch_size)
+
+
+@pytest.mark.parametrize('epoch_size', [
+    0, -5, 1.5, True, None, 'a', numpy.nan, numpy.inf, 2 ** 31])
+def test_epoch_size_is_a_count_checked_at_construction(epoch_size):
+    # 0 divided by zero at next(); -5 and NaN gave epoch -1 and NaN.
+    assert_refused(ValueError, r'FourPointsIterator: epoch_size must be an '
+                   r'integer from 1 to 2147483647, got ',
+                   epoch_size=epoch_size)
+
+
+def test_whole_numbers_are_counts():
+    iterator = FourPointsIterator(2.0, seed=0, epoch_size=numpy.int64(4))
+    assert iterator.batch_size == 2 and type(iterator.batch_size) is int
+    assert len(next(iterator)) == 2
+    next(iterator)
+    assert iterator.epoch == 1 and iterator.is_new_epoch
+    assert len(next(FourPointsIterator(2 ** 20, seed=0, as_array=True))) == \
+        2 ** 20
+
+
+@pytest.mark.parametrize('seed', [-1, 1.5, 2 ** 32, 'a'])
+def test_seed_must_be_a_numpy_seed(seed):
+    assert_refused(ValueError, r'FourPointsIterator: seed must be an integer '
+                   r'from 0 to 4294967295, got .*, or None for a fresh seed',
+                   seed=seed)
+
+
+@pytest.mark.parametrize('name', ['with_index', 'as_array'])
+def test_flags_must_be_bools(name):
+    assert_refused(TypeError, r"FourPointsIterator: {} must be True or "
+                   r"False, got 'no'".format(name), **{name: 'no'})

@@ -10,7 +10,8 @@ from tests.visualization_tests.test_save_image_grid import read_png_size
 
 
 def test_tile_images_places_each_image():
-    images = numpy.arange(5 * 6, dtype=numpy.float32).reshape(5, 6)
+    # Distinct grey levels in [0, 1), none white.
+    images = numpy.arange(5 * 6, dtype=numpy.float32).reshape(5, 6) / 30
     mosaic = tile_images(images, n_cols=2, image_shape=(2, 3), padding=1)
     assert mosaic.shape == (3 * 2 + 2, 2 * 3 + 1)
     numpy.testing.assert_array_equal(mosaic[0:2, 4:7], images[1].reshape(2, 3))

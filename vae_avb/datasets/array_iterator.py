@@ -3,7 +3,10 @@ import numpy
 import chainer
 from chainer.iterators.order_samplers import ShuffleOrderSampler
 
+from vae_avb.datasets.checks import check_flag
+from vae_avb.datasets.checks import check_seed
 from vae_avb.utils.check import check_count
+from vae_avb.utils.check import one_line
 from vae_avb.utils.random_state import serialize_random_state
 
 
@@ -37,20 +40,48 @@ class ArrayIterator(chainer.dataset.Iterator):
         batch_size (int): Examples per batch.
         repeat (bool): Loop over the data endlessly.
         shuffle (bool): Shuffle the order at every epoch.
-        seed (int or None): Seed of the shuffling.
+        seed (int or None): Seed of the shuffling, from 0 to
+            ``2**32 - 1``; ``None`` for a fresh one.
+
+    Raises:
+        TypeError: The dataset is neither an array nor an object with
+            ``__len__`` and a callable ``take_batch``, or ``repeat`` or
+            ``shuffle`` is not a bool.
+        ValueError: The dataset is empty, or ``batch_size`` or ``seed`` is
+            out of range.
     """
 
     def __init__(self, array, batch_size, repeat=True, shuffle=True,
                  seed=None):
         self._take = getattr(array, 'take_batch', None)
-        if self._take is None and \
-                not isinstance(array, chainer.get_array_types()):
+        if self._take is None:
+            if not isinstance(array, chainer.get_array_types()) or \
+                    array.ndim == 0:
+                raise TypeError(
+                    'ArrayIterator: the dataset must be one array (N, ...) '
+                    'or have a take_batch(indices) method, got {}{}; use '
+                    'SerialIterator for a list of examples'.format(
+                        'a 0-d ' if getattr(array, 'ndim', None) == 0
+                        else '', type(array).__name__))
+        elif not callable(self._take):
             raise TypeError(
-                'ArrayIterator: the dataset must be one array (N, ...) or '
-                'have a take_batch(indices) method, got {}; use '
-                'SerialIterator for a list of examples'.format(
-                    type(array).__name__))
+                'ArrayIterator: the take_batch of the dataset {} is not '
+                'callable (got {}); give it a method take_batch(indices) '
+                'returning the batch'.format(type(array).__name__,
+                                             type(self._take).__name__))
+        else:
+            try:
+                len(array)
+            except (TypeError, ValueError) as e:
+                raise TypeError(
+                    'ArrayIterator: the dataset {} has take_batch but no '
+                    'usable __len__ ({}); give it __len__ returning its '
+                    'number of examples, as DynamicBinarized has'.format(
+                        type(array).__name__, one_line(e))) from None
         batch_size = check_count(batch_size, 'batch_size', 'ArrayIterator')
+        repeat = check_flag(repeat, 'repeat', 'ArrayIterator')
+        shuffle = check_flag(shuffle, 'shuffle', 'ArrayIterator')
+        seed = check_seed(seed, 'ArrayIterator', 'a fresh seed')
         if len(array) == 0:
             raise ValueError('ArrayIterator: the dataset is empty; pass at '
                              'least one example')

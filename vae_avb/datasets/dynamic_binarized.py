@@ -2,7 +2,8 @@ import numpy
 
 import chainer
 
-from vae_avb.utils.check import check_values
+from vae_avb.datasets.checks import check_images
+from vae_avb.datasets.checks import check_seed
 from vae_avb.utils.random_state import serialize_random_state
 
 
@@ -16,15 +17,36 @@ class DynamicBinarized(chainer.dataset.DatasetMixin):
     binary image twice.
 
     Args:
-        images (numpy.ndarray): Probabilities ``(N, D)`` in ``[0, 1]``.
-        labels (numpy.ndarray or None): If given, examples are
-            ``(image, label)`` tuples.
-        seed (int or None): Seed of the dataset's own random state.
+        images (numpy.ndarray): Probabilities ``(N, D)`` in ``[0, 1]``, a
+            NumPy array of floats, one flattened image per row.
+        labels (numpy.ndarray or None): If given, one label per image
+            (anything with a length and indexing, such as an array or a
+            list), and examples are ``(image, label)`` tuples.
+        seed (int or None): Seed of the dataset's own random state, from 0
+            to ``2**32 - 1``; ``None`` for a fresh one.
+
+    Raises:
+        TypeError: ``images`` is not a NumPy array of floats, or
+            ``labels`` has no length.
+        ValueError: ``images`` is not ``(N, D)`` or leaves ``[0, 1]``,
+            ``labels`` has another length, or ``seed`` is not a seed.
     """
 
     def __init__(self, images, labels=None, seed=None):
-        check_values(images, 'images', 'DynamicBinarized',
-                     unit_interval=True)
+        check_images(images, 'DynamicBinarized')
+        if labels is not None:
+            try:
+                n_labels = len(labels)
+            except TypeError:
+                raise TypeError(
+                    'DynamicBinarized: labels must be an array of one label '
+                    'per image or None, got {}'.format(
+                        type(labels).__name__)) from None
+            if n_labels != len(images):
+                raise ValueError(
+                    'DynamicBinarized: labels has {} entries for {} images; '
+                    'give one label per image'.format(n_labels, len(images)))
+        seed = check_seed(seed, 'DynamicBinarized', 'a fresh seed')
         self.images = images
         self.labels = labels
         self.random_state = numpy.random.RandomState(seed)

