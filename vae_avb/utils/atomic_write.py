@@ -2,6 +2,22 @@ import os
 import tempfile
 
 
+def as_path(value, name, where, kind='file'):
+    """``value`` (a ``str`` or ``os.PathLike``) as a ``str``.
+
+    Raises:
+        TypeError: One line naming ``where``, ``name`` and the value.
+    """
+    try:
+        text = os.fspath(value)
+    except TypeError:
+        text = None
+    if not isinstance(text, str):
+        raise TypeError('{}: {} must be a {} path (a str or os.PathLike), '
+                        'got {!r}'.format(where, name, kind, value))
+    return text
+
+
 def check_target(path, where='write_atomic'):
     """Checks, before anything is created, that ``path`` can name a file
     for :func:`write_atomic`: a ``str`` or ``os.PathLike``, not empty, not
@@ -12,13 +28,7 @@ def check_target(path, where='write_atomic'):
         TypeError: ``path`` is not a str or os.PathLike.
         ValueError: One line naming ``where``, the path and the fix.
     """
-    try:
-        name = os.fspath(path)
-    except TypeError:
-        name = None
-    if not isinstance(name, str):
-        raise TypeError('{}: path must be a file path (a str or '
-                        'os.PathLike), got {!r}'.format(where, path))
+    name = as_path(path, 'path', where)
     if not name:
         raise ValueError('{}: path is empty; pass the path of the file to '
                          'write'.format(where))

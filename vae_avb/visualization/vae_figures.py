@@ -7,6 +7,7 @@ import numpy
 
 import chainer
 
+from vae_avb.utils.atomic_write import as_path
 from vae_avb.utils.check import check_batch
 from vae_avb.utils.check import check_count
 from vae_avb.utils.check import check_rows
@@ -148,13 +149,7 @@ def _check(vae, train, test, test_labels, out, n_frames):
                          'values); pass a VAE of MNIST-shaped images'.format(
                              where, n_in, vae.decoder.n_out, N_PIXELS))
     n_frames = check_count(n_frames, 'n_frames', where, maximum=MAX_FRAMES)
-    try:
-        folder = os.fspath(out)
-    except TypeError:
-        folder = None
-    if not isinstance(folder, str):
-        raise TypeError('{}: out must be a folder path (a str or '
-                        'os.PathLike), got {!r}'.format(where, out))
+    folder = as_path(out, 'out', where, 'folder')
     if not folder:
         raise ValueError('{}: out is empty; pass the folder to write the '
                          'figures in'.format(where))
