@@ -189,7 +189,7 @@ class AdaptiveContrastEncoder(NoiseBases):
         # a[i] is a_i(x): shape (n_basis, B, n_latent).
         a = F.transpose(F.reshape(a, (batch, self.n_basis, self.n_latent)),
                         (1, 0, 2))
-        v = self.bases(eps)
+        v = self._bases(eps)  # Checked above.
         z = z0 + F.sum(a * v, axis=0)
         return z, z0, a, v
 

@@ -138,6 +138,10 @@ class NoiseBases(chainer.Chain):
         """The basis vectors ``v_i(eps_i)``, shape ``(n_basis, B,
         n_latent)``, from ``eps`` of shape ``(n_basis, B, n_noise)``."""
         self._check_eps(eps)
+        return self._bases(eps)
+
+    def _bases(self, eps):
+        """:meth:`bases` of an ``eps`` already checked or drawn here."""
         h = eps
         last = len(self.noise_W) - 1
         for i, (w, b) in enumerate(zip(self.noise_W, self.noise_b)):
@@ -169,5 +173,5 @@ class NoiseBases(chainer.Chain):
         """
         with chainer.no_backprop_mode(), \
                 chainer.using_config('train', False):
-            v = self.bases(self.sample_noise(n_samples)).array
+            v = self._bases(self.sample_noise(n_samples)).array
         return basis_moments(v, covariance)
