@@ -55,6 +55,12 @@ def test_rng_makes_draw_reproducible():
     ({'fan_in': 0}, 'fan_in'),
     ({'fan_out': -3}, 'fan_out'),
     ({'constant': 0}, 'constant'),
+    ({'constant': float('nan')}, 'constant must be a finite number above 0'),
+    ({'constant': float('inf')}, 'constant must be a finite number above 0'),
+    ({'constant': '1'}, 'constant must be a finite number above 0'),
+    ({'fan_in': 2.5}, 'fan_in must be an integer'),
+    ({'fan_out': 'ten'}, 'fan_out must be an integer'),
+    ({'fan_in': float('nan')}, 'fan_in must be an integer'),
 ])
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):

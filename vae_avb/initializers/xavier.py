@@ -3,6 +3,9 @@ import numpy
 import chainer
 from chainer import initializer
 
+from vae_avb.utils.check import check_count
+from vae_avb.utils.check import check_positive
+
 
 class Xavier(initializer.Initializer):
 
@@ -35,14 +38,11 @@ class Xavier(initializer.Initializer):
 
     def __init__(self, fan_in=None, fan_out=None, constant=1.0, dtype=None,
                  rng=None):
-        for name, fan in (('fan_in', fan_in), ('fan_out', fan_out)):
-            if fan is not None and fan <= 0:
-                raise ValueError(
-                    'Xavier: {} must be a positive integer, got {}'.format(
-                        name, fan))
-        if constant <= 0:
-            raise ValueError(
-                'Xavier: constant must be positive, got {}'.format(constant))
+        if fan_in is not None:
+            fan_in = check_count(fan_in, 'fan_in', 'Xavier')
+        if fan_out is not None:
+            fan_out = check_count(fan_out, 'fan_out', 'Xavier')
+        constant = check_positive(constant, 'constant', 'Xavier')
         self.fan_in = fan_in
         self.fan_out = fan_out
         self.constant = constant

@@ -22,7 +22,10 @@ def check_eps(hyperparam, dtype):
 def check_hyperparameters(hyperparam):
     """Refuses settings that make Adam divide by zero or diverge, with one
     line naming the setting: ``alpha`` and ``eta`` finite and above 0,
-    ``beta1`` and ``beta2`` in [0, 1), ``eps`` finite and above 0."""
+    ``beta1`` and ``beta2`` in [0, 1), ``eps`` finite and above 0,
+    ``weight_decay_rate`` finite and at least 0, ``amsgrad`` and
+    ``adabound`` bools, and with AdaBound ``final_lr`` and ``gamma`` finite
+    and above 0."""
     where = 'Adam'
     check_positive(hyperparam.alpha, 'alpha (the step size)', where)
     check_positive(hyperparam.eta, 'eta', where)
@@ -39,6 +42,19 @@ def check_hyperparameters(hyperparam):
         raise ValueError('Adam: eps must be a finite number above 0, got {!r} '
                          '(at 0 a parameter whose gradients are all zero '
                          'divides 0 by 0)'.format(hyperparam.eps))
+    rate = hyperparam.weight_decay_rate
+    if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or \
+            not 0 <= rate < math.inf:
+        raise ValueError('Adam: weight_decay_rate must be a finite number '
+                         '>= 0, got {!r} (0 turns weight decay off)'.format(
+                             rate))
+    for name in ('amsgrad', 'adabound'):
+        if not isinstance(getattr(hyperparam, name), (bool, numpy.bool_)):
+            raise ValueError('Adam: {} must be True or False, got {!r}'.format(
+                name, getattr(hyperparam, name)))
+    if hyperparam.adabound:
+        check_positive(hyperparam.final_lr, 'final_lr', where)
+        check_positive(hyperparam.gamma, 'gamma', where)
 
 
 def fast_path(hyperparam, param, state):
@@ -112,9 +128,6 @@ class Adam(chainer.optimizers.Adam):
     update rule differs: the update itself is Chainer's
     :meth:`~chainer.GradientMethod.update`, parameter by parameter, and the
     parameters' arrays are updated in place, never replaced.
-
-    :class:`~vae_avb.optimizers.PackedAdam` is the opt-in variant that also
-    updates small parameters together, in one flat sweep.
     """
 
     def __init__(self, *args, **kwargs):
