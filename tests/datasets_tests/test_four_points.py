@@ -11,6 +11,13 @@ def test_four_one_hot_points():
     points = get_four_points()
     numpy.testing.assert_array_equal(points, numpy.eye(4))
     assert points.dtype == numpy.float32
+    assert get_four_points('float64').dtype == numpy.float64
+
+
+@pytest.mark.parametrize('dtype', [numpy.int32, bool, 'uint8', 'nonsense'])
+def test_four_points_refuse_non_float_dtypes(dtype):
+    with pytest.raises(TypeError, match=r'^get_four_points: dtype .*float'):
+        get_four_points(dtype)
 
 
 def test_iterator_draws_fresh_uniform_batches():

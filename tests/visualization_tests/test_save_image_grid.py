@@ -88,6 +88,9 @@ BAD = [
      r'images must hold grey levels in \[0, 1\]'),
     (dict(images=GOOD - 0.5), ValueError,
      r'images must hold grey levels in \[0, 1\]'),
+    (dict(images=numpy.zeros((1001, 4), numpy.float32), image_shape=(2, 2)),
+     ValueError, r'^save_image_grid: at most 1000 images \(one subplot '
+     r'each\), got 1001; .*tile_images$'),
 ]
 
 

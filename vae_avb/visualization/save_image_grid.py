@@ -8,6 +8,11 @@ from vae_avb.visualization.output import new_figure
 from vae_avb.visualization.output import save_figure
 
 
+# One matplotlib subplot per image: beyond this the figure takes minutes
+# and gigabytes; tile_images makes one image of any number of them.
+MAX_IMAGES = 1000
+
+
 def save_image_grid(images, path, n_cols=None, image_shape=(28, 28),
                     title=None):
     """Saves flat images as one PNG grid, as the seeds' 3 x 3 figures.
@@ -17,7 +22,8 @@ def save_image_grid(images, path, n_cols=None, image_shape=(28, 28),
     Args:
         images (array, chainer.Variable or list of rows):
             ``(N, prod(image_shape))`` grey levels in ``[0, 1]`` (bool,
-            integers or floats; no NaN or inf), ``N >= 1``, on any device.
+            integers or floats; no NaN or inf), ``1 <= N <= 1000``
+            (:data:`MAX_IMAGES`), on any device.
         path (str): Output file; its folder is created. A format
             matplotlib writes (``.png``, ``.pdf``, ...); no extension
             writes a PNG.
@@ -34,6 +40,11 @@ def save_image_grid(images, path, n_cols=None, image_shape=(28, 28),
     image_shape = check_image_shape(image_shape, where)
     images = check_images(images, image_shape, where)
     n = len(images)
+    if n > MAX_IMAGES:
+        raise ValueError(
+            '{}: at most {} images (one subplot each), got {}; pass fewer, '
+            'or make one image of them with vae_avb.visualization.tile_images'
+            .format(where, MAX_IMAGES, n))
     n_cols = int(numpy.ceil(numpy.sqrt(n))) if n_cols is None else \
         check_count(n_cols, 'n_cols', where, maximum=n)
     n_rows = int(numpy.ceil(n / n_cols))
