@@ -319,6 +319,39 @@ def test_load_refuses_bad_files(tmp_path):
     numpy.testing.assert_array_equal(encoder.head.W.array, before)
 
 
+def loss_of_small_networks():
+    return net.AvgELBOLoss(net.make_encoder(4, 2, 3),
+                           net.make_decoder(4, 2, 3), net.make_prior(2))
+
+
+@pytest.mark.parametrize('key, value', [
+    ('encoder/head/b', numpy.zeros(4, numpy.complex64)),
+    ('prior/scale', numpy.ones(2, numpy.complex128)),
+    ('prior/loc', numpy.array(['a', 'b'])),
+])
+def test_a_file_refused_part_way_leaves_the_model_as_it_was(
+        key, value, tmp_path):
+    # The decoder's entries come before the bad one: they were copied in
+    # when it was refused.
+    source = loss_of_small_networks()
+    path = str(tmp_path / 'm.npz')
+    chainer.serializers.save_npz(path, source)
+    with numpy.load(path) as f:
+        entries = {k: f[k] + 1 if f[k].dtype.kind == 'f' else f[k]
+                   for k in f.files}
+    entries[key] = value
+    numpy.savez(path, **entries)
+    target = loss_of_small_networks()
+    before = chainer.serializers.npz.serialize(target)
+    before = {k: numpy.array(v) for k, v in before.items()}
+    with pytest.raises(CorruptSnapshotError, match=key):
+        net.load_npz(path, target)
+    after = chainer.serializers.npz.serialize(target)
+    assert sorted(after) == sorted(before)
+    for k in before:
+        numpy.testing.assert_array_equal(after[k], before[k], err_msg=k)
+
+
 def test_make_functions_use_chainers_initializer():
     numpy.random.seed(0)
     encoder = net.make_encoder(784, 20, 500)

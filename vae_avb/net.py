@@ -28,6 +28,7 @@ from vae_avb.links.prior import Prior
 from vae_avb.losses.avg_elbo_loss import AvgELBOLoss
 from vae_avb.training.snapshots import _CheckedDeserializer
 from vae_avb.training.snapshots import CorruptSnapshotError
+from vae_avb.training.snapshots import load_whole
 from vae_avb.training.snapshots import read_snapshot
 from vae_avb.training.snapshots import SnapshotError
 from vae_avb.utils.check import one_line
@@ -225,7 +226,7 @@ def load_npz(path, obj):
                 'log-sigma of an example file overflows when doubled)'.format(
                     path, prefix, name))
     try:
-        _CheckedDeserializer(arrays, path=prefix).load(obj)
+        load_whole(_CheckedDeserializer(arrays, path=prefix), obj)
     except CorruptSnapshotError as e:
         raise CorruptSnapshotError('load_npz: {} is corrupt ({})'.format(
             path, one_line(e)))

@@ -117,6 +117,17 @@ def test_adam_updates_the_arrays_of_the_model_in_place():
     assert not hasattr(optimizer, 'packer')
 
 
+def test_a_state_of_another_shape_never_reaches_the_compiled_loop():
+    # The loop reads m and v up to the parameter's size: a smaller state
+    # (set by hand) takes Chainer's code, which refuses it.
+    model = net()
+    optimizer = run_steps(Adam, model, random_grads(model, 1))
+    param = next(p for p in model.params() if p.size > 1)
+    param.update_rule.state['m'] = numpy.zeros(1, param.dtype)
+    with pytest.raises(ValueError, match='broadcast'):
+        steps(optimizer, model, random_grads(model, 1))
+
+
 @pytest.mark.parametrize('ours', sorted(OURS))
 def test_options_outside_the_fast_path_fall_back_to_chainer(ours):
     model = net()

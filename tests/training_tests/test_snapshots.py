@@ -243,3 +243,63 @@ def test_snapshot_members_are_sorted(tmp_path):
     with zipfile.ZipFile(path) as z:
         names = z.namelist()
     assert names == sorted(names)
+
+
+def test_an_entry_that_would_broadcast_is_refused(tmp_path):
+    # (1, n) stored where (m, n) is expected: NumPy's copy would spread
+    # the one row over all m.
+    path = str(tmp_path / 'm.npz')
+    save_atomic(path, model())
+    entries = arrays(path)
+    key = next(k for k, v in sorted(entries.items()) if v.ndim == 2)
+    entries[key] = entries[key][:1]
+    numpy.savez(path, **entries)
+    with pytest.raises(SnapshotError, match=r'entry {} has shape \(1, '
+                       .format(key)):
+        load_snapshot(path, model())
+
+
+def state(trainer):
+    # A trainer that has not run cannot be serialized whole (its elapsed
+    # time is undefined); its updater (model, optimizer, iterator) and
+    # its extensions can.
+    parts = [('updater', trainer.updater)] + [
+        (name, entry.extension)
+        for name, entry in sorted(trainer._extensions.items())]
+    return {name + '/' + key: numpy.array(value)
+            for name, part in parts
+            for key, value in chainer.serializers.npz.serialize(part).items()}
+
+
+CRAFTED_STATES = [
+    lambda a: numpy.array(['text'] * a.size).reshape(a.shape),  # text
+    lambda a: a[:1],  # an Adam state of another shape than its parameter
+    lambda a: a.astype(numpy.int32),  # integers
+]
+
+
+@pytest.mark.parametrize('craft', CRAFTED_STATES)
+def test_a_trainer_refused_part_way_is_left_as_it_was(
+        tmp_path, craft, capsys):
+    # Every snapshot holds a crafted entry late in the file: the entries
+    # before it were already copied in when it was refused. Nothing is
+    # loaded, and the trainer starts afresh exactly as a fresh one would
+    # (a fresh optimizer takes its states as stored: they are checked
+    # against their parameters).
+    trainer_for(tmp_path, stop=8, keep=10).run()
+    for _, path in list_snapshots(str(tmp_path)):
+        with numpy.load(path, allow_pickle=False) as f:
+            entries = {key: f[key] for key in f.files}
+        key = sorted(k for k in entries if k.startswith('updater/'))[-1]
+        assert key.endswith('/head/b/v')
+        entries[key] = craft(entries[key])
+        numpy.savez(path, **entries)
+    fresh = trainer_for(tmp_path / 'other', stop=8)
+    before = state(fresh)
+    assert load_latest_snapshot(str(tmp_path), fresh) is None
+    assert capsys.readouterr().err.count('head/b/v') == 2
+    after = state(fresh)
+    assert sorted(before) == sorted(after)
+    for key in before:
+        numpy.testing.assert_array_equal(before[key], after[key],
+                                         err_msg=key)

@@ -61,7 +61,8 @@ def fast_path(hyperparam, param, state):
     """Whether :class:`~vae_avb.optimizers.adam_kernel.AdamStep` computes
     Chainer's CPU update for ``param``: plain Adam (no AMSGrad, AdaBound or
     weight decay) on C-contiguous float32 or float64 NumPy arrays of one
-    dtype (parameter, gradient, ``m`` and ``v``)."""
+    dtype and shape (parameter, gradient, ``m`` and ``v``; the compiled
+    loop reads them all up to the parameter's size)."""
     if hyperparam.amsgrad or hyperparam.adabound or \
             hyperparam.weight_decay_rate != 0:
         return False
@@ -70,6 +71,7 @@ def fast_path(hyperparam, param, state):
         return False
     for array in (param.array, param.grad, state['m'], state['v']):
         if not (isinstance(array, numpy.ndarray) and array.dtype == dtype
+                and array.shape == param.shape
                 and array.flags.c_contiguous):
             return False
     return True

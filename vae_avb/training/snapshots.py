@@ -17,6 +17,7 @@ import sys
 
 import numpy
 
+import chainer
 from chainer.serializers import npz
 from chainer import training
 
@@ -100,13 +101,110 @@ class _CheckedDeserializer(npz.NpzDeserializer):
 
     def __call__(self, key, value):
         full = self.path + key.lstrip('/')
-        stored = self.npz.get(full) if value is not None else None
+        if value is None:
+            # Chainer passes None for what it takes as stored: a lazy
+            # parameter, the state of a fresh optimizer (arrays of
+            # numbers, checked against their parameters after the load),
+            # a setting (a string of no dimension).
+            stored = self.npz.get(full)
+            if stored is not None and stored.ndim and \
+                    stored.dtype.kind not in 'biuf':
+                raise CorruptSnapshotError(
+                    'entry {} holds {} {} where numbers are expected'.format(
+                        full, stored.dtype, tuple(stored.shape)))
+            return super(_CheckedDeserializer, self).__call__(key, value)
+        stored = self.npz.get(full)
         if stored is not None and not _same_kind(stored, value):
             raise CorruptSnapshotError(
                 'entry {} holds {} {} where {} is expected'.format(
                     full, stored.dtype, tuple(stored.shape),
                     _describe(value)))
+        if stored is not None and hasattr(value, 'shape') and \
+                tuple(stored.shape) != tuple(value.shape):
+            # NumPy's copy would broadcast a (1, n) entry over (m, n).
+            raise ValueError('entry {} has shape {} where {} is expected'
+                             .format(full, tuple(stored.shape),
+                                     tuple(value.shape)))
         return super(_CheckedDeserializer, self).__call__(key, value)
+
+
+def load_whole(deserializer, obj):
+    """``deserializer.load(obj)`` that leaves ``obj`` as it was when the
+    load fails part-way (an entry of the wrong kind or shape found after
+    others were copied in): what ``obj`` held is kept in memory first and
+    put back before the error is raised."""
+    kept = []
+    for part in _parts(obj):
+        backup = npz.DictionarySerializer()
+        part.serialize(backup)
+        kept.append((part, {key: numpy.array(value, copy=True)
+                            for key, value in backup.target.items()}))
+    elapsed = getattr(obj, '_snapshot_elapsed_time', None)
+    # A fresh optimizer's states are made by the load itself.
+    fresh = [rule for _, _, rule in _update_rules(obj)
+             if rule.state is None]
+    try:
+        deserializer.load(obj)
+        _check_optimizer_states(obj)
+    except BaseException:
+        for part, entries in kept:
+            npz.NpzDeserializer(entries, strict=False).load(part)
+        for rule in fresh:
+            rule._state = None
+        if isinstance(obj, training.Trainer):
+            obj._snapshot_elapsed_time = elapsed
+        raise
+
+
+def _update_rules(obj):
+    """``(name, parameter, update rule)`` of every parameter of the
+    optimizers of ``obj`` (a trainer or an optimizer)."""
+    if isinstance(obj, training.Trainer):
+        optimizers = obj.updater.get_all_optimizers().items()
+    elif isinstance(obj, chainer.Optimizer):
+        optimizers = [('', obj)]
+    else:
+        return []
+    rules = []
+    for _, optimizer in sorted(optimizers):
+        target = getattr(optimizer, 'target', None)
+        if target is not None:
+            rules += [(name, param, param.update_rule)
+                      for name, param in target.namedparams()
+                      if param.update_rule is not None]
+    return rules
+
+
+def _check_optimizer_states(obj):
+    """Checks that the optimizer states just read (taken as stored when
+    the optimizer had not run) are float arrays of their parameters'
+    shapes, as an update needs."""
+    for name, param, rule in _update_rules(obj):
+        if rule.state is None:
+            continue
+        shape = None if param.array is None else tuple(param.shape)
+        for key, value in sorted(rule.state.items()):
+            if not hasattr(value, 'shape'):
+                continue
+            if value.dtype.kind != 'f' or (
+                    shape is not None and tuple(value.shape) != shape):
+                raise CorruptSnapshotError(
+                    'the optimizer state {}/{} is {} {} for a parameter of '
+                    'shape {}'.format(name, key, value.dtype,
+                                      tuple(value.shape), shape))
+
+
+def _parts(obj):
+    """What :func:`load_whole` keeps: ``obj``, or for a trainer (which
+    cannot be serialized before it has run) what its ``serialize``
+    covers: the updater, the stop trigger, the extensions and their
+    triggers."""
+    if not isinstance(obj, training.Trainer):
+        return [obj]
+    parts = [obj.updater, obj.stop_trigger]
+    for _, entry in sorted(obj._extensions.items()):
+        parts += [entry.extension, entry.trigger]
+    return [part for part in parts if hasattr(part, 'serialize')]
 
 
 def _same_kind(stored, value):
@@ -190,10 +288,12 @@ def load_snapshot(path, obj, prefix=''):
     :func:`chainer.serializers.load_npz`'s ``path``.
 
     The whole file is read and checked (:func:`read_snapshot`) before
-    anything is loaded, so a torn or altered file leaves ``obj`` as it
-    was. Arrays are read with ``allow_pickle=False``: a file cannot make
-    the loader run code. Errors become one-line :class:`SnapshotError`
-    messages naming the file, the problem and the fix.
+    anything is loaded, and an entry refused part-way puts back what was
+    already loaded (:func:`load_whole`), so a torn or altered file leaves
+    ``obj`` as it was. Arrays are read with ``allow_pickle=False``: a file
+    cannot make the loader run code. Errors become one-line
+    :class:`SnapshotError` messages naming the file, the problem and the
+    fix.
 
     Raises:
         SnapshotError: ``path`` is missing, or does not match ``obj`` (an
@@ -205,7 +305,7 @@ def load_snapshot(path, obj, prefix=''):
     try:
         deserializer = _CheckedDeserializer(arrays, path=prefix)
         _check_settings_first(deserializer, obj)
-        deserializer.load(obj)
+        load_whole(deserializer, obj)
     except CorruptSnapshotError as e:
         raise CorruptSnapshotError(
             'snapshot {} is corrupt or not a snapshot ({}); resume from an '
