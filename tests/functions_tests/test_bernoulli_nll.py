@@ -80,3 +80,15 @@ def test_shape_mismatch(data):
 def test_unknown_reduce(data):
     with pytest.raises(ValueError, match="'mean', 'sum', 'no'"):
         bernoulli_nll(*data, reduce='avg')
+
+
+@pytest.mark.parametrize('x_dtype, logits_dtype', [
+    (object, object), (numpy.int32, numpy.float32),
+    (numpy.float32, numpy.int32), (numpy.float64, numpy.float32)])
+def test_dtypes_are_checked_before_the_values(x_dtype, logits_dtype):
+    # Object arrays once died in numpy.isfinite inside the value check.
+    x = numpy.ones((2, 3)).astype(x_dtype)
+    logits = numpy.zeros((2, 3)).astype(logits_dtype)
+    with pytest.raises(TypeError, match='^bernoulli_nll: x has dtype .* and '
+                       'logits .*; pass them in one float dtype'):
+        bernoulli_nll(x, logits)

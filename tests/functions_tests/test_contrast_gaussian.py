@@ -27,8 +27,8 @@ def covariances(b=5, n=3):
 
 
 def test_whitening_refuses_a_covariance_not_positive_definite():
-    with pytest.raises(ValueError, match='not positive definite; use '
-                       "contrast='diagonal'"):
+    with pytest.raises(ValueError, match='^whitening: a covariance in cov is '
+                       'not positive definite; .*contrast=\'diagonal\''):
         whitening(good_and_bad_covariances())
 
 
@@ -78,7 +78,7 @@ def test_whitening_of_a_known_factor():
 def test_whitening_hostile_inputs():
     cov = covariances()
     cov[2, 0, 0] = numpy.nan
-    with pytest.raises(ValueError, match='not positive definite'):
+    with pytest.raises(ValueError, match='holds NaN or inf'):
         whitening(cov)
     for shape in ((3, 3), (2, 3, 4), (2, 3, 3, 3)):
         with pytest.raises(ValueError, match='whitening: cov has shape'):
@@ -184,3 +184,39 @@ def test_contrast_gaussian_hostile_inputs():
     assert r.scale[0, 0] == pytest.approx(1e-6)
     assert numpy.isnan(r.scale[1, 1]) and numpy.isnan(r.half_log_det[1])
     assert numpy.isfinite(r.whiten(numpy.ones((5, 3)))[0]).all()
+
+
+def test_integer_matrices_are_refused_not_rounded():
+    # An integer inverse was rounded to whole numbers: all zeros here.
+    cov = numpy.array([[[4, 0], [0, 9]]])
+    message = r'dtype int64; pass a float dtype .*astype\(numpy.float'
+    with pytest.raises(TypeError, match='^lower_inverse: lower has ' +
+                       message):
+        lower_inverse(numpy.array([[[2, 0], [1, 4]]]))
+    with pytest.raises(TypeError, match='^whitening: cov has ' + message):
+        whitening(cov)
+    for spread in (cov, numpy.ones((1, 2), numpy.int64)):
+        with pytest.raises(TypeError,
+                           match='^contrast_gaussian: spread has ' + message):
+            contrast_gaussian(numpy.zeros((1, 2)), spread)
+    # Float matrices of any width still work, float16 included.
+    inverse, half_log_det = whitening(cov.astype(numpy.float16))
+    assert inverse.dtype == half_log_det.dtype == numpy.float16
+    numpy.testing.assert_allclose(inverse[0], [[0.5, 0], [0, 1 / 3]],
+                                  rtol=1e-3)
+
+
+@pytest.mark.parametrize('bad', [numpy.nan, numpy.inf])
+def test_a_nan_or_inf_covariance_is_named_as_such(bad):
+    cov = covariances(2, 2)
+    cov[1, 0, 0] = bad
+    with pytest.raises(ValueError, match='^whitening: cov holds NaN or inf; '
+                       'pass finite covariance matrices$'):
+        whitening(cov)
+    with pytest.raises(ValueError, match='^contrast_gaussian: spread holds '
+                       'NaN or inf; pass finite'):
+        contrast_gaussian(numpy.zeros((2, 2)), cov)
+    # A finite matrix that is not positive definite keeps its own message.
+    with pytest.raises(ValueError, match='^contrast_gaussian: a covariance '
+                       'in spread is not positive definite'):
+        contrast_gaussian(numpy.zeros((2, 2)), good_and_bad_covariances())

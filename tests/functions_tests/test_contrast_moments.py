@@ -166,3 +166,16 @@ def test_posterior_moments_hostile_inputs():
     mean, var = posterior_moments(z0, a, moments=(mean_v, var_v))
     assert numpy.isnan(mean[2, 1]) and numpy.isnan(var[2, 1])
     assert numpy.isfinite(numpy.delete(mean.ravel(), 2 * 3 + 1)).all()
+
+
+@pytest.mark.parametrize('covariance', [False, True])
+def test_posterior_moments_refuse_moments_that_are_not_a_pair(covariance):
+    z0, a, mean_v, cov_v = structure()
+    spread = 'Cov' if covariance else 'Var'
+    for moments, found in (((mean_v,), '1 item'),
+                           ((mean_v, cov_v, cov_v), '3 item'),
+                           (numpy.stack([mean_v, mean_v]), 'a ndarray')):
+        with pytest.raises(ValueError, match=(
+                r'^posterior_moments: moments must be a pair \(E\[v\], '
+                + spread + r'\[v\]\), got ' + found)):
+            posterior_moments(z0, a, moments=moments, covariance=covariance)

@@ -6,9 +6,12 @@ import chainer
 import chainer.functions as F
 import chainer.links as L
 from chainer import gradient_check
+from chainer.utils import type_check
 
 from vae_avb.functions import bernoulli_nll
 from vae_avb.functions import bernoulli_nll_mean
+from vae_avb.functions import dense_layers
+from vae_avb.functions import dense_layers_array
 from vae_avb.functions import dense_stack
 from vae_avb.functions import dense_stack_array
 from vae_avb.functions import gaussian_kl_divergence
@@ -258,3 +261,184 @@ def test_bernoulli_nll_mean_checks_the_data_like_bernoulli_nll():
         bernoulli_nll_mean(numpy.array([[0.5, 2.]]), logits)
     with pytest.raises(ValueError, match='NaN or inf'):
         bernoulli_nll_mean(numpy.array([[0.5, numpy.nan]]), logits)
+
+
+PATHS = [False, True]   # reference_path(enabled)
+
+
+@pytest.mark.parametrize('reference', PATHS)
+def test_gaussian_sample_kl_refuses_integer_inputs(reference):
+    # The fused path drew integer noise and returned an integer KL (1
+    # where 1.609 is right).
+    mean = numpy.array([[0, 1], [2, 0]], numpy.int32)
+    ln_var = numpy.array([[1, 0], [0, 1]], numpy.int32)
+    with reference_path(reference):
+        with pytest.raises(type_check.InvalidType, match=r'kind == f'):
+            gaussian_sample_kl(mean, ln_var, k=3)
+        with pytest.raises(type_check.InvalidType, match=r'kind == f'):
+            gaussian_sample_kl(numpy.hstack((mean, ln_var)), None, k=3)
+
+
+@pytest.mark.parametrize('reference', PATHS)
+def test_gaussian_sample_kl_refuses_noise_of_another_dtype(reference):
+    mean = numpy.zeros((2, 3), numpy.float32)
+    with reference_path(reference):
+        with pytest.raises(TypeError, match=r'^gaussian_sample_kl: eps has '
+                           r'dtype float64 but mean float32; .*'
+                           r'eps.astype\(numpy.float32\)'):
+            gaussian_sample_kl(mean, mean, numpy.zeros((4, 3)))
+
+
+def mixed_float_calls():
+    f32 = numpy.random.normal(size=(3, 4)).astype(numpy.float32)
+    f64 = numpy.random.uniform(size=(3, 4))
+    return {
+        'row_inner_product': lambda: row_inner_product(
+            chainer.Variable(f32), chainer.Variable(f64)),
+        'gaussian_sample_kl': lambda: gaussian_sample_kl(
+            chainer.Variable(f32), chainer.Variable(f64)),
+        'bernoulli_nll_mean': lambda: bernoulli_nll_mean(
+            chainer.Variable(f64), chainer.Variable(f32)),
+    }
+
+
+@pytest.mark.parametrize('reference', PATHS)
+@pytest.mark.parametrize('name', sorted(mixed_float_calls()))
+def test_mixed_float_dtypes_are_refused_in_forward(name, reference):
+    # They ran forward, then backward failed with Chainer's "has a bug".
+    with reference_path(reference):
+        with pytest.raises((type_check.InvalidType, TypeError),
+                           match='dtype'):
+            mixed_float_calls()[name]()
+
+
+def integer_calls():
+    x = numpy.random.uniform(size=(2, 3)).astype(numpy.float32)
+    ints = numpy.ones((2, 3), numpy.int32)
+    return {
+        'bernoulli_nll_mean': (
+            TypeError, lambda: bernoulli_nll_mean(x, ints)),
+        'row_inner_product': (
+            type_check.InvalidType, lambda: row_inner_product(ints, ints)),
+        'two_class_logistic_loss': (
+            type_check.InvalidType,
+            lambda: two_class_logistic_loss(numpy.array([1, 2, 3]), 1)),
+    }
+
+
+@pytest.mark.parametrize('reference', PATHS)
+@pytest.mark.parametrize('name', sorted(integer_calls()))
+def test_integer_inputs_are_refused_alike_on_both_paths(name, reference):
+    # The fused nodes ended in a NumPy UFuncTypeError.
+    error, call = integer_calls()[name]
+    with reference_path(reference):
+        with pytest.raises(error) as info:
+            call()
+    # Exactly: NumPy's UFuncTypeError is a TypeError too.
+    assert type(info.value) is error, repr(info.value)
+
+
+def test_dense_stack_checks_types_as_linear_does():
+    layers = layers_float64([3, 4, 2])
+    x = numpy.random.normal(size=(5, 3))
+    for bad_x in (x.astype(numpy.int32), x[:, :2], x[0]):
+        with pytest.raises(type_check.InvalidType):
+            dense_stack(bad_x, layers, 'tanh')
+        with pytest.raises(type_check.InvalidType):
+            dense_stack_array(bad_x, layers, 'tanh')
+    # A bias of another dtype than x, as chainer.functions.linear refuses.
+    with pytest.raises(type_check.InvalidType, match='b1.dtype == x.dtype'):
+        dense_stack(x.astype(numpy.float32), layers, 'tanh')
+    layers[1].W.array = numpy.zeros((2, 5))
+    with pytest.raises(type_check.InvalidType, match='W2.shape'):
+        dense_stack(x, layers, 'tanh')
+
+
+def test_fused_nodes_keep_float16():
+    h = numpy.float16
+    x = numpy.random.uniform(size=(4, 3)).astype(h)
+    logits = numpy.random.normal(size=(4, 3)).astype(h)
+    assert bernoulli_nll_mean(x, logits).dtype == h
+    assert row_inner_product(x, logits).dtype == h
+    assert two_class_logistic_loss(logits[:, 0], 2).dtype == h
+    z, kl = gaussian_sample_kl(x, logits, eps=logits)
+    assert z.dtype == kl.dtype == h
+    layers = [L.Linear(3, 2)]
+    for layer in layers:
+        layer.W.array = layer.W.array.astype(h)
+        layer.b.array = layer.b.array.astype(h)
+    assert dense_stack(x, layers, 'tanh').dtype == h
+    assert dense_stack_array(x, layers, 'tanh').dtype == h
+
+
+@pytest.mark.parametrize('function', [dense_stack, dense_stack_array,
+                                      dense_layers, dense_layers_array])
+def test_dense_functions_refuse_no_layers(function):
+    with pytest.raises(ValueError, match='^{}: layers is empty; pass at '
+                       'least one Linear layer$'.format(function.__name__)):
+        function(numpy.ones((2, 4), numpy.float32), [], 'tanh')
+
+
+@pytest.mark.parametrize('layer', [lambda: L.Linear(4, 3, nobias=True),
+                                   lambda: L.Linear(None, 3)])
+def test_dense_stack_array_refuses_what_dense_stack_refuses(layer):
+    x = numpy.ones((2, 4), numpy.float32)
+    for function in (dense_stack, dense_stack_array):
+        with pytest.raises(ValueError, match='^{}: every layer needs '
+                           'initialised weights and a bias; build'.format(
+                               function.__name__)):
+            function(x, [layer()], 'tanh')
+
+
+@pytest.mark.parametrize('layer', [lambda: L.Linear(4, 3, nobias=True),
+                                   lambda: L.Linear(None, 3)])
+def test_dense_layers_compose_what_dense_stack_cannot_fuse(layer):
+    # On the fused path as on the reference path: Chainer's composition.
+    x = numpy.random.uniform(size=(2, 4)).astype(numpy.float32)
+    layer = layer()
+    y = dense_layers(x, [layer], 'tanh', activate_output=True)
+    b = 0 if layer.b is None else layer.b.array
+    numpy.testing.assert_allclose(y.array, numpy.tanh(
+        x @ layer.W.array.T + b), rtol=1e-6)
+    numpy.testing.assert_array_equal(
+        dense_layers_array(x, [layer], 'tanh', True), y.array)
+    numpy.testing.assert_array_equal(
+        dense_layers(x, [layer], 'tanh', True, constant=True).array, y.array)
+
+
+def test_dense_stack_refuses_an_activation_that_is_no_name():
+    for activation in (['tanh'], None):
+        with pytest.raises(ValueError, match='activation must be one of'):
+            dense_stack(numpy.zeros((1, 3)), layers_float64([3, 2]),
+                        activation)
+
+
+@pytest.mark.parametrize('rows', [3, 6])
+@pytest.mark.parametrize('reference', PATHS)
+def test_row_inner_product_of_zero_width_rows_is_zero(rows, reference):
+    a = chainer.Variable(numpy.zeros((3, 0)))
+    b = chainer.Variable(numpy.zeros((rows, 0)))
+    with reference_path(reference):
+        t = row_inner_product(a, b, 0.5)
+        F.sum(t).backward()
+    numpy.testing.assert_array_equal(t.array, numpy.zeros(rows))
+    assert a.grad.shape == (3, 0) and b.grad.shape == (rows, 0)
+
+
+@pytest.mark.parametrize('n_positive', [2.5, True, '2', None,
+                                        numpy.array([2]), -1])
+@pytest.mark.parametrize('reference', PATHS)
+def test_two_class_logistic_loss_refuses_n_positive_not_a_count(
+        n_positive, reference):
+    with reference_path(reference):
+        with pytest.raises(ValueError, match=r'^two_class_logistic_loss: '
+                           r'n_positive .*must be an integer from 1 to 4'):
+            two_class_logistic_loss(numpy.zeros(5), n_positive)
+
+
+def test_two_class_logistic_loss_takes_any_integral_n_positive():
+    logits = numpy.random.normal(size=5)
+    expected = two_class_logistic_loss(logits, 2).array
+    for n_positive in (2.0, numpy.int64(2), numpy.float32(2)):
+        numpy.testing.assert_array_equal(
+            two_class_logistic_loss(logits, n_positive).array, expected)

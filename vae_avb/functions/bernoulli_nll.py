@@ -2,6 +2,7 @@ import chainer.functions as F
 
 from vae_avb.functions.reduce import check_reduce
 from vae_avb.functions.reduce import per_example_reduce
+from vae_avb.utils.check import check_float
 from vae_avb.utils.check import check_values
 
 
@@ -30,11 +31,13 @@ def bernoulli_nll(x, logits, reduce='mean'):
         ValueError: ``x`` and ``logits`` differ in shape, ``x`` holds NaN
             or values outside ``[0, 1]`` (checked while
             ``chainer.config.type_check`` is on), or ``reduce`` is unknown.
+        TypeError: ``x`` and ``logits`` do not share one float dtype.
     """
     check_reduce(reduce, 'bernoulli_nll')
     if x.shape != logits.shape or len(x.shape) != 2:
         raise ValueError(
             'bernoulli_nll: x has shape {} and logits {}; both must be '
             '(batch, features)'.format(tuple(x.shape), tuple(logits.shape)))
+    check_float((x, logits), ('x', 'logits'), 'bernoulli_nll')
     check_values(x, 'x', 'bernoulli_nll', unit_interval=True)
     return per_example_reduce(F.bernoulli_nll, x, logits, reduce)

@@ -1,16 +1,27 @@
 import chainer
 from chainer import backend
 from chainer import function_node
+from chainer.utils import type_check
 
 from vae_avb.functions.bernoulli_nll import bernoulli_nll
 from vae_avb.functions.first_order import check_first_order
 from vae_avb.functions.fused_path import use_fused
+from vae_avb.utils.check import check_float
 from vae_avb.utils.check import check_values
 
 
 class BernoulliNLLMean(function_node.FunctionNode):
 
     """``sum(softplus(y) - x * y) / B`` in one node (see the function)."""
+
+    def check_type_forward(self, in_types):
+        type_check._argname(in_types, ('x', 'logits'))
+        x_type, y_type = in_types
+        type_check.expect(
+            y_type.dtype.kind == 'f',
+            x_type.dtype == y_type.dtype,
+            x_type.shape == y_type.shape,
+        )
 
     def forward(self, inputs):
         self.retain_inputs((0, 1))
@@ -70,11 +81,13 @@ def bernoulli_nll_mean(x, logits):
         ValueError: As :func:`~vae_avb.functions.bernoulli_nll`: shapes
             differ, or ``x`` holds NaN or values outside ``[0, 1]``
             (checked while ``chainer.config.type_check`` is on).
+        TypeError: ``x`` and ``logits`` do not share one float dtype.
     """
     if x.shape != logits.shape or len(x.shape) != 2:
         raise ValueError(
             'bernoulli_nll_mean: x has shape {} and logits {}; both must be '
             '(batch, features)'.format(tuple(x.shape), tuple(logits.shape)))
+    check_float((x, logits), ('x', 'logits'), 'bernoulli_nll_mean')
     if not use_fused():
         return bernoulli_nll(x, logits)
     check_values(x, 'x', 'bernoulli_nll_mean', unit_interval=True)

@@ -6,6 +6,7 @@ import chainer.functions as F
 from vae_avb.functions.lower_inverse import lower_inverse
 from vae_avb.functions.whitening import cholesky_factor
 from vae_avb.functions.whitening import VAR_FLOOR
+from vae_avb.utils.check import check_float
 
 
 class ContrastGaussian(collections.namedtuple(
@@ -58,9 +59,10 @@ def contrast_gaussian(mean, spread):
     ``mean`` and ``spread`` of
     :meth:`~vae_avb.links.AdaptiveContrastEncoder.posterior`.
 
-    Variances are floored at 1e-12 (NaN stays NaN); a covariance gets the
-    jitter of :func:`whitening` and raises ``ValueError`` if it is still
-    not positive definite.
+    Variances are floored at 1e-12 (NaN stays NaN, to reach the loss); a
+    covariance gets the jitter of :func:`whitening` and raises
+    ``ValueError`` if it holds NaN or inf or is still not positive
+    definite.
 
     Args:
         mean (array): ``E[z|x]``, ``(B, n)``.
@@ -71,6 +73,11 @@ def contrast_gaussian(mean, spread):
         ContrastGaussian: ``(mean, scale, inverse_scale, half_log_det)``;
         ``scale`` is the standard deviations ``(B, n)`` or the Cholesky
         factor ``(B, n, n)``.
+
+    Raises:
+        ValueError: The shapes do not fit, or a covariance holds NaN or
+            inf or is not positive definite.
+        TypeError: ``spread`` is not a float array.
     """
     mean = chainer.as_array(mean)
     spread = chainer.as_array(spread)
@@ -80,12 +87,13 @@ def contrast_gaussian(mean, spread):
             'contrast_gaussian: mean has shape {} and spread {}; pass '
             '(batch, n) and variances (batch, n) or covariances (batch, '
             'n, n)'.format(tuple(mean.shape), tuple(spread.shape)))
+    check_float((spread,), ('spread',), 'contrast_gaussian')
     xp = chainer.backend.get_array_module(spread)
     if spread.ndim == 2:
         var = xp.maximum(spread, VAR_FLOOR)
         std = xp.sqrt(var)
         return ContrastGaussian(mean, std, 1 / std, 0.5 * xp.log(var).sum(1))
-    lower = cholesky_factor(spread)
+    lower = cholesky_factor(spread, 'contrast_gaussian', 'spread')
     inverse = lower_inverse(lower)
     half_log_det = xp.log(xp.diagonal(lower, axis1=1, axis2=2)).sum(axis=1)
     dtype = spread.dtype

@@ -1,6 +1,7 @@
 import chainer
 from chainer import backend
 from chainer import function_node
+from chainer.utils import type_check
 
 from vae_avb.functions.first_order import check_first_order
 
@@ -45,10 +46,52 @@ FUSED_ACTIVATIONS = {
 
 
 def _check_activation(where, activation):
-    if activation not in FUSED_ACTIVATIONS:
+    if not isinstance(activation, str) or \
+            activation not in FUSED_ACTIVATIONS:
         raise ValueError(
             '{}: activation must be one of {}, got {!r}'.format(
                 where, ', '.join(sorted(FUSED_ACTIVATIONS)), activation))
+
+
+def _check_layers(where, layers):
+    """Refuses an empty stack and layers without weights or a bias."""
+    if len(layers) == 0:
+        raise ValueError(
+            '{}: layers is empty; pass at least one Linear layer'.format(
+                where))
+    for layer in layers:
+        if layer.W.array is None or layer.b is None:
+            raise ValueError(
+                '{}: every layer needs initialised weights and a bias; build '
+                'Linear layers with n_in and without nobias'.format(where))
+
+
+def _check_stack_types(in_types):
+    """What :func:`chainer.functions.linear` checks, for each layer of
+    ``(x, W_1, b_1, W_2, b_2, ...)``."""
+    n_in = in_types.size()
+    type_check.expect(n_in >= 3, n_in % 2 == 1)
+    n_in = type_check.eval(n_in)
+    names = ['x']
+    for i in range(1, n_in // 2 + 1):
+        names.extend(('W{}'.format(i), 'b{}'.format(i)))
+    type_check._argname(in_types, tuple(names))
+    x_type = in_types[0]
+    type_check.expect(x_type.dtype.kind == 'f', x_type.ndim == 2)
+    width = x_type.shape[1]
+    for i in range(1, n_in, 2):
+        w_type, b_type = in_types[i], in_types[i + 1]
+        type_check.expect(
+            w_type.dtype.kind == 'f',
+            w_type.ndim == 2,
+            b_type.dtype == x_type.dtype,
+            b_type.ndim == 1,
+        )
+        type_check.expect(
+            w_type.shape[1] == width,
+            b_type.shape[0] == w_type.shape[0],
+        )
+        width = w_type.shape[0]
 
 
 def _forward(x, weights, activate, activate_output):
@@ -75,6 +118,9 @@ class DenseStack(function_node.FunctionNode):
     def __init__(self, activation, activate_output):
         self.activate, self.activate_grad = FUSED_ACTIVATIONS[activation]
         self.activate_output = activate_output
+
+    def check_type_forward(self, in_types):
+        _check_stack_types(in_types)
 
     def forward(self, inputs):
         self.retain_inputs(tuple(range(len(inputs))))
@@ -110,6 +156,21 @@ class DenseStack(function_node.FunctionNode):
         return tuple(chainer.Variable(grads[i]) for i in indexes)
 
 
+def _check_array_types(node, inputs):
+    """``node``'s type check on ``inputs`` as ``node.apply`` runs it (no
+    node is applied): in Chainer's light mode, and again with the full
+    message where that fails."""
+    try:
+        with type_check.light_mode:
+            node.check_type_forward(type_check.get_light_types(inputs))
+        return
+    except type_check.InvalidType:
+        pass
+    with type_check.get_function_check_context(node):
+        node.check_type_forward(
+            type_check.get_types(inputs, 'in_types', False))
+
+
 def dense_stack_array(x, layers, activation, activate_output=False):
     """What :func:`dense_stack` computes, on arrays, with no graph.
 
@@ -122,11 +183,15 @@ def dense_stack_array(x, layers, activation, activate_output=False):
         array: ``(B, n_out)``.
     """
     _check_activation('dense_stack_array', activation)
-    weights = []
+    _check_layers('dense_stack_array', layers)
+    inputs = [chainer.as_array(x)]
     for layer in layers:
-        weights.extend((layer.W.array, layer.b.array))
-    return _forward(chainer.as_array(x), weights,
-                    FUSED_ACTIVATIONS[activation][0], activate_output)[-1]
+        inputs.extend((layer.W.array, layer.b.array))
+    if chainer.config.type_check:
+        _check_array_types(DenseStack(activation, activate_output),
+                           tuple(inputs))
+    return _forward(inputs[0], inputs[1:], FUSED_ACTIVATIONS[activation][0],
+                    activate_output)[-1]
 
 
 def dense_stack(x, layers, activation, activate_output=False, frozen=False):
@@ -150,14 +215,19 @@ def dense_stack(x, layers, activation, activate_output=False, frozen=False):
 
     Returns:
         chainer.Variable: ``(B, n_out)``.
+
+    Raises:
+        ValueError: An unknown activation, no layer, or a layer without
+            initialised weights or a bias.
+        chainer.utils.type_check.InvalidType: ``x`` is not a float matrix,
+            a bias is not of its dtype, or the shapes do not chain (as
+            :func:`chainer.functions.linear` reports it on the reference
+            path).
     """
     _check_activation('dense_stack', activation)
+    _check_layers('dense_stack', layers)
     inputs = [x]
     for layer in layers:
-        if layer.W.array is None or layer.b is None:
-            raise ValueError(
-                'dense_stack: every layer needs initialised weights and a '
-                'bias')
         if frozen:
             inputs.extend((layer.W.array, layer.b.array))
         else:

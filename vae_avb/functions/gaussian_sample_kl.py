@@ -4,6 +4,7 @@ from chainer import backend
 from chainer import function_node
 import chainer
 import chainer.functions as F
+from chainer.utils import type_check
 
 from vae_avb.functions.first_order import check_first_order
 from vae_avb.functions.fused_path import use_fused
@@ -18,6 +19,20 @@ class GaussianSampleKL(function_node.FunctionNode):
     def __init__(self, eps, packed=False):
         self.eps = eps
         self.packed = packed
+
+    def check_type_forward(self, in_types):
+        if self.packed:
+            type_check._argname(in_types, ('mean_ln_var',))
+            m_type, = in_types
+            type_check.expect(m_type.dtype.kind == 'f', m_type.ndim == 2)
+        else:
+            type_check._argname(in_types, ('mean', 'ln_var'))
+            m_type, v_type = in_types
+            type_check.expect(
+                m_type.dtype.kind == 'f',
+                m_type.dtype == v_type.dtype,
+                m_type.shape == v_type.shape,
+            )
 
     def forward(self, inputs):
         if self.packed:
@@ -94,6 +109,13 @@ def gaussian_sample_kl(mean, ln_var=None, eps=None, k=1):
     Returns:
         tuple: ``z`` of shape ``(k * B, n)`` and the KL in nats per example
         (a scalar).
+
+    Raises:
+        ValueError: The shapes do not fit.
+        TypeError: ``eps`` is not of ``mean``'s dtype.
+        chainer.utils.type_check.InvalidType: ``mean`` is not a float
+            array or ``ln_var`` is not of its dtype (as Chainer's
+            functions report it on the reference path).
     """
     if eps is None:
         k = check_count(k, 'k', 'gaussian_sample_kl')
@@ -119,6 +141,12 @@ def gaussian_sample_kl(mean, ln_var=None, eps=None, k=1):
         raise ValueError(
             'gaussian_sample_kl: eps has shape {}; expected (k * {}, {})'
             .format(tuple(eps.shape), mean.shape[0], n))
+    elif eps.dtype != mean.dtype and numpy.dtype(mean.dtype).kind == 'f':
+        raise TypeError(
+            'gaussian_sample_kl: eps has dtype {} but mean {}; pass eps in '
+            'mean\'s dtype, e.g. eps.astype(numpy.{})'.format(
+                numpy.dtype(eps.dtype).name, numpy.dtype(mean.dtype).name,
+                numpy.dtype(mean.dtype).name))
     if not use_fused():
         if packed:
             mean, ln_var = F.split_axis(mean, 2, axis=1)

@@ -43,6 +43,15 @@ def posterior_moments(z0, a, v=None, moments=None, covariance=False):
         raise ValueError(
             'posterior_moments: z0 has shape {} and a {}; pass (B, n) and '
             '(n_basis, B, n)'.format(tuple(z0.shape), tuple(a.shape)))
+    if moments is not None and (not isinstance(moments, (tuple, list))
+                                or len(moments) != 2):
+        raise ValueError(
+            'posterior_moments: moments must be a pair (E[v], {}[v]), got '
+            '{}; pass both, or moments=None to estimate them from v'.format(
+                'Cov' if covariance else 'Var',
+                '{} item(s)'.format(len(moments))
+                if isinstance(moments, (tuple, list))
+                else 'a {}'.format(type(moments).__name__)))
     k, _, n = a.shape
     basis_shape = (k, n, n) if covariance else (k, n)
     inputs = [z0, a, v] + list(moments or ())

@@ -5,6 +5,7 @@ import chainer
 from chainer import backend
 import chainer.functions as F
 from chainer import function_node
+from chainer.utils import type_check
 
 from vae_avb.functions.first_order import check_first_order
 from vae_avb.functions.fused_path import use_fused
@@ -15,6 +16,17 @@ class RowInnerProduct(function_node.FunctionNode):
     def __init__(self, scale):
         self.scale = scale
 
+    def check_type_forward(self, in_types):
+        type_check._argname(in_types, ('a', 'b'))
+        a_type, b_type = in_types
+        type_check.expect(
+            a_type.dtype.kind == 'f',
+            a_type.dtype == b_type.dtype,
+            a_type.ndim == 2,
+            b_type.ndim == 2,
+        )
+        type_check.expect(a_type.shape[1] == b_type.shape[1])
+
     def forward(self, inputs):
         self.retain_inputs((0, 1))
         a, b = inputs
@@ -22,9 +34,10 @@ class RowInnerProduct(function_node.FunctionNode):
         if a.shape == b.shape:
             t = xp.einsum('ij,ij->i', a, b)
         else:
-            # b holds k groups of len(a) rows, each paired with a.
+            # b holds k groups of len(a) rows, each paired with a (k
+            # written out: -1 cannot be inferred when n is 0).
             rows, n = a.shape
-            t = xp.einsum('kij,ij->ki', b.reshape(-1, rows, n),
+            t = xp.einsum('kij,ij->ki', b.reshape(len(b) // rows, rows, n),
                           a).reshape(-1)
         t *= self.scale
         return t,
@@ -43,7 +56,8 @@ class RowInnerProduct(function_node.FunctionNode):
             rows, n = a.shape
             g = g.reshape(-1, rows, 1)
             if 0 in indexes:
-                result.append((b.reshape(-1, rows, n) * g).sum(axis=0))
+                result.append((b.reshape(len(b) // rows, rows, n)
+                               * g).sum(axis=0))
             if 1 in indexes:
                 result.append((a * g).reshape(b.shape))
         return tuple(chainer.Variable(r) for r in result)
@@ -67,7 +81,14 @@ def row_inner_product(a, b, scale=1.0):
         scale (float): Factor applied to every inner product.
 
     Returns:
-        chainer.Variable: ``(B,)`` or ``(k B,)``.
+        chainer.Variable: ``(B,)`` or ``(k B,)``; zeros when ``n`` is 0.
+
+    Raises:
+        ValueError: The shapes do not fit, or ``scale`` is not a finite
+            number.
+        chainer.utils.type_check.InvalidType: ``a`` is not a float array
+            or ``b`` is not of its dtype (as Chainer's functions report it
+            on the reference path).
     """
     if len(a.shape) != 2 or len(b.shape) != 2 or a.shape[1] != b.shape[1] \
             or a.shape[0] == 0 or b.shape[0] % a.shape[0]:

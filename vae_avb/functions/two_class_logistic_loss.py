@@ -2,15 +2,22 @@ import chainer
 from chainer import backend
 import chainer.functions as F
 from chainer import function_node
+from chainer.utils import type_check
 
 from vae_avb.functions.first_order import check_first_order
 from vae_avb.functions.fused_path import use_fused
+from vae_avb.utils.check import check_count
 
 
 class TwoClassLogisticLoss(function_node.FunctionNode):
 
     def __init__(self, n_positive):
         self.n_positive = n_positive
+
+    def check_type_forward(self, in_types):
+        type_check._argname(in_types, ('logits',))
+        t_type, = in_types
+        type_check.expect(t_type.dtype.kind == 'f', t_type.ndim == 1)
 
     def forward(self, inputs):
         t, = inputs
@@ -64,14 +71,22 @@ def two_class_logistic_loss(logits, n_positive):
 
     Returns:
         chainer.Variable: A scalar.
+
+    Raises:
+        ValueError: ``logits`` is not a vector of at least two logits, or
+            ``n_positive`` is not an integer from 1 to ``N - 1``.
+        chainer.utils.type_check.InvalidType: ``logits`` is not a float
+            array (as Chainer's functions report it on the reference path).
     """
-    if len(logits.shape) != 1 or not 0 < n_positive < logits.shape[0]:
+    if len(logits.shape) != 1 or logits.shape[0] < 2:
         raise ValueError(
             'two_class_logistic_loss: logits must be a vector with both '
-            'classes present, got shape {} and n_positive={}'.format(
+            'classes present, got shape {} and n_positive={!r}'.format(
                 tuple(logits.shape), n_positive))
+    n = check_count(n_positive, 'n_positive (both classes present)',
+                    'two_class_logistic_loss',
+                    maximum=logits.shape[0] - 1)
     if not use_fused():
-        n = int(n_positive)
         return (F.mean(F.softplus(-logits[:n]))
                 + F.mean(F.softplus(logits[n:])))
-    return TwoClassLogisticLoss(int(n_positive)).apply((logits,))[0]
+    return TwoClassLogisticLoss(n).apply((logits,))[0]

@@ -191,3 +191,31 @@ def check_initializer(value, name, where):
         raise ValueError('{}: {} must be finite, got {!r}'.format(
             where, name, value))
     return value
+
+
+def check_float(arrays, names, where):
+    """Checks that ``arrays`` share one floating dtype (float16, float32 or
+    float64), reading their dtypes only.
+
+    Args:
+        arrays (tuple): Arrays or :class:`chainer.Variable` objects.
+        names (tuple of str): Their names, used in the message.
+        where (str): What is checking, used in the message.
+
+    Raises:
+        TypeError: One line naming ``where``, each name and dtype, and the
+            conversion that fixes it.
+    """
+    dtypes = [numpy.dtype(a.dtype) for a in arrays]
+    if dtypes[0].kind == 'f' and all(d == dtypes[0] for d in dtypes):
+        return
+    target = next((d for d in dtypes if d.kind == 'f'),
+                  numpy.dtype(numpy.float32))
+    bad = next(n for n, d in zip(names, dtypes) if d != target)
+    found = ['{} {}'.format(n, d.name) for n, d in zip(names, dtypes)]
+    found[0] = '{} has dtype {}'.format(names[0], dtypes[0].name)
+    raise TypeError(
+        '{}: {}; pass {} float dtype (float32 or float64), e.g. '
+        '{}.astype(numpy.{})'.format(
+            where, ' and '.join(found),
+            'a' if len(arrays) == 1 else 'them in one', bad, target.name))
