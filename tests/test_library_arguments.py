@@ -27,6 +27,8 @@ from vae_avb.links import BernoulliDecoder
 from vae_avb.links import VAE
 from vae_avb.losses import ELBOLoss
 from vae_avb.optimizers import Adam
+from vae_avb.training import AVBUpdater
+from vae_avb.training import KeepState
 from vae_avb.training import Snapshots
 from vae_avb.training import StepSizeDecay
 
@@ -47,6 +49,11 @@ def decoder():
 @pytest.fixture(scope='module')
 def vae():
     return VAE.mlp(4, 2, 8)
+
+
+def setup(optimizer, link):
+    optimizer.setup(link)
+    return optimizer
 
 
 def x_of(rows=3, value=None):
@@ -128,6 +135,29 @@ BAD_CALLS = [
      ValueError, r'final_ratio must be positive'),
     ('decay start after stop', lambda d, v: StepSizeDecay([], 10, 5, 0.1),
      ValueError, r'need 0 <= start < stop'),
+    ('decay ratio text', lambda d, v: StepSizeDecay([], 0, 10, '0.1'),
+     ValueError, r'final_ratio must be positive and finite'),
+    ('decay start none', lambda d, v: StepSizeDecay([], None, 10, 0.1),
+     ValueError, r'start must be a finite number of iterations'),
+    ('decay endless', lambda d, v: StepSizeDecay([], 0, math.inf, 0.1),
+     ValueError, r'stop must be a finite number of iterations'),
+    ('decay optimizer not set up', lambda d, v: StepSizeDecay(
+        [Adam()], 0, 10, 0.1), TypeError,
+     r'optimizers must be a list of optimizers already set up'),
+    ('decay one optimizer', lambda d, v: StepSizeDecay(
+        setup(Adam(), v), 0, 10, 0.1), TypeError,
+     r'optimizers must be a list of optimizers'),
+    ('avb updater nan steps', lambda d, v: AVBUpdater(
+        None, {'main': None, 'adversary': None}, numpy.nan), ValueError,
+     r'AVBUpdater: n_adversary_steps must be an integer from 1'),
+    ('avb updater steps true', lambda d, v: AVBUpdater(
+        None, {'main': None, 'adversary': None}, True), ValueError,
+     r'AVBUpdater: n_adversary_steps must be an integer from 1'),
+    ('avb updater skip text', lambda d, v: AVBUpdater(
+        None, {'main': None, 'adversary': None}, 1, skip_nonfinite='no'),
+     TypeError, r'skip_nonfinite must be True or False'),
+    ('keep state none', lambda d, v: KeepState(None), TypeError,
+     r'KeepState: obj must have a serialize\(serializer\) method'),
     ('snapshots keep 0', lambda d, v: Snapshots((1, 'iteration'), keep=0),
      ValueError, r'keep must be an integer >= 1'),
     ('adam eps 0', lambda d, v: Adam(eps=0), ValueError,

@@ -1,6 +1,8 @@
 import numpy
 import pytest
 
+import chainer
+
 from vae_avb.initializers import Xavier
 
 
@@ -70,3 +72,38 @@ def test_bad_arguments(kwargs, message):
 def test_dtype_mismatch():
     with pytest.raises(TypeError, match='dtype'):
         Xavier(dtype=numpy.float64)(numpy.empty((2, 2), numpy.float32))
+
+
+@pytest.mark.parametrize('dtype', [numpy.int32, numpy.bool_, numpy.uint8])
+def test_non_float_arrays_refused_not_filled_with_zeros(dtype):
+    with pytest.raises(TypeError, match='Xavier: draws floats, the array has '
+                       'dtype'):
+        Xavier()(numpy.zeros((3, 4), dtype))
+
+
+@pytest.mark.parametrize('dtype, constant', [
+    (numpy.float32, 1e39), (numpy.float16, 1e10), (numpy.float64, 1e308)])
+def test_a_bound_that_overflows_is_refused(dtype, constant):
+    array = numpy.zeros((2, 2), dtype)
+    with pytest.raises(ValueError, match='overflows {}; use a smaller '
+                       'constant'.format(numpy.dtype(dtype).name)):
+        Xavier(constant=constant)(array)
+    assert (array == 0).all()
+
+
+@pytest.mark.parametrize('shape', [(0, 0), (0, 5), (0, 0, 3, 3)])
+def test_empty_arrays_need_no_draw(shape):
+    array = numpy.zeros(shape, numpy.float32)
+    Xavier()(array)
+    Xavier(3, 4)(array)
+    assert chainer.Parameter(Xavier(), shape).shape == shape
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    ({'rng': 'x'}, 'rng must be a numpy.random.RandomState'),
+    ({'dtype': 'bogus'}, "dtype 'bogus' is not a NumPy dtype"),
+    ({'dtype': numpy.int32}, 'dtype must be a float type'),
+])
+def test_bad_rng_and_dtype_refused_when_built(kwargs, message):
+    with pytest.raises(TypeError, match=message):
+        Xavier(**kwargs)

@@ -2,10 +2,12 @@
 refusals, and the old train_avb.py run folders."""
 import json
 
+import numpy
 import pytest
 
 from vae_avb.methods import config_from_dict
 from vae_avb.methods import config_from_train_avb_args
+from vae_avb.methods import make_method
 from vae_avb.methods import MethodConfig
 from vae_avb.methods import MLPNetworks
 
@@ -80,6 +82,8 @@ def entry(**changes):
 @pytest.mark.parametrize('value, message', [
     ([], 'must be a JSON object'),
     (entry(version=2), 'version 2 is not 1'),
+    (entry(version=True), 'version True is not 1'),
+    (entry(version=1.0), 'version 1.0 is not 1'),
     (dict((k, v) for k, v in entry().items() if k != 'version'),
      'version None'),
     (entry(dropout=0.5), 'unknown entries dropout'),
@@ -152,3 +156,21 @@ def test_networks_entries_are_all_required():
     value['networks']['family'] = {'a': 1}
     with pytest.raises(ValueError, match='unknown network family'):
         config_from_dict(value)
+
+
+def test_numpy_scalars_are_taken_as_python_numbers():
+    # A size read from an array: the JSON form needs Python numbers.
+    config = MethodConfig(dim_z=numpy.int64(8), lr=numpy.float32(0.5),
+                          n_basis=numpy.uint8(4))
+    assert type(config.dim_z) is int and config.dim_z == 8
+    assert type(config.lr) is float and config.lr == 0.5
+    assert config.adversary_lr == 1.0 and config.dim_noise == 16
+    assert config_from_dict(json.loads(json.dumps(config.to_dict()))) == \
+        config
+
+
+@pytest.mark.parametrize('value', ['vae', {'method': 'vae'}, None])
+def test_make_method_needs_a_config(value):
+    with pytest.raises(TypeError, match='make_method: config must be a '
+                       'vae_avb.methods.MethodConfig, got'):
+        make_method(value)

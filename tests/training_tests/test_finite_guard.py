@@ -25,7 +25,7 @@ class PoisonedIterator(FourPointsIterator):
         return batch
 
 
-def poisoned_trainer(tmp_path, poison_at):
+def poisoned_trainer(tmp_path, poison_at, guard=None):
     """A VAE trained on a stream whose batch ``poison_at`` holds a NaN.
 
     The data checks are off (``type_check`` False, as in a fast training
@@ -38,7 +38,7 @@ def poisoned_trainer(tmp_path, poison_at):
     updater = training.updaters.StandardUpdater(
         PoisonedIterator(poison_at), optimizer)
     trainer = training.Trainer(updater, (10, 'iteration'), str(tmp_path))
-    trainer.extend(FiniteGuard())
+    trainer.extend(guard or FiniteGuard())
     trainer.extend(training.extensions.snapshot(
         filename='snapshot_iter_{.updater.iteration}'),
         trigger=(1, 'iteration'))
@@ -65,3 +65,27 @@ def test_quiet_when_finite(tmp_path):
     with chainer.using_config('type_check', False):
         trainer.run()
     assert trainer.updater.iteration == 10
+
+
+def test_a_watched_key_stops_training(tmp_path):
+    trainer = poisoned_trainer(tmp_path, poison_at=4,
+                               guard=FiniteGuard(['main/loss']))
+    with chainer.using_config('type_check', False), pytest.raises(
+            NonFiniteLossError, match=r'^iteration 4: main/loss is nan'):
+        trainer.run()
+
+
+@pytest.mark.parametrize('keys', ['main/loss', [1], ['main/loss', None]])
+def test_keys_that_are_not_a_list_of_names_are_refused(keys):
+    # A string used to be read as its characters: nothing was watched.
+    with pytest.raises(TypeError, match='keys must be a list of observation '
+                       'keys'):
+        FiniteGuard(keys)
+
+
+def test_a_key_never_reported_is_warned_about(tmp_path):
+    trainer = poisoned_trainer(tmp_path, poison_at=100,
+                               guard=FiniteGuard(['main/los']))
+    with pytest.warns(UserWarning, match=r'FiniteGuard: main/los not '
+                      r'reported in 10 iterations.*main/loss'):
+        trainer.run()

@@ -85,3 +85,23 @@ def test_older_method_json_reads_as_those_runs_were_built(family, cls):
         # Older conv runs left the code outputs Xavier and padded 'same'.
         assert networks.output_scale is None
         assert networks.decoder_padding == 'same'
+
+
+@pytest.mark.parametrize('flags, error, message', [
+    ({'decay_ratio': float('nan')}, ValueError, 'flags must hold JSON values'),
+    ({'lr': float('inf')}, ValueError, 'flags must hold JSON values'),
+    ({'x': object()}, ValueError, 'flags must hold JSON values'),
+    ([1, 2], TypeError, 'flags must be a dict of settings, got list'),
+    (None, TypeError, 'flags must be a dict of settings, got NoneType'),
+    ('abc', TypeError, 'flags must be a dict of settings, got str'),
+])
+def test_settings_a_resume_could_not_compare_are_refused_when_built(
+        flags, error, message):
+    # NaN differs from itself: a run with it could never resume.
+    with pytest.raises(error, match='^RunFlags: ' + message):
+        RunFlags(flags)
+
+
+def test_normalize_must_be_a_function():
+    with pytest.raises(TypeError, match='normalize must be a function'):
+        RunFlags({}, normalize='yes')

@@ -43,6 +43,20 @@ class Xavier(initializer.Initializer):
         if fan_out is not None:
             fan_out = check_count(fan_out, 'fan_out', 'Xavier')
         constant = check_positive(constant, 'constant', 'Xavier')
+        if dtype is not None:
+            try:
+                dtype = numpy.dtype(dtype)
+            except TypeError:
+                raise TypeError('Xavier: dtype {!r} is not a NumPy dtype; use '
+                                'a float type such as numpy.float32'.format(
+                                    dtype))
+            if dtype.kind != 'f':
+                raise TypeError('Xavier: dtype must be a float type, got {}'
+                                .format(dtype))
+        if rng is not None and not callable(getattr(rng, 'uniform', None)):
+            raise TypeError('Xavier: rng must be a numpy.random.RandomState '
+                            '(or cupy.random.RandomState) or None, got {}'
+                            .format(type(rng).__name__))
         self.fan_in = fan_in
         self.fan_out = fan_out
         self.constant = constant
@@ -61,10 +75,23 @@ class Xavier(initializer.Initializer):
             raise TypeError(
                 'Xavier: array dtype {} differs from the initializer dtype '
                 '{}'.format(array.dtype, self.dtype))
+        if array.dtype.kind != 'f':
+            raise TypeError(
+                'Xavier: draws floats, the array has dtype {}; initialise a '
+                'float array (float16, float32 or float64)'.format(
+                    array.dtype))
+        if array.size == 0:
+            return  # Nothing to draw (and no fans to divide by).
+        bound = self.bound(array.shape)
+        # The law's width, 2 * bound, must be a number too.
+        if not bound < numpy.finfo(array.dtype).max / 2:
+            raise ValueError(
+                'Xavier: the bound {:g} (constant {:g}) overflows {}; use a '
+                'smaller constant'.format(bound, self.constant, array.dtype))
         # GlorotUniform reads the fans from the shape; rescale its
         # ``scale`` so that its bound equals ours.
         glorot_bound = numpy.sqrt(
             6. / sum(initializer.get_fans(array.shape)))
         chainer.initializers.GlorotUniform(
-            scale=self.bound(array.shape) / glorot_bound,
+            scale=bound / glorot_bound,
             rng=self.rng)(array)

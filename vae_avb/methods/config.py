@@ -3,6 +3,8 @@ import dataclasses
 import math
 import typing
 
+import numpy
+
 from vae_avb.methods.networks import FAMILIES
 from vae_avb.methods.networks import MLPNetworks
 from vae_avb.methods.networks import networks_from_dict
@@ -71,6 +73,13 @@ class MethodConfig(object):
         def fail(name, problem):
             raise ValueError('MethodConfig: {} {}, got {!r}'.format(
                 name, problem, getattr(self, name)))
+        for field in dataclasses.fields(self):
+            # NumPy scalars (a size read from an array) as Python numbers,
+            # which the JSON form needs.
+            value = getattr(self, field.name)
+            if isinstance(value, numpy.generic) and \
+                    value.dtype.kind in 'iuf':
+                object.__setattr__(self, field.name, value.item())
         if self.method not in METHODS:
             fail('method', 'must be one of {}'.format(', '.join(METHODS)))
         if not isinstance(self.networks, tuple(FAMILIES.values())):
@@ -149,7 +158,7 @@ def config_from_dict(value):
                          'got {}'.format(type(value).__name__))
     value = dict(value)
     version = value.pop('version', None)
-    if version != VERSION:
+    if type(version) is not int or version != VERSION:
         raise ValueError('method configuration version {!r} is not {} (the '
                          'one this vae_avb reads); rebuild the run with this '
                          'version'.format(version, VERSION))

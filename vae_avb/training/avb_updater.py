@@ -4,6 +4,7 @@ from chainer import training
 from vae_avb.training.skip_nonfinite import convert_batch
 from vae_avb.training.skip_nonfinite import report_skip
 from vae_avb.training.skip_nonfinite import update_unless_nonfinite
+from vae_avb.utils.check import check_count
 
 
 class AVBUpdater(training.updaters.StandardUpdater):
@@ -43,11 +44,11 @@ class AVBUpdater(training.updaters.StandardUpdater):
                 "AVBUpdater: optimizers must be a dict with the keys 'main' "
                 "(set up on an AVBLoss) and 'adversary' (on an "
                 "AdversaryLoss)")
-        if int(n_adversary_steps) != n_adversary_steps or \
-                n_adversary_steps < 1:
-            raise ValueError(
-                'AVBUpdater: n_adversary_steps must be a positive integer, '
-                'got {!r}'.format(n_adversary_steps))
+        n_adversary_steps = check_count(n_adversary_steps,
+                                        'n_adversary_steps', 'AVBUpdater')
+        if not isinstance(skip_nonfinite, bool):
+            raise TypeError('AVBUpdater: skip_nonfinite must be True or '
+                            'False, got {!r}'.format(skip_nonfinite))
         super(AVBUpdater, self).__init__(
             iterator, optimizers, converter=converter, device=device)
         self.n_adversary_steps = int(n_adversary_steps)

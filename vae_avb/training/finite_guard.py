@@ -1,4 +1,5 @@
 import math
+import warnings
 
 import chainer
 from chainer import training
@@ -40,16 +41,35 @@ class FiniteGuard(training.Extension):
 
     Args:
         keys (list or None): Observation keys to watch; ``None`` watches
-            every reported value.
+            every reported value. A key not reported in the first 10
+            iterations (a misspelt name) is warned about once.
     """
 
     trigger = 1, 'iteration'
     priority = training.PRIORITY_WRITER + 1
 
     def __init__(self, keys=None):
+        if keys is not None:
+            if isinstance(keys, str) or not all(
+                    isinstance(key, str) for key in keys):
+                raise TypeError(
+                    'FiniteGuard: keys must be a list of observation keys '
+                    '(such as [\'main/loss\']) or None, got {!r}'.format(
+                        keys))
+            keys = list(keys)
         self.keys = keys
+        self._unseen = None if keys is None else set(keys)
 
     def __call__(self, trainer):
+        if self._unseen:
+            self._unseen -= set(trainer.observation)
+            if trainer.updater.iteration >= 10 and self._unseen:
+                warnings.warn(
+                    'FiniteGuard: {} not reported in 10 iterations, so not '
+                    'watched; check the names (reported: {})'.format(
+                        ', '.join(sorted(self._unseen)),
+                        ', '.join(sorted(trainer.observation))))
+                self._unseen = None
         error = nonfinite_error(trainer, self.keys)
         if error is not None:
             raise error

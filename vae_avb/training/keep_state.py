@@ -19,6 +19,10 @@ class KeepState(training.Extension):
     trigger = 1, 'iteration'
 
     def __init__(self, obj):
+        if not callable(getattr(obj, 'serialize', None)):
+            raise TypeError('KeepState: obj must have a serialize(serializer) '
+                            'method (a dataset with a random state), got {}'
+                            .format(type(obj).__name__))
         self.obj = obj
 
     def __call__(self, trainer):

@@ -6,6 +6,7 @@ import chainer
 from chainer import training
 
 from vae_avb.training.snapshots import SnapshotError
+from vae_avb.utils.check import one_line
 
 
 class FlagsChangedError(SnapshotError):
@@ -42,7 +43,20 @@ class RunFlags(training.Extension):
     checked_first = True
 
     def __init__(self, flags, normalize=None):
-        self.flags = json.loads(json.dumps(flags, sort_keys=True))
+        if not isinstance(flags, dict):
+            raise TypeError('RunFlags: flags must be a dict of settings, got '
+                            '{}'.format(type(flags).__name__))
+        try:
+            text = json.dumps(flags, sort_keys=True, allow_nan=False)
+        except (TypeError, ValueError) as e:
+            raise ValueError(
+                'RunFlags: flags must hold JSON values (finite numbers, '
+                'strings, booleans, None and lists of them) under string '
+                'names ({})'.format(one_line(e)))
+        if normalize is not None and not callable(normalize):
+            raise TypeError('RunFlags: normalize must be a function or None, '
+                            'got {}'.format(type(normalize).__name__))
+        self.flags = json.loads(text)
         self.normalize = normalize
 
     def __call__(self, trainer):

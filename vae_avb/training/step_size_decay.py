@@ -1,3 +1,7 @@
+import math
+import numbers
+
+import chainer
 from chainer import training
 
 
@@ -27,14 +31,31 @@ class StepSizeDecay(training.Extension):
     priority = training.PRIORITY_WRITER
 
     def __init__(self, optimizers, start, stop, final_ratio):
+        where = 'StepSizeDecay'
+        for name, value in (('start', start), ('stop', stop)):
+            if isinstance(value, bool) or not isinstance(
+                    value, numbers.Real) or not math.isfinite(value):
+                raise ValueError('{}: {} must be a finite number of '
+                                 'iterations, got {!r}'.format(where, name,
+                                                               value))
         if not 0 <= start < stop:
             raise ValueError(
                 'StepSizeDecay: need 0 <= start < stop, got {} and '
                 '{}'.format(start, stop))
-        if not 0 < final_ratio < float('inf'):
+        if isinstance(final_ratio, bool) or not isinstance(
+                final_ratio, numbers.Real) or \
+                not 0 < final_ratio < float('inf'):
             raise ValueError(
                 'StepSizeDecay: final_ratio must be positive and finite, got '
                 '{!r}'.format(final_ratio))
+        if isinstance(optimizers, chainer.Optimizer) or not all(
+                isinstance(o, chainer.Optimizer) and
+                getattr(o, 'target', None) is not None
+                for o in optimizers):
+            raise TypeError(
+                'StepSizeDecay: optimizers must be a list of optimizers '
+                'already set up on their links (optimizer.setup(link) '
+                'first)')
         self.start = start
         self.stop = stop
         self.final_ratio = final_ratio
