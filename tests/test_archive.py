@@ -50,6 +50,18 @@ def test_reads_every_entry_or_the_named_ones(tmp_path):
         ['a', 'b', 's']
 
 
+@pytest.mark.parametrize('keyword', ['names', 'allowed'])
+def test_a_string_is_no_list_of_names(tmp_path, keyword):
+    # 'ab' was read as the names 'a' and 'b', and allowed='abc' let an
+    # entry 'b' through as a substring.
+    path = str(tmp_path / 'a.npz')
+    numpy.savez(path, b=numpy.arange(3.))
+    with pytest.raises(TypeError, match='read_npz: {} must be a list of '
+                       'entry names or None'.format(keyword)):
+        read_npz(path, **{keyword: 'abc'})
+    assert sorted(read_npz(path, **{keyword: ('b',)})) == ['b']
+
+
 def test_an_empty_archive_has_no_entries(tmp_path):
     path = str(tmp_path / 'e.npz')
     numpy.savez(path)

@@ -324,3 +324,53 @@ def test_refuses_a_0d_array():
     with pytest.raises(TypeError, match=r'ArrayIterator: the dataset must be '
                        r'one array \(N, ...\) .*, got a 0-d ndarray'):
         ArrayIterator(numpy.array(3.), 2)
+
+
+def state_of(iterator):
+    entries = {}
+    iterator.serialize(chainer.serializers.DictionarySerializer(entries))
+    return {key: numpy.asarray(value) for key, value in entries.items()}
+
+
+def load_state(iterator, entries):
+    iterator.serialize(chainer.serializers.NpzDeserializer(entries))
+
+
+DATA = numpy.arange(14, dtype=numpy.float32).reshape(7, 2)
+
+
+@pytest.mark.parametrize('written, read, message', [
+    (False, True, 'written by an iterator that does not shuffle; build this '
+     'one with shuffle=False'),
+    (True, False, 'written by an iterator that shuffles; build this one '
+     'with shuffle=True'),
+])
+def test_a_snapshot_of_the_other_kind_is_refused(written, read, message):
+    # A shuffled snapshot read by an iterator in order used to be read
+    # without its order: the batches differed from the run's.
+    source = ArrayIterator(DATA, 3, shuffle=written, seed=1)
+    next(source)
+    with pytest.raises(ValueError, match='^ArrayIterator: the snapshot was '
+                       + message):
+        load_state(ArrayIterator(DATA, 3, shuffle=read), state_of(source))
+
+
+@pytest.mark.parametrize('key, value, message', [
+    ('current_position', 100, "current_position is 100, which an iterator "
+     "over 7 examples cannot have"),
+    ('current_position', -1, 'current_position is -1'),
+    ('epoch', -2, 'epoch is -2'),
+    ('order', numpy.zeros(7, int), 'order is not a permutation of the 7'),
+    ('order', numpy.zeros(1, int), 'order is not a permutation'),
+    ('random_state/pos', 700, 'is not a Mersenne Twister state (the '
+     'position 700)'),
+    ('random_state/key', numpy.arange(3), 'is not a Mersenne Twister state '
+     '(a key of int64 (3,))'),
+])
+def test_a_crafted_position_or_order_is_refused(key, value, message):
+    source = ArrayIterator(DATA, 3, shuffle=True, seed=1)
+    next(source)
+    entries = state_of(source)
+    entries[key] = numpy.asarray(value)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        load_state(ArrayIterator(DATA, 3, shuffle=True), entries)

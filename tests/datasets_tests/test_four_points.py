@@ -101,3 +101,30 @@ def test_seed_must_be_a_numpy_seed(seed):
 def test_flags_must_be_bools(name):
     assert_refused(TypeError, r"FourPointsIterator: {} must be True or "
                    r"False, got 'no'".format(name), **{name: 'no'})
+
+
+def test_with_index_and_as_array_exclude_each_other():
+    # as_array used to be dropped silently.
+    assert_refused(ValueError, 'with_index and as_array exclude each other',
+                   with_index=True, as_array=True)
+
+
+@pytest.mark.parametrize('key, value, message', [
+    ('rng_pos', 700, 'the position 700'),
+    ('rng_key', numpy.zeros(10, numpy.uint32), r'a key of uint32 \(10,\)'),
+    ('rng_key', numpy.full(624, -1), r'a key of int64 \(624,\)'),
+    ('rng_gauss', numpy.nan, 'a cached Gaussian'),
+    ('rng_has_gauss', 5, 'a cached Gaussian 5'),
+])
+def test_a_crafted_random_state_is_refused_in_one_line(key, value, message,
+                                                       tmp_path):
+    path = str(tmp_path / 'it.npz')
+    chainer.serializers.save_npz(path, FourPointsIterator(8, seed=5))
+    with numpy.load(path) as f:
+        entries = {k: f[k] for k in f.files}
+    entries[key] = numpy.asarray(value)
+    numpy.savez(path, **entries)
+    with pytest.raises(ValueError, match='^the random state read back is not '
+                       'a Mersenne Twister state .*' + message) as info:
+        chainer.serializers.load_npz(path, FourPointsIterator(8, seed=1))
+    assert '\n' not in str(info.value)

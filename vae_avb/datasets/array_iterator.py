@@ -205,11 +205,24 @@ class ArrayIterator(chainer.dataset.Iterator):
                                            self.current_position)
         self.epoch = serializer('epoch', self.epoch)
         self.is_new_epoch = serializer('is_new_epoch', self.is_new_epoch)
+        loading = isinstance(serializer, chainer.serializer.Deserializer)
         if self._order is not None:
             try:
                 serializer('order', self._order)
             except KeyError:
-                serializer('_order', self._order)
+                try:
+                    serializer('_order', self._order)
+                except KeyError:
+                    if not loading:
+                        raise
+                    raise ValueError(
+                        'ArrayIterator: the snapshot was written by an '
+                        'iterator that does not shuffle; build this one '
+                        'with shuffle=False')
+        elif loading and _holds(serializer, 'order'):
+            raise ValueError(
+                'ArrayIterator: the snapshot was written by an iterator '
+                'that shuffles; build this one with shuffle=True')
         try:
             self._detail_before = serializer(
                 'previous_epoch_detail', self._detail_before)
@@ -227,6 +240,31 @@ class ArrayIterator(chainer.dataset.Iterator):
         serialize_random_state(serializer['random_state'], self.random_state)
         if hasattr(self.dataset, 'serialize'):
             self.dataset.serialize(serializer['dataset'])
+        if loading:
+            self._check_state()
+
+    def _check_state(self):
+        """Refuses a position, epoch or order read back that this
+        iterator could not have written."""
+        n = self._epoch_size()
+        for name, value, limit in (
+                ('current_position', self.current_position, max(n, 1)),
+                ('epoch', self.epoch, None)):
+            if isinstance(value, bool) or not isinstance(
+                    value, (int, numpy.integer)) or value < 0 or (
+                    limit is not None and value >= limit):
+                raise ValueError(
+                    'ArrayIterator: the snapshot\'s {} is {!r}, which an '
+                    'iterator over {} examples cannot have; resume from '
+                    'another snapshot'.format(name, value, n))
+        self.current_position = int(self.current_position)
+        self.epoch = int(self.epoch)
+        if self._order is not None and not numpy.array_equal(
+                numpy.sort(self._order), numpy.arange(len(self._order))):
+            raise ValueError(
+                'ArrayIterator: the snapshot\'s order is not a permutation '
+                'of the {} examples; resume from another snapshot'.format(
+                    len(self._order)))
 
 
 @chainer.dataset.converter()
@@ -239,3 +277,11 @@ def send_array(batch, device):
     if device is None:
         return batch
     return device.send(batch)
+
+
+def _holds(deserializer, key):
+    """Whether ``deserializer`` holds an entry ``key``."""
+    try:
+        return deserializer(key, None) is not None
+    except KeyError:
+        return False

@@ -6,6 +6,8 @@ from vae_avb.datasets.checks import check_flag
 from vae_avb.datasets.checks import check_seed
 from vae_avb.datasets.four_points import get_four_points
 from vae_avb.utils.check import check_count
+from vae_avb.utils.random_state import loading
+from vae_avb.utils.random_state import set_mt19937
 
 
 # The largest batch: 2**20 points are 16 MiB as one float32 array (and a
@@ -29,7 +31,8 @@ class FourPointsIterator(chainer.dataset.Iterator):
         seed (int or None): Seed of the iterator's own random state, from
             0 to ``2**32 - 1``; ``None`` for a fresh one.
         epoch_size (int): Examples per nominal epoch, at least 1.
-        with_index (bool): Make every example a ``(point, index)`` pair.
+        with_index (bool): Make every example a ``(point, index)`` pair
+            (not with ``as_array``).
         as_array (bool): Return each batch as one array ``(B, 4)``, for the
             :func:`~vae_avb.datasets.send_array` converter (faster),
             instead of a list of examples for
@@ -37,7 +40,8 @@ class FourPointsIterator(chainer.dataset.Iterator):
 
     Raises:
         ValueError: ``batch_size``, ``epoch_size`` or ``seed`` is not an
-            integer in its range.
+            integer in its range, or ``with_index`` and ``as_array`` are
+            both set.
         TypeError: ``with_index`` or ``as_array`` is not a bool.
     """
 
@@ -52,10 +56,14 @@ class FourPointsIterator(chainer.dataset.Iterator):
         with_index = check_flag(with_index, 'with_index',
                                 'FourPointsIterator')
         as_array = check_flag(as_array, 'as_array', 'FourPointsIterator')
+        if with_index and as_array:
+            raise ValueError('FourPointsIterator: with_index and as_array '
+                             'exclude each other (pairs of a point and its '
+                             'index come as a list); pass one of them')
         self.batch_size = batch_size
         self.epoch_size = epoch_size
         self.with_index = with_index
-        self.as_array = as_array and not with_index
+        self.as_array = as_array
         self.points = get_four_points()
         self.random_state = numpy.random.RandomState(seed)
         self.iteration = 0
@@ -86,9 +94,9 @@ class FourPointsIterator(chainer.dataset.Iterator):
         # The random state travels as its MT19937 key and position, so a
         # resumed run draws the same batches.
         _, key, pos, has_gauss, gauss = self.random_state.get_state()
-        key = serializer('rng_key', key)
+        key = serializer('rng_key', None if loading(serializer) else key)
         pos = serializer('rng_pos', pos)
         has_gauss = serializer('rng_has_gauss', has_gauss)
         gauss = serializer('rng_gauss', gauss)
-        self.random_state.set_state(
-            ('MT19937', key, int(pos), int(has_gauss), float(gauss)))
+        if key is not None:  # None: not in the file (a non-strict load).
+            set_mt19937(self.random_state, key, pos, has_gauss, gauss)

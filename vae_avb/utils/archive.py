@@ -58,6 +58,12 @@ def read_npz(path, names=None, allowed=None, entry_bytes=None):
             entry refused or missing, a torn archive, pickled objects, an
             entry that is not an ``.npy`` array.
     """
+    for label, value in (('names', names), ('allowed', allowed)):
+        if isinstance(value, (str, bytes)):
+            raise TypeError('read_npz: {} must be a list of entry names or '
+                            'None, got the string {!r}'.format(label, value))
+    if allowed is not None:
+        allowed = frozenset(allowed)
     # Non-blocking, so that a FIFO put in the file's place is refused
     # rather than waited on.
     fd = os.open(path, os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0))
