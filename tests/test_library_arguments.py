@@ -199,7 +199,20 @@ BAD_CALLS = [
     ('fractional latent', lambda d, v: VAE.mlp(4, 2.5, 8), ValueError,
      r'n_latent must be an integer'),
     ('million layers', lambda d, v: VAE.mlp(4, 2, 8, 10 ** 6), ValueError,
-     r'n_layers must be an integer from 0 to 1000'),
+     r'GaussianEncoder: n_layers must be an integer from 1 to 1000'),
+    ('vae sample none', lambda d, v: v.sample(0), ValueError,
+     r'VAE.sample: n must be an integer from 1'),
+    ('vae sample prior fractional', lambda d, v: v.sample_prior(2.5),
+     ValueError, r'VAE.sample_prior: n must be an integer from 1 to '
+     r'2147483647, got 2.5'),
+    ('decoder log_prob x above 1', lambda d, v: d.distribution(
+        numpy.zeros((3, 2), numpy.float32)).log_prob(x_of(value=3.)),
+     ValueError, r'BernoulliDecoder log_prob: x must lie in \[0, 1\]'),
+    ('decoder huge initial bias', lambda d, v: BernoulliDecoder(
+        2, 4, 8, initial_bias=1e300), ValueError,
+     r'BernoulliDecoder: initial_bias must fit the parameters\' dtype'),
+    ('vae sizes disagree', lambda d, v: VAE(v.encoder, BernoulliDecoder(
+        2, 5, 8)), ValueError, r'VAE: the encoder takes data of 4 values'),
 ]
 
 

@@ -562,3 +562,113 @@ def test_ais_start_from_the_contrast_gaussian():
         _, mean, var = enc(x, moments=moments)
     numpy.testing.assert_array_equal(r.mean, mean.array)
     numpy.testing.assert_array_equal(r.scale, numpy.sqrt(var.array))
+
+
+@pytest.mark.parametrize('n_samples', [0, 1, -1, 2.5, True, None])
+def test_noise_moments_need_two_draws(n_samples):
+    """Defect 02: 0 gave NaN moments, 1 zero variances (a normalized
+    sample of -1e4), -1 and 2.5 NumPy's errors."""
+    enc = encoder()
+    with pytest.raises(ValueError, match='AdaptiveContrastEncoder.'
+                       'noise_moments: n_samples must be an integer from 2 '
+                       'to 2147483647'):
+        enc.noise_moments(n_samples)
+    mean, var = enc.noise_moments(2.0)
+    assert mean.shape == var.shape == (5, 3)
+
+
+def test_noise_moments_covariance_must_be_a_bool():
+    """Defect 13."""
+    with pytest.raises(TypeError, match='noise_moments: covariance must be '
+                       "True or False, got 'yes'"):
+        encoder().noise_moments(100, covariance='yes')
+
+
+@pytest.mark.parametrize('bad, items', [
+    (lambda m: (m[0],), '1 item'), (lambda m: 5, 'a int'),
+    (lambda m: {'a': 1}, 'a dict'), (lambda m: (m[0], m[1], 'junk'),
+                                     '3 item')])
+@pytest.mark.parametrize('method', ['forward', 'posterior',
+                                    'normalized_sample'])
+def test_moments_must_be_a_pair(bad, items, method):
+    """Defect 03: (E,) was an IndexError, 5 a TypeError, a dict a KeyError,
+    and a 3-tuple was silently cut to two."""
+    enc = encoder()
+    m = enc.noise_moments(100)
+    with pytest.raises(ValueError, match=r'moments must be a pair \(E\[v\], '
+                       r'Var\[v\]\), got {}'.format(items)):
+        getattr(enc, method)(data(1), moments=bad(m))
+
+
+def test_moments_must_be_arrays_of_numbers():
+    enc = encoder()
+    m = enc.noise_moments(100)
+    for bad in ((m[0], 'junk'), (None, m[1])):
+        with pytest.raises(TypeError, match=r'AdaptiveContrastEncoder: '
+                           r'moments\[\d\] must be an array of numbers'):
+            enc(data(1), moments=bad)
+    # Lists of numbers are arrays still, as before.
+    x, eps = data(2), enc.sample_noise(2)
+    lists = enc.posterior(x, eps, moments=[m[0].tolist(), m[1].tolist()])
+    numpy.testing.assert_array_equal(
+        lists.spread, enc.posterior(x, eps, moments=m).spread)
+
+
+@pytest.mark.parametrize('contrast', ['diagonal', 'full'])
+def test_moments_values_are_checked(contrast):
+    """Defect 03: NaN moments gave a NaN mean, negative variances a
+    negative spread; the moments are small (n_basis, n) arrays, so they
+    are read while type_check is on."""
+    enc = full_encoder() if contrast == 'full' else encoder()
+    mean, spread = enc.noise_moments(100, covariance=contrast == 'full')
+    nan_mean = mean.copy()
+    nan_mean[1, 2] = numpy.nan
+    with pytest.raises(ValueError, match=r'AdaptiveContrastEncoder: '
+                       r'moments\[0\] \(E\[v\]\) contains NaN or inf'):
+        enc.posterior(data(2), moments=(nan_mean, spread))
+    negative = spread.copy()
+    if contrast == 'full':
+        negative[0, 1, 1] = -1
+    else:
+        negative[0, 1] = -1
+    with pytest.raises(ValueError, match=r'AdaptiveContrastEncoder: '
+                       r'moments\[1\] holds negative variances \(down to '
+                       r'-1\)'):
+        enc.posterior(data(2), moments=(mean, negative))
+    # With type_check off nothing is read, as check_values does.
+    with chainer.using_config('type_check', False):
+        assert numpy.isnan(enc.posterior(
+            data(2), moments=(nan_mean, spread)).mean).any()
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    (dict(n_basis=2 ** 30), r'n_latent \* \(1 \+ n_basis\) \(the x '
+     r'network\'s outputs\) is 3221225475, above 2147483647; lower n_basis'),
+    (dict(n_in=0), 'n_in must be an integer from 1'),
+    (dict(n_hidden=1.5), 'n_hidden must be an integer from 1'),
+    (dict(n_layers='2'), 'n_layers must be an integer from 0 to 1000'),
+    (dict(center_x='False'), 'center_x must be True or False'),
+    (dict(initialW=numpy.zeros((16, 6), 'f')),
+     r'initialW is an array of shape \(16, 6\) but it initialises layers of '
+     r'shapes \(16, 6\), \(12, 16\), \(3, 2, 3\)'),
+    (dict(initial_bias=numpy.zeros((3, 1, 3), 'f')),
+     r'initial_bias is an array of shape \(3, 1, 3\)'),
+    (dict(initialW=1e39), 'initialW must fit'),
+])
+def test_encoder_checks_its_own_settings(kwargs, message):
+    """Defects 06, 11, 13: sizes refused by MLP under its name (n_basis
+    2**30 as 'MLP: n_out ... 3221225475'), flags taken as they came."""
+    args = dict(n_in=6, n_latent=3, n_noise=2, n_basis=3, n_hidden=16,
+                n_layers=1, n_noise_hidden=8, n_noise_layers=0)
+    args.update(kwargs)
+    with pytest.raises((ValueError, TypeError),
+                       match='AdaptiveContrastEncoder: ' + message) as info:
+        AdaptiveContrastEncoder(**args)
+    assert '\n' not in str(info.value)
+
+
+def test_noise_bases_sample_noise_count():
+    """Defect 12."""
+    with pytest.raises(ValueError, match='NoiseBases.sample_noise: '
+                       'batch_size must be an integer from 1'):
+        NoiseBases(2, 3, 4, 5, 1).sample_noise(0)

@@ -189,3 +189,102 @@ def test_constant_tower_on_data_builds_no_graph(path):
     chainer.functions.sum(adversary.constant(x, z)).backward()
     assert z.grad is not None and numpy.abs(z.grad).sum() > 0
     assert all(p.grad is None for p in adversary.params())
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    (dict(n_noise=0), 'n_noise must be an integer from 1 to 2147483647, '
+     'got 0'),
+    (dict(n_noise=-3), 'n_noise must be an integer from 1'),
+    (dict(n_noise=True), 'n_noise must be an integer from 1'),
+    (dict(n_noise='2'), 'n_noise must be an integer from 1'),
+    (dict(n_in=0), 'n_in must be an integer from 1'),
+    (dict(n_latent=2.5), 'n_latent must be an integer from 1'),
+    (dict(n_hidden=None), 'n_hidden must be an integer from 1'),
+    (dict(n_layers=1.5), 'n_layers must be an integer from 0 to 1000'),
+    (dict(n_noise=2 ** 31 - 5), r'n_in \+ n_noise is 2147483653, above '
+     r'2147483647'),
+])
+def test_noise_encoder_checks_its_sizes(kwargs, message):
+    """Defect 01: n_noise=0 built a deterministic 'implicit' encoder,
+    n_in=0 was taken, -3, True and '2' failed deep inside."""
+    args = dict(n_in=10, n_latent=2, n_hidden=3, n_layers=1)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match='NoiseEncoder: ' + message):
+        NoiseEncoder(**args)
+
+
+def test_noise_encoder_hint_names_eps():
+    """Defect 09: the hint said numpy.asarray(x, ...) for eps."""
+    encoder = NoiseEncoder(4, 2, n_hidden=3, n_layers=1)
+    with pytest.raises(TypeError, match=r'NoiseEncoder: eps must be an array'
+                       r'.*numpy.asarray\(eps, numpy.float32\)'):
+        encoder(points(1), [[0., 0.]])
+
+
+@pytest.mark.parametrize('batch_size', [-1, 0, 2.5, True, None])
+def test_noise_encoder_sample_noise_count(batch_size):
+    """Defect 12: NumPy's errors (or an empty draw)."""
+    encoder = NoiseEncoder(4, 2, n_hidden=3, n_layers=1)
+    with pytest.raises(ValueError, match='NoiseEncoder.sample_noise: '
+                       'batch_size must be an integer from 1'):
+        encoder.sample_noise(batch_size)
+    assert encoder.sample_noise(3.0).shape == (3, 2)
+
+
+def test_noise_encoder_array_initializer_must_fit():
+    """Defect 11: the broadcast ValueError of chainer/backend.py."""
+    with pytest.raises(ValueError, match=r'NoiseEncoder: initialW is an '
+                       r'array of shape \(3, 6\) but it initialises layers '
+                       r'of shapes \(3, 6\), \(2, 3\)'):
+        NoiseEncoder(4, 2, n_hidden=3, n_layers=1,
+                     initialW=numpy.zeros((3, 6), 'f'))
+
+
+@pytest.mark.parametrize('make, message', [
+    (lambda: Adversary(4, 2, 3, n_layers='2'),
+     r"Adversary: n_layers must be an integer from 1 to 1000, got '2'"),
+    (lambda: Adversary(4, 2, 3, n_layers=None),
+     'Adversary: n_layers must be an integer from 1 to 1000, got None'),
+    (lambda: Adversary(4, 2, 3, n_layers=True),
+     'Adversary: n_layers must be an integer from 1 to 1000, got True'),
+    (lambda: Adversary(4, 2, 3, n_layers=1.5),
+     'Adversary: n_layers must be an integer from 1 to 1000, got 1.5'),
+    (lambda: Adversary(4, 0, 3), 'Adversary: n_latent must be an integer '
+     'from 1 to 2147483647, got 0'),
+    (lambda: Adversary(0, 2, 3), 'Adversary: n_in must be an integer'),
+    (lambda: Adversary(4, 2, -3), 'Adversary: n_hidden must be an integer'),
+])
+def test_adversary_checks_its_sizes(make, message):
+    """Defect 06: n_layers was compared with '<' before any type check, and
+    the sizes were refused by MLP with its own name."""
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+@pytest.mark.parametrize('flag', ['center_x', 'prior_term', 'side_terms'])
+@pytest.mark.parametrize('value', ['False', 0, None])
+def test_adversary_flags_must_be_bools(flag, value):
+    """Defect 13: center_x='False' still centred."""
+    with pytest.raises(TypeError, match='Adversary: {} must be True or '
+                       'False, got {!r}'.format(flag, value).replace(
+                           '(', r'\(')):
+        Adversary(4, 2, 3, 1, **{flag: value})
+    assert Adversary(4, 2, 3, 1, **{flag: numpy.False_}).__dict__[flag] is \
+        False
+
+
+@pytest.mark.parametrize('method', ['forward', 'constant'])
+def test_adversary_shared_x_must_be_a_bool(method):
+    """Defect 13: shared_x='no' took 6 z rows for 3 x rows."""
+    adversary = Adversary(4, 2, 3, 1)
+    with pytest.raises(TypeError, match="Adversary: shared_x must be True or "
+                       "False, got 'no'"):
+        getattr(adversary, method)(points(3), numpy.zeros((6, 2), 'f'),
+                                   shared_x='no')
+
+
+@pytest.mark.parametrize('value', ['False', 1])
+def test_noise_encoder_center_x_must_be_a_bool(value):
+    with pytest.raises(TypeError, match='NoiseEncoder: center_x must be '
+                       'True or False'):
+        NoiseEncoder(4, 2, center_x=value)

@@ -538,3 +538,40 @@ def test_a_crafted_padding_entry_is_refused(tmp_path, stored):
     with pytest.raises(ValueError, match='ConvStack: the stored padding '
                        'holds .* not a padding name; the file is damaged'):
         serializers.load_npz(path, stacks('same')[0])
+
+
+@pytest.mark.parametrize('make, where, shapes', [
+    (lambda **kw: ConvStack((8, 8), (4,), 3, 2, dense=(5,), n_out=2, **kw),
+     'ConvStack', r'\(4, 1, 3, 3\), \(5, 64\), \(2, 5\)'),
+    (lambda **kw: DeconvStack(2, (8, 8), (5,), 4, (1,), (2,), 3, **kw),
+     'DeconvStack', r'\(5, 2\), \(64, 5\), \(4, 1, 3, 3\)'),
+    (lambda **kw: ConvGaussianEncoder(2, (8, 8), (4,), 3, dense=(), **kw),
+     'ConvStack', r'\(4, 1, 3, 3\); pass'),
+])
+def test_array_initializers_must_fit_every_layer(make, where, shapes):
+    """Defect 11, as for the MLP Links: one line naming initialW and the
+    layers' shapes, not chainer/backend.py's broadcast error."""
+    with pytest.raises(ValueError, match=r'{}: initialW is an array of '
+                       r'shape \(7, 7\) but it initialises layers of shapes '
+                       r'{}'.format(where, shapes)):
+        make(initialW=numpy.zeros((7, 7), numpy.float32))
+    link = make(initialW=numpy.full((1, 1), 0.25), initial_bias=0.5)
+    for name, param in link.namedparams():
+        assert (param.array == (0.5 if name.endswith('/b') else 0.25)).all()
+
+
+def test_conv_encoder_head_array_initializer_is_checked():
+    # A (k, k) array fits the convolutions (ConvStack checks those) but
+    # not the head (2 * n_latent, features).
+    with pytest.raises(ValueError, match=r'ConvGaussianEncoder: initialW '
+                       r'is an array of shape \(3, 3\) but it initialises '
+                       r'layers of shapes \(4, 64\)'):
+        ConvGaussianEncoder(2, (8, 8), (4,), 3, dense=(),
+                            initialW=numpy.ones((3, 3), numpy.float32))
+
+
+def test_conv_noise_encoder_center_x_must_be_a_bool():
+    """Defect 13."""
+    with pytest.raises(TypeError, match="ConvNoiseEncoder: center_x must be "
+                       "True or False, got 'no'"):
+        ConvNoiseEncoder(2, 2, (8, 8), (4,), 3, dense=(), center_x='no')

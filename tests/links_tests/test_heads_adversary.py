@@ -190,3 +190,37 @@ def test_heads_without_side_terms_is_refused_by_the_configuration():
     # A VAE has no adversary: nothing to refuse.
     MethodConfig(method='vae', networks=MLPNetworks(adversary_heads=8),
                  side_terms=False)
+
+
+def test_head_scale_must_keep_the_weights_finite():
+    """Defect 10: head_scale=1e300 drew infinite weights: NaN scores."""
+    with pytest.raises(ValueError, match=r'HeadsAdversary: head_scale \(the '
+                       r'standard deviation of theta\'s weights\) must be '
+                       r'below 3.40282e\+37 for float32 weights, got 1e\+300'):
+        HeadsAdversary(4, 2, 3, 1, 5, head_scale=1e300)
+    with pytest.raises(ValueError, match='HeadsAdversary: initial_bias must '
+                       'fit'):
+        HeadsAdversary(4, 2, 3, 1, 5, initial_bias=1e39)
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    (dict(center_x='no'), 'center_x must be True or False'),
+    (dict(prior_term=None), 'prior_term must be True or False'),
+    (dict(n_layers=True), 'n_layers must be an integer from 1 to 1000'),
+    (dict(initialW=numpy.zeros((3, 4), 'f')),
+     r'initialW is an array of shape \(3, 4\)'),
+])
+def test_more_bad_settings_are_named(kwargs, message):
+    """Defects 06, 11, 13."""
+    with pytest.raises((ValueError, TypeError),
+                       match='HeadsAdversary: ' + message):
+        HeadsAdversary(4, 2, **dict(dict(n_hidden=3, n_layers=1,
+                                         n_heads=5), **kwargs))
+
+
+def test_shared_x_must_be_a_bool():
+    adversary = HeadsAdversary(4, 2, 3, 1, 5)
+    with pytest.raises(TypeError, match='HeadsAdversary: shared_x must be '
+                       'True or False'):
+        adversary(numpy.zeros((3, 4), 'f'), numpy.zeros((6, 2), 'f'),
+                  shared_x='yes')

@@ -119,3 +119,39 @@ def test_trained_with_either_initializer():
         for _ in range(100):
             optimizer.update(loss, x)
         assert float(loss(x).array) < first - 2
+
+
+@pytest.mark.parametrize('name', sorted(BUILDERS))
+@pytest.mark.parametrize('value', [1e300, -1e39, 10 ** 400,
+                                   numpy.float64(4e38)])
+def test_overflowing_numbers_are_refused(name, value):
+    """Defect 10: a finite number beyond float32 gave inf parameters (and
+    inf or NaN outputs)."""
+    for key in ('initialW', 'initial_bias'):
+        with pytest.raises(ValueError, match='{}: {} must fit the '
+                           'parameters\' dtype float32'.format(
+                               name.split('.')[0].replace('VAE', '\\w+'),
+                               key)) as info:
+            BUILDERS[name](**{key: value})
+        assert '\n' not in str(info.value)
+
+
+@pytest.mark.parametrize('name', sorted(BUILDERS))
+def test_arrays_that_fit_no_layer_are_refused(name):
+    """Defect 11: an array that does not fit each layer failed in
+    chainer/backend.py with a broadcast error naming no argument."""
+    for key in ('initialW', 'initial_bias'):
+        with pytest.raises(ValueError, match=r'\w+: {} is an array of shape '
+                           r'\(7, 7\) but it initialises layers of shapes '
+                           .format(key)) as info:
+            BUILDERS[name](**{key: numpy.zeros((7, 7), numpy.float32)})
+        assert '\n' not in str(info.value)
+
+
+@pytest.mark.parametrize('name', sorted(BUILDERS))
+def test_arrays_that_broadcast_to_every_layer_are_taken(name):
+    link = BUILDERS[name](initialW=numpy.full((1, 1), 0.25),
+                          initial_bias=numpy.array(0.5))
+    weights, biases = weights_and_biases(link)
+    assert all((p.array == 0.25).all() for p in weights)
+    assert all((p.array == 0.5).all() for p in biases)

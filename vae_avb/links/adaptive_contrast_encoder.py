@@ -2,6 +2,8 @@ import collections
 import math
 import numbers
 
+import numpy
+
 import chainer
 import chainer.functions as F
 
@@ -14,11 +16,17 @@ from vae_avb.functions.standardize import standardize  # NOQA
 from vae_avb.functions.whitening import COV_JITTER  # NOQA
 from vae_avb.functions.whitening import VAR_FLOOR  # NOQA
 from vae_avb.functions.whitening import whitening  # NOQA
+from vae_avb.links.mlp import dense_shapes
 from vae_avb.links.mlp import MAX_LAYERS
 from vae_avb.links.mlp import MLP
+from vae_avb.links.noise_bases import bases_shapes
 from vae_avb.links.noise_bases import NoiseBases
 from vae_avb.utils import check_batch
+from vae_avb.utils.check import check_bool
 from vae_avb.utils.check import check_count
+from vae_avb.utils.check import check_initializer
+from vae_avb.utils.check import check_values
+from vae_avb.utils.check import MAX_COUNT
 
 # basis_moments, basis_covariance, whitening, lower_inverse, standardize,
 # VAR_FLOOR and COV_JITTER lived here before vae_avb.functions; they are
@@ -117,28 +125,51 @@ class AdaptiveContrastEncoder(NoiseBases):
                  noise_activation='relu', center_x=True,
                  coefficient_offset=5., contrast='diagonal', initialW=None,
                  initial_bias=None):
-        n_latent = check_count(n_latent, 'n_latent',
-                               'AdaptiveContrastEncoder')
-        n_basis = check_count(n_basis, 'n_basis', 'AdaptiveContrastEncoder')
+        where = 'AdaptiveContrastEncoder'
+        n_in, n_latent, n_basis, n_hidden = (
+            check_count(value, name, where) for name, value in (
+                ('n_in', n_in), ('n_latent', n_latent),
+                ('n_basis', n_basis), ('n_hidden', n_hidden)))
+        n_layers = check_count(n_layers, 'n_layers', where, 0, MAX_LAYERS)
         # The x network first: its initial draws come before the bases'.
         self._build(lambda: MLP(
             n_in, n_hidden, n_latent * (1 + n_basis), n_layers, activation,
             initialW=initialW, initial_bias=initial_bias), n_latent,
             n_noise, n_basis, n_noise_hidden, n_noise_layers,
             noise_activation, center_x, coefficient_offset, contrast,
-            initialW, initial_bias)
+            initialW, initial_bias,
+            lambda n_out: dense_shapes(
+                [n_in] + [n_hidden] * n_layers + [n_out]))
 
     def _build(self, make_x_network, n_latent, n_noise, n_basis,
                n_noise_hidden, n_noise_layers, noise_activation, center_x,
-               coefficient_offset, contrast, initialW, initial_bias):
+               coefficient_offset, contrast, initialW, initial_bias,
+               x_shapes=None):
         """Checks, then the x network (``make_x_network()``, outputs
-        ``n_latent * (1 + n_basis)``) and the bases, in that order."""
+        ``n_latent * (1 + n_basis)``) and the bases, in that order.
+
+        ``x_shapes(n_out)`` gives the x network's weight and bias shapes,
+        checked here with the bases' against ``initialW`` and
+        ``initial_bias``; ``None`` leaves them to the x network."""
         where = type(self).__name__
+        if n_latent * (1 + n_basis) > MAX_COUNT:
+            raise ValueError(
+                '{}: n_latent * (1 + n_basis) (the x network\'s outputs) is '
+                '{}, above {}; lower n_basis'.format(
+                    where, n_latent * (1 + n_basis), MAX_COUNT))
         n_noise, n_noise_hidden = (
             check_count(value, name, where) for name, value in (
                 ('n_noise', n_noise), ('n_noise_hidden', n_noise_hidden)))
         n_noise_layers = check_count(n_noise_layers, 'n_noise_layers', where,
                                      0, MAX_LAYERS)
+        center_x = check_bool(center_x, 'center_x', where)
+        w_shapes, b_shapes = bases_shapes(n_noise, n_latent, n_basis,
+                                          n_noise_hidden, n_noise_layers)
+        if x_shapes is not None:
+            x_w, x_b = x_shapes(n_latent * (1 + n_basis))
+            w_shapes, b_shapes = x_w + w_shapes, x_b + b_shapes
+        check_initializer(initialW, 'initialW', where, w_shapes)
+        check_initializer(initial_bias, 'initial_bias', where, b_shapes)
         if coefficient_offset is not None and (
                 isinstance(coefficient_offset, bool) or
                 not isinstance(coefficient_offset, numbers.Real) or
@@ -199,17 +230,54 @@ class AdaptiveContrastEncoder(NoiseBases):
         z, z0, a, v = self._parts(x, eps, moments)
         if not graph:
             z0, a, v = z0.array, a.array, v.array
-        if moments is not None:
-            moments = tuple(self.xp.asarray(m, self.dtype)
-                            for m in moments[:2])
-            if moments[1].ndim != (3 if full else 2):
-                raise ValueError(
-                    'AdaptiveContrastEncoder: {} needs the basis {}; pass '
-                    'moments=encoder.noise_moments(covariance={})'.format(
-                        what, 'covariances' if full else 'variances',
-                        full))
+        if isinstance(moments, (tuple, list)) and len(moments) == 2:
+            moments = self._basis_moments(moments, full, what)
+        # posterior_moments refuses anything but None or a pair.
         mean, spread = posterior_moments(z0, a, v, moments, full)
         return ContrastPosterior(z, mean, spread)
+
+    def _basis_moments(self, moments, full, what):
+        """The pair ``moments`` as arrays of the encoder's dtype, after
+        checks: arrays, the variances (``full``: covariances) as such and,
+        while ``chainer.config.type_check`` is on, finite with no negative
+        variance (a read of ``n_basis`` small arrays)."""
+        where = type(self).__name__
+        arrays = []
+        for i, m in enumerate(moments):
+            m = chainer.as_array(m)
+            try:
+                if isinstance(m, (list, tuple)):
+                    m = numpy.asarray(m)
+                kind = numpy.dtype(m.dtype).kind
+            except (AttributeError, TypeError, ValueError):
+                kind = None
+            if kind is None or kind not in 'biuf':
+                raise TypeError(
+                    '{}: moments[{}] must be an array of numbers, got {}; '
+                    'pass moments=encoder.noise_moments()'.format(
+                        where, i, type(m).__name__ if kind is None
+                        else 'an array of {}'.format(m.dtype)))
+            arrays.append(self.xp.asarray(m, self.dtype))
+        mean, spread = arrays
+        if spread.ndim != (3 if full else 2):
+            raise ValueError(
+                '{}: {} needs the basis {}; pass '
+                'moments=encoder.noise_moments(covariance={})'.format(
+                    where, what, 'covariances' if full else 'variances',
+                    full))
+        if chainer.config.type_check:
+            check_values(mean, 'moments[0] (E[v])', where)
+            check_values(spread, 'moments[1] ({}[v])'.format(
+                'Cov' if full else 'Var'), where)
+            variances = self.xp.diagonal(spread, axis1=1, axis2=2) \
+                if full else spread
+            if variances.size and float(variances.min()) < 0:
+                raise ValueError(
+                    '{}: moments[1] holds negative variances (down to {:g}); '
+                    'pass moments=encoder.noise_moments({})'.format(
+                        where, float(variances.min()),
+                        'covariance=True' if full else ''))
+        return mean, spread
 
     def posterior(self, x, eps=None, moments=None, contrast=None):
         """A sample of ``q(z|x)`` and its moments as constants.
@@ -226,7 +294,9 @@ class AdaptiveContrastEncoder(NoiseBases):
                 :meth:`noise_moments` (``(E[v], Cov[v])`` from
                 ``noise_moments(covariance=True)`` for ``'full'``);
                 ``None`` estimates them over this batch of noise (it then
-                needs ``B >= 2``).
+                needs ``B >= 2``). Anything but a pair is refused, and,
+                while ``chainer.config.type_check`` is on (reading these
+                small arrays), NaN, inf or negative variances.
             contrast (str or None): ``'diagonal'`` (variances) or
                 ``'full'`` (covariances); ``None`` for the encoder's
                 ``contrast``.

@@ -3,8 +3,13 @@ import chainer.functions as F
 import chainer.links as L
 
 from vae_avb.functions.row_inner_product import row_inner_product
+from vae_avb.links.mlp import dense_shapes
+from vae_avb.links.mlp import MAX_LAYERS
 from vae_avb.links.mlp import MLP
 from vae_avb.utils import check_batch
+from vae_avb.utils.check import check_bool
+from vae_avb.utils.check import check_count
+from vae_avb.utils.check import check_initializer
 from vae_avb.utils.removed import FROZEN_REMOVED
 from vae_avb.utils.removed import FUSED_REMOVED
 from vae_avb.utils.removed import refuse_removed
@@ -54,10 +59,19 @@ class Adversary(chainer.Chain):
                  fused=None):
         refuse_removed('Adversary', 'fused', fused, FUSED_REMOVED)
         super(Adversary, self).__init__()
-        if n_layers < 1:
-            raise ValueError(
-                'Adversary: n_layers must be at least 1, got {}'.format(
-                    n_layers))
+        where = 'Adversary'
+        n_in, n_latent, n_hidden = (
+            check_count(value, name, where) for name, value in (
+                ('n_in', n_in), ('n_latent', n_latent),
+                ('n_hidden', n_hidden)))
+        n_layers = check_count(n_layers, 'n_layers', where, 1, MAX_LAYERS)
+        center_x, prior_term, side_terms = (
+            check_bool(value, name, where) for name, value in (
+                ('center_x', center_x), ('prior_term', prior_term),
+                ('side_terms', side_terms)))
+        check_tower_initializers(
+            where, initialW, initial_bias, (n_in, n_latent), n_hidden,
+            n_layers, [1, 1] if side_terms else [])
         self.n_in = n_in
         self.n_latent = n_latent
         self.n_hidden = n_hidden
@@ -121,11 +135,29 @@ class Adversary(chainer.Chain):
         return _add_prior_term(t, z) if self.prior_term else t
 
 
+def check_tower_initializers(where, initialW, initial_bias, inputs,
+                             n_hidden, n_layers, heads):
+    """Checks ``initialW`` and ``initial_bias`` against every layer of an
+    adversary: a tower of ``n_layers`` layers of ``n_hidden`` units on
+    each of ``inputs`` (sizes), and a head of ``n`` units on ``n_hidden``
+    for each ``n`` of ``heads``."""
+    w_shapes, b_shapes = [], []
+    for n_in in inputs:
+        w, b = dense_shapes([n_in] + [n_hidden] * n_layers)
+        w_shapes += w
+        b_shapes += b
+    w_shapes += [(n, n_hidden) for n in heads]
+    b_shapes += [(n,) for n in heads]
+    check_initializer(initialW, 'initialW', where, w_shapes)
+    check_initializer(initial_bias, 'initial_bias', where, b_shapes)
+
+
 def _pairs(adversary, x, z, shared_x):
     """Checks a batch of pairs for ``adversary`` (an :class:`Adversary` or
     a :class:`~vae_avb.links.HeadsAdversary`); returns the x its towers
     take and ``k``, the z rows per x."""
     where = type(adversary).__name__
+    shared_x = check_bool(shared_x, 'shared_x', where)
     check_batch(x, adversary.n_in, 'x', where, adversary.dtype)
     check_batch(z, adversary.n_latent, 'z', where, adversary.dtype)
     rows = x.shape[0]

@@ -5,10 +5,14 @@ import chainer.distributions as D
 import chainer.functions as F
 
 from vae_avb.functions.bernoulli_nll import bernoulli_nll
+from vae_avb.links.mlp import dense_shapes
+from vae_avb.links.mlp import MAX_LAYERS
 from vae_avb.links.mlp import MLP
 from vae_avb.utils import check_batch
+from vae_avb.utils.check import check_bool
 from vae_avb.utils.check import check_count
 from vae_avb.utils.check import check_initializer
+from vae_avb.utils.check import check_values
 from vae_avb.utils.removed import FUSED_REMOVED
 from vae_avb.utils.removed import refuse_removed
 
@@ -47,9 +51,17 @@ class BernoulliDecoder(chainer.Chain):
                  fused=None):
         refuse_removed('BernoulliDecoder', 'fused', fused, FUSED_REMOVED)
         super(BernoulliDecoder, self).__init__()
-        self.n_latent = check_count(n_latent, 'n_latent', 'BernoulliDecoder')
-        check_initializer(initialW, 'initialW', 'BernoulliDecoder')
-        check_initializer(initial_bias, 'initial_bias', 'BernoulliDecoder')
+        where = 'BernoulliDecoder'
+        n_latent, n_out, n_hidden = (
+            check_count(value, name, where) for name, value in (
+                ('n_latent', n_latent), ('n_out', n_out),
+                ('n_hidden', n_hidden)))
+        n_layers = check_count(n_layers, 'n_layers', where, 0, MAX_LAYERS)
+        w_shapes, b_shapes = dense_shapes(
+            [n_latent] + [n_hidden] * n_layers + [n_out])
+        check_initializer(initialW, 'initialW', where, w_shapes)
+        check_initializer(initial_bias, 'initial_bias', where, b_shapes)
+        self.n_latent = n_latent
         self.n_out = n_out
         with self.init_scope():
             self.mlp = MLP(n_latent, n_hidden, n_out, n_layers, activation,
@@ -72,6 +84,7 @@ class BernoulliDecoder(chainer.Chain):
             chainer.Variable: Shape ``(B, n_out)`` (the leading axes of
             ``z`` followed by ``n_out``).
         """
+        sigmoid = check_bool(sigmoid, 'sigmoid', type(self).__name__)
         flat, leading = self._flatten(z)
         logits = self.network(flat)
         if leading is not None:
@@ -86,10 +99,18 @@ class BernoulliDecoder(chainer.Chain):
             chainer.distributions.Independent: A
             :class:`~chainer.distributions.Bernoulli` on the logits, its
             last axis an event axis (``log_prob`` sums over pixels, as in
-            Chainer's VAE example); ``.mean`` is the probabilities.
+            Chainer's VAE example); ``.mean`` is the probabilities. Its
+            ``log_prob(x)`` refuses ``x`` with NaN, inf or values outside
+            ``[0, 1]`` (with ``binary_check``, other than 0 and 1) while
+            ``chainer.config.type_check`` is on, as
+            :meth:`log_likelihood` does; off, NaN and ``-inf`` come out as
+            from Chainer's.
         """
+        binary_check = check_bool(binary_check, 'binary_check',
+                                  type(self).__name__)
         return D.Independent(
-            D.Bernoulli(logit=self.decode(z), binary_check=binary_check),
+            CheckedBernoulli(logit=self.decode(z), binary_check=binary_check,
+                             where='{} log_prob'.format(type(self).__name__)),
             reinterpreted_batch_ndims=1)
 
     def _flatten(self, z):
@@ -142,3 +163,70 @@ class BernoulliDecoder(chainer.Chain):
             chainer.Variable: Shape ``(B,)``, in nats.
         """
         return -bernoulli_nll(x, self.constant(z), reduce='no')
+
+
+class CheckedBernoulli(D.Bernoulli):
+
+    """:class:`chainer.distributions.Bernoulli` whose :meth:`log_prob`
+    checks ``x`` as :meth:`BernoulliDecoder.log_likelihood` does.
+
+    Args:
+        where (str): What the messages name.
+
+    Other arguments as for :class:`~chainer.distributions.Bernoulli`.
+    """
+
+    def __init__(self, p=None, logit=None, binary_check=False,
+                 where='Bernoulli'):
+        super(CheckedBernoulli, self).__init__(p, logit, binary_check)
+        self.where = where
+
+    def log_prob(self, x):
+        """``log p(x)``; ``x`` must be an array (or a Variable) in ``[0,
+        1]``, or of 0 and 1 with ``binary_check``.
+
+        The values are read (one pass over ``x``) only while
+        ``chainer.config.type_check`` is on, as
+        :func:`~vae_avb.utils.check.check_values` does.
+
+        Raises:
+            TypeError: ``x`` is not an array.
+            ValueError: ``x`` holds NaN or inf, values outside ``[0, 1]``,
+                or, with ``binary_check``, values other than 0 and 1.
+        """
+        if getattr(x, 'shape', None) is None or \
+                getattr(x, 'dtype', None) is None:
+            raise TypeError(
+                '{}: x must be an array (NumPy or CuPy) or a '
+                'chainer.Variable, got {}; convert it with numpy.asarray(x, '
+                'numpy.float32)'.format(self.where, type(x).__name__))
+        check_values(x, 'x', self.where, unit_interval=True)
+        if self.binary_check and chainer.config.type_check:
+            array = chainer.as_array(x)
+            if not bool(((array == 0) | (array == 1)).all()):
+                raise ValueError(
+                    '{}: x has values other than 0 and 1 but the decoder was '
+                    'built with binary_check=True; binarize the data (x >= '
+                    '0.5) or build it without binary_check'.format(
+                        self.where))
+        return super(CheckedBernoulli, self).log_prob(x)
+
+
+def _plain(distribution):
+    return D.Bernoulli(logit=distribution.logit)
+
+
+# Chainer finds a KL by the exact types: the same as two Bernoullis'.
+@chainer.distribution.register_kl(CheckedBernoulli, CheckedBernoulli)
+def _kl_checked_checked(dist1, dist2):
+    return chainer.kl_divergence(_plain(dist1), _plain(dist2))
+
+
+@chainer.distribution.register_kl(CheckedBernoulli, D.Bernoulli)
+def _kl_checked_plain(dist1, dist2):
+    return chainer.kl_divergence(_plain(dist1), dist2)
+
+
+@chainer.distribution.register_kl(D.Bernoulli, CheckedBernoulli)
+def _kl_plain_checked(dist1, dist2):
+    return chainer.kl_divergence(dist1, _plain(dist2))

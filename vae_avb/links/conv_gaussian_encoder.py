@@ -48,6 +48,11 @@ class ConvGaussianEncoder(GaussianEncoder):
                                   padding, dense, None, activation, 0,
                                   initialW, initial_bias)
             n_features = self.body.n_features
+            # The body checked its own layers; the head's shapes now.
+            check_initializer(initialW, 'initialW', 'ConvGaussianEncoder',
+                              [(2 * self.n_latent, n_features)])
+            check_initializer(initial_bias, 'initial_bias',
+                              'ConvGaussianEncoder', [(2 * self.n_latent,)])
             self.head = L.Linear(
                 n_features, 2 * self.n_latent,
                 initialW=Xavier(n_features, self.n_latent)

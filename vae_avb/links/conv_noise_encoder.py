@@ -2,6 +2,7 @@ import chainer
 
 from vae_avb.links.conv_stack import ConvStack
 from vae_avb.links.noise_encoder import NoiseEncoder
+from vae_avb.utils.check import check_bool
 from vae_avb.utils.check import check_count
 
 
@@ -36,7 +37,7 @@ class ConvNoiseEncoder(NoiseEncoder):
         self.n_latent = check_count(n_latent, 'n_latent', 'ConvNoiseEncoder')
         self.n_noise = self.n_latent if n_noise is None else check_count(
             n_noise, 'n_noise', 'ConvNoiseEncoder')
-        self.center_x = center_x
+        self.center_x = check_bool(center_x, 'center_x', 'ConvNoiseEncoder')
         with self.init_scope():
             self.body = ConvStack(image_shape, channels, ksize, stride,
                                   padding, dense, self.n_latent, activation,

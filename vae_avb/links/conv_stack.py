@@ -182,8 +182,6 @@ class ConvStack(chainer.Chain):
         n_noise = check_count(n_noise, 'n_noise', where, minimum=0)
         if n_out is not None:
             n_out = check_count(n_out, 'n_out', where)
-        check_initializer(initialW, 'initialW', where)
-        check_initializer(initial_bias, 'initial_bias', where)
         self.activation = activation
         self._activate = get_activation(activation)
         self.n_in = self.image_shape[0] * self.image_shape[1]
@@ -203,6 +201,19 @@ class ConvStack(chainer.Chain):
                                      for before, after in pairs))
         sizes = [math.prod(self.map_shapes[-1])] + list(dense)
         self.n_features = sizes[-1] if n_out is None else n_out
+        # Every layer's weight and bias shapes, for an array initializer.
+        linears = [(a, b) for a, b in zip(sizes[:-1], sizes[1:])] + \
+            [(n_noise, math.prod(shape))
+             for shape in (self.map_shapes if n_noise else [])] + \
+            ([] if n_out is None else [(sizes[-1], n_out)])
+        check_initializer(
+            initialW, 'initialW', where,
+            [(c_out, c_in, ksize, ksize)
+             for c_in, c_out in zip((1,) + channels, channels)] +
+            [(b, a) for a, b in linears])
+        check_initializer(initial_bias, 'initial_bias', where,
+                          [(c,) for c in channels] +
+                          [(b,) for _, b in linears])
         w = Xavier() if initialW is None else initialW
         with self.init_scope():
             self.convs = chainer.ChainList(*[

@@ -104,8 +104,17 @@ class DeconvStack(chainer.Chain):
                              .format(where, ', '.join(DECONV_PADDINGS),
                                      padding))
         sizes = layer_sizes(self.image_shape, channels, strides, where)
-        check_initializer(initialW, 'initialW', where)
-        check_initializer(initial_bias, 'initial_bias', where)
+        widths = [self.n_latent] + list(dense) + [
+            start_channels * math.prod(sizes[0])]
+        # Every layer's weight and bias shapes, for an array initializer.
+        check_initializer(
+            initialW, 'initialW', where,
+            [(b, a) for a, b in zip(widths[:-1], widths[1:])] +
+            [(c_in, c_out, ksize, ksize) for c_in, c_out in zip(
+                (start_channels,) + channels, channels)])
+        check_initializer(initial_bias, 'initial_bias', where,
+                          [(b,) for b in widths[1:]] +
+                          [(c,) for c in channels])
         self.activation = activation
         self._activate = get_activation(activation)
         self.n_out = self.image_shape[0] * self.image_shape[1]
@@ -118,7 +127,6 @@ class DeconvStack(chainer.Chain):
         self.pads = [tuple(axis_padding(n, ksize, stride, padding)[0]
                            for n in size)
                      for size, stride in zip(self.out_sizes, strides)]
-        widths = [self.n_latent] + list(dense) + [math.prod(self.start_shape)]
         w = Xavier() if initialW is None else initialW
         with self.init_scope():
             self.dense = chainer.ChainList(*[

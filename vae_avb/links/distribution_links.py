@@ -7,6 +7,7 @@ one loads into the other), the same fused computation underneath.
 """
 from vae_avb.links.bernoulli_decoder import BernoulliDecoder
 from vae_avb.links.gaussian_encoder import GaussianEncoder
+from vae_avb.utils.check import check_bool
 
 
 class DistributionEncoder(GaussianEncoder):
@@ -36,8 +37,11 @@ class DistributionDecoder(BernoulliDecoder):
 
     Args:
         binary_check (bool): Make ``log_prob`` refuse data other than 0
-            and 1, as Chainer's :class:`~chainer.distributions.Bernoulli`
-            does with this flag.
+            and 1 (while ``chainer.config.type_check`` is on; off, such
+            data get ``-inf``, as from Chainer's
+            :class:`~chainer.distributions.Bernoulli` with this flag).
+            Data outside ``[0, 1]``, NaN or inf are refused either way
+            while it is on.
 
     Other arguments as for :class:`~vae_avb.links.BernoulliDecoder`.
     """
@@ -48,10 +52,8 @@ class DistributionDecoder(BernoulliDecoder):
         super(DistributionDecoder, self).__init__(
             n_latent, n_out, n_hidden, n_layers, activation, initialW,
             initial_bias)
-        if not isinstance(binary_check, bool):
-            raise TypeError('DistributionDecoder: binary_check must be True '
-                            'or False, got {!r}'.format(binary_check))
-        self.binary_check = binary_check
+        self.binary_check = check_bool(binary_check, 'binary_check',
+                                       'DistributionDecoder')
 
     def forward(self, z, inference=False):
         return self.distribution(z, self.binary_check)

@@ -5,6 +5,8 @@ import chainer.links as L
 
 from vae_avb.functions.dense_layers import dense_layers
 from vae_avb.initializers import Xavier
+from vae_avb.links.mlp import dense_shapes
+from vae_avb.links.mlp import MAX_LAYERS
 from vae_avb.links.mlp import MLP
 from vae_avb.utils import check_batch
 from vae_avb.utils.check import check_count
@@ -55,13 +57,17 @@ class GaussianEncoder(chainer.Chain):
                  fused=None):
         refuse_removed('GaussianEncoder', 'fused', fused, FUSED_REMOVED)
         super(GaussianEncoder, self).__init__()
-        n_latent = check_count(n_latent, 'n_latent', 'GaussianEncoder')
-        if n_layers < 1:
-            raise ValueError(
-                'GaussianEncoder: n_layers must be at least 1, got '
-                '{}'.format(n_layers))
-        check_initializer(initialW, 'initialW', 'GaussianEncoder')
-        check_initializer(initial_bias, 'initial_bias', 'GaussianEncoder')
+        where = 'GaussianEncoder'
+        n_in, n_latent, n_hidden = (
+            check_count(value, name, where) for name, value in (
+                ('n_in', n_in), ('n_latent', n_latent),
+                ('n_hidden', n_hidden)))
+        n_layers = check_count(n_layers, 'n_layers', where, 1, MAX_LAYERS)
+        # The body's layers, then the packed head.
+        w_shapes, b_shapes = dense_shapes(
+            [n_in] + [n_hidden] * n_layers + [2 * n_latent])
+        check_initializer(initialW, 'initialW', where, w_shapes)
+        check_initializer(initial_bias, 'initial_bias', where, b_shapes)
         self.n_in = n_in
         self.n_latent = n_latent
         with self.init_scope():

@@ -8,10 +8,13 @@ from vae_avb.links.adversary import _add_prior_term
 from vae_avb.links.adversary import _add_side_terms
 from vae_avb.links.adversary import _linear
 from vae_avb.links.adversary import _pairs
+from vae_avb.links.adversary import check_tower_initializers
+from vae_avb.links.mlp import MAX_LAYERS
 from vae_avb.links.mlp import MLP
+from vae_avb.utils.check import check_bool
 from vae_avb.utils.check import check_count
-from vae_avb.utils.check import check_initializer
 from vae_avb.utils.check import check_positive
+from vae_avb.utils.check import largest_value
 
 
 class HeadsAdversary(chainer.Chain):
@@ -58,13 +61,24 @@ class HeadsAdversary(chainer.Chain):
         self.n_in = check_count(n_in, 'n_in', where)
         self.n_latent = check_count(n_latent, 'n_latent', where)
         n_hidden = check_count(n_hidden, 'n_hidden', where)
-        n_layers = check_count(n_layers, 'n_layers', where)
+        n_layers = check_count(n_layers, 'n_layers', where, 1, MAX_LAYERS)
         self.n_heads = check_count(n_heads, 'n_heads', where)
         check_positive(head_scale, 'head_scale', where)
-        check_initializer(initialW, 'initialW', where)
-        check_initializer(initial_bias, 'initial_bias', where)
-        self.center_x = center_x
-        self.prior_term = prior_term
+        # Normal draws stay within a few standard deviations: ten keep
+        # theta's weights finite.
+        limit = largest_value() / 10
+        if head_scale > limit:
+            raise ValueError(
+                '{}: head_scale (the standard deviation of theta\'s weights) '
+                'must be below {:g} for {} weights, got {!r}; the authors '
+                'use 1e-5'.format(where, limit, chainer.get_dtype().name,
+                                  head_scale))
+        check_tower_initializers(
+            where, initialW, initial_bias,
+            (self.n_in, self.n_latent, self.n_in, self.n_latent), n_hidden,
+            n_layers, [self.n_heads, 1, 1])
+        self.center_x = check_bool(center_x, 'center_x', where)
+        self.prior_term = check_bool(prior_term, 'prior_term', where)
         w = Xavier() if initialW is None else initialW
 
         def tower(n):

@@ -4,7 +4,9 @@ import chainer.links as L
 from vae_avb.functions.dense_layers import dense_layers
 from vae_avb.functions.dense_layers import dense_layers_array
 from vae_avb.initializers import Xavier
+from vae_avb.utils import check_batch
 from vae_avb.utils import get_activation
+from vae_avb.utils.check import check_bool
 from vae_avb.utils.check import check_count
 from vae_avb.utils.check import check_initializer
 from vae_avb.utils.removed import FROZEN_REMOVED
@@ -14,6 +16,14 @@ from vae_avb.utils.removed import refuse_removed
 # Deeper stacks than this are no network anyone trains here, and would
 # take minutes to build.
 MAX_LAYERS = 1000
+
+
+def dense_shapes(sizes):
+    """The weight and the bias shapes of the Linear layers from each of
+    ``sizes`` to the next: ``([(out, in), ...], [(out,), ...])``, for
+    :func:`~vae_avb.utils.check.check_initializer`."""
+    return ([(b, a) for a, b in zip(sizes[:-1], sizes[1:])],
+            [(b,) for b in sizes[1:]])
 
 
 class MLP(chainer.ChainList):
@@ -61,13 +71,16 @@ class MLP(chainer.ChainList):
                                maximum=MAX_LAYERS)
         super(MLP, self).__init__()
         get_activation(activation)  # Refuses an unknown name now.
-        check_initializer(initialW, 'initialW', 'MLP')
-        check_initializer(initial_bias, 'initial_bias', 'MLP')
+        activate_output = check_bool(activate_output, 'activate_output',
+                                     'MLP')
+        sizes = [n_in] + [n_hidden] * n_layers + [n_out]
+        w_shapes, b_shapes = dense_shapes(sizes)
+        check_initializer(initialW, 'initialW', 'MLP', w_shapes)
+        check_initializer(initial_bias, 'initial_bias', 'MLP', b_shapes)
         self.activation = activation
         self.activate_output = activate_output
         self.n_in = n_in
         self.n_out = n_out
-        sizes = [n_in] + [n_hidden] * n_layers + [n_out]
         for size_in, size_out in zip(sizes[:-1], sizes[1:]):
             self.append(L.Linear(
                 size_in, size_out,
@@ -86,6 +99,7 @@ class MLP(chainer.ChainList):
             chainer.Variable: Shape ``(B, n_out)``.
         """
         refuse_removed('MLP.forward', 'frozen', frozen, FROZEN_REMOVED)
+        self._check(x)
         return dense_layers(x, list(self), self.activation,
                             self.activate_output)
 
@@ -98,6 +112,7 @@ class MLP(chainer.ChainList):
         Returns:
             chainer.Variable: Shape ``(B, n_out)``.
         """
+        self._check(x)
         return dense_layers(x, list(self), self.activation,
                             self.activate_output, constant=True)
 
@@ -108,5 +123,12 @@ class MLP(chainer.ChainList):
         adversary's step, a constant tower on data); on the fused path no
         function node is created.
         """
+        self._check(x)
         return dense_layers_array(x, list(self), self.activation,
                                   self.activate_output)
+
+    def _check(self, x):
+        # Metadata only: a float batch (B, n_in), B >= 1, of the weights'
+        # dtype.
+        check_batch(x, self.n_in, 'x', 'MLP', self.dtype,
+                    'pass inputs of shape (batch, {})'.format(self.n_in))

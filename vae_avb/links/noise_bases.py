@@ -9,6 +9,7 @@ from vae_avb.functions.basis_moments import basis_moments
 from vae_avb.initializers import Xavier
 from vae_avb.links.mlp import MAX_LAYERS
 from vae_avb.utils import get_activation
+from vae_avb.utils.check import check_bool
 from vae_avb.utils.check import check_count
 from vae_avb.utils.check import check_initializer
 from vae_avb.utils.check import check_values
@@ -30,6 +31,15 @@ class _PerBasis(initializer.Initializer):
             matrix = xp.empty(array.shape[:0:-1], array.dtype)
             self.base(matrix)
             array[i] = matrix.T
+
+
+def bases_shapes(n_noise, n_latent, n_basis, n_hidden, n_layers):
+    """The shapes of the bases' weights ``(n_basis, in, out)`` and biases
+    ``(n_basis, 1, out)``, layer by layer, for
+    :func:`~vae_avb.utils.check.check_initializer`."""
+    sizes = [n_noise] + [n_hidden] * n_layers + [n_latent]
+    return ([(n_basis, a, b) for a, b in zip(sizes[:-1], sizes[1:])],
+            [(n_basis, 1, b) for b in sizes[1:]])
 
 
 class NoiseBases(chainer.Chain):
@@ -62,15 +72,17 @@ class NoiseBases(chainer.Chain):
                  initial_bias=None):
         super(NoiseBases, self).__init__()
         where = type(self).__name__
-        check_initializer(initialW, 'initialW', where)
-        check_initializer(initial_bias, 'initial_bias', where)
-        if callable(initialW):
-            initialW = _PerBasis(initialW)
         n_noise, n_latent, n_basis, n_hidden = (
             check_count(value, name, where) for name, value in (
                 ('n_noise', n_noise), ('n_latent', n_latent),
                 ('n_basis', n_basis), ('n_hidden', n_hidden)))
         n_layers = check_count(n_layers, 'n_layers', where, 0, MAX_LAYERS)
+        w_shapes, b_shapes = bases_shapes(n_noise, n_latent, n_basis,
+                                          n_hidden, n_layers)
+        check_initializer(initialW, 'initialW', where, w_shapes)
+        check_initializer(initial_bias, 'initial_bias', where, b_shapes)
+        if callable(initialW):
+            initialW = _PerBasis(initialW)
         self.n_noise = n_noise
         self.n_latent = n_latent
         self.n_basis = n_basis
@@ -130,6 +142,9 @@ class NoiseBases(chainer.Chain):
 
     def sample_noise(self, batch_size):
         """Draws ``eps`` of shape ``(n_basis, batch_size, n_noise)``."""
+        batch_size = check_count(batch_size, 'batch_size',
+                                 '{}.sample_noise'.format(
+                                     type(self).__name__))
         return self.xp.random.standard_normal(
             (self.n_basis, batch_size, self.n_noise)).astype(
                 self.dtype, copy=False)
@@ -162,7 +177,8 @@ class NoiseBases(chainer.Chain):
         distribution for AIS, batches of one).
 
         Args:
-            n_samples (int): Noise draws.
+            n_samples (int): Noise draws, at least 2 (one has no
+                variance).
             covariance (bool): Return the covariance matrices
                 ``Cov[v_i]``, shape ``(n_basis, n_latent, n_latent)``,
                 instead of the variances.
@@ -171,6 +187,9 @@ class NoiseBases(chainer.Chain):
             tuple: Two arrays, ``E[v]`` of shape ``(n_basis, n_latent)``
             and ``Var[v]`` of the same shape (or ``Cov[v]``).
         """
+        where = '{}.noise_moments'.format(type(self).__name__)
+        n_samples = check_count(n_samples, 'n_samples', where, minimum=2)
+        covariance = check_bool(covariance, 'covariance', where)
         with chainer.no_backprop_mode(), \
                 chainer.using_config('train', False):
             v = self._bases(self.sample_noise(n_samples)).array

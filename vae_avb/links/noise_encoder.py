@@ -1,9 +1,15 @@
 import chainer
 import chainer.functions as F
 
+from vae_avb.links.mlp import dense_shapes
+from vae_avb.links.mlp import MAX_LAYERS
 from vae_avb.links.mlp import MLP
 from vae_avb.utils import check_batch
+from vae_avb.utils.check import check_bool
+from vae_avb.utils.check import check_count
+from vae_avb.utils.check import check_initializer
 from vae_avb.utils.check import check_values
+from vae_avb.utils.check import MAX_COUNT
 from vae_avb.utils.removed import FUSED_REMOVED
 from vae_avb.utils.removed import refuse_removed
 
@@ -36,10 +42,28 @@ class NoiseEncoder(chainer.Chain):
                  initialW=None, initial_bias=None, fused=None):
         refuse_removed('NoiseEncoder', 'fused', fused, FUSED_REMOVED)
         super(NoiseEncoder, self).__init__()
+        where = 'NoiseEncoder'
+        n_in, n_latent, n_hidden = (
+            check_count(value, name, where) for name, value in (
+                ('n_in', n_in), ('n_latent', n_latent),
+                ('n_hidden', n_hidden)))
+        # At least one noise value: without, the encoder is deterministic.
+        n_noise = n_latent if n_noise is None else check_count(
+            n_noise, 'n_noise', where)
+        if n_in + n_noise > MAX_COUNT:
+            raise ValueError(
+                '{}: n_in + n_noise is {}, above {} (the network\'s input '
+                'size); lower n_noise'.format(where, n_in + n_noise,
+                                              MAX_COUNT))
+        n_layers = check_count(n_layers, 'n_layers', where, 0, MAX_LAYERS)
+        self.center_x = check_bool(center_x, 'center_x', where)
+        w_shapes, b_shapes = dense_shapes(
+            [n_in + n_noise] + [n_hidden] * n_layers + [n_latent])
+        check_initializer(initialW, 'initialW', where, w_shapes)
+        check_initializer(initial_bias, 'initial_bias', where, b_shapes)
         self.n_in = n_in
         self.n_latent = n_latent
-        self.n_noise = n_latent if n_noise is None else n_noise
-        self.center_x = center_x
+        self.n_noise = n_noise
         with self.init_scope():
             self.mlp = MLP(n_in + self.n_noise, n_hidden, n_latent, n_layers,
                            activation, initialW=initialW,
@@ -47,6 +71,9 @@ class NoiseEncoder(chainer.Chain):
 
     def sample_noise(self, batch_size):
         """Draws ``eps ~ N(0, I)`` of shape ``(batch_size, n_noise)``."""
+        batch_size = check_count(batch_size, 'batch_size',
+                                 '{}.sample_noise'.format(
+                                     type(self).__name__))
         return self.xp.random.standard_normal(
             (batch_size, self.n_noise)).astype(self.dtype, copy=False)
 

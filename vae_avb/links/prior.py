@@ -5,6 +5,9 @@ import chainer.distributions as D
 
 from vae_avb.utils.check import check_count
 
+FLOAT_DTYPES = tuple(numpy.dtype(t) for t in (numpy.float16, numpy.float32,
+                                              numpy.float64))
+
 
 class Prior(chainer.Link):
 
@@ -25,7 +28,17 @@ class Prior(chainer.Link):
     def __init__(self, n_latent, dtype=None):
         super(Prior, self).__init__()
         self.n_latent = check_count(n_latent, 'n_latent', 'Prior')
-        dtype = chainer.get_dtype(dtype)
+        try:
+            known = chainer.get_dtype(dtype)
+        except (TypeError, ValueError):
+            known = None
+        # (A NumPy dtype compares equal to None: test for it first.)
+        if known is None or known not in FLOAT_DTYPES:
+            raise TypeError(
+                'Prior: dtype must be a float type (numpy.float16, float32 '
+                'or float64) or None for chainer.get_dtype(), got '
+                '{!r}'.format(dtype))
+        dtype = known
         self.loc = numpy.zeros(self.n_latent, dtype)
         self.scale = numpy.ones(self.n_latent, dtype)
         self.register_persistent('loc')

@@ -2,6 +2,8 @@ import chainer
 
 from vae_avb.links.bernoulli_decoder import BernoulliDecoder
 from vae_avb.links.gaussian_encoder import GaussianEncoder
+from vae_avb.utils.check import check_bool
+from vae_avb.utils.check import check_count
 from vae_avb.utils.removed import FUSED_REMOVED
 from vae_avb.utils.removed import refuse_removed
 
@@ -21,11 +23,28 @@ class VAE(chainer.Chain):
 
     def __init__(self, encoder, decoder):
         super(VAE, self).__init__()
+        if not isinstance(encoder, chainer.Link) or \
+                not isinstance(decoder, chainer.Link) or \
+                not hasattr(encoder, 'n_latent') or \
+                not hasattr(decoder, 'n_latent'):
+            raise TypeError(
+                'VAE: pass VAE(encoder, decoder), an encoder such as '
+                'GaussianEncoder and a decoder such as BernoulliDecoder '
+                '(Links with n_latent), got {} and {}'.format(
+                    type(encoder).__name__, type(decoder).__name__))
         if encoder.n_latent != decoder.n_latent:
             raise ValueError(
                 'VAE: the encoder has n_latent={} but the decoder {}; build '
                 'both with the same n_latent'.format(
                     encoder.n_latent, decoder.n_latent))
+        # The data size, where both networks know it.
+        n_in = getattr(encoder, 'n_in', None)
+        n_out = getattr(decoder, 'n_out', None)
+        if n_in is not None and n_out is not None and n_in != n_out:
+            raise ValueError(
+                'VAE: the encoder takes data of {} values (n_in) but the '
+                'decoder gives {} (n_out); build both for the same data '
+                'size'.format(n_in, n_out))
         self.n_latent = encoder.n_latent
         with self.init_scope():
             self.encoder = encoder
@@ -57,6 +76,7 @@ class VAE(chainer.Chain):
 
     def decode(self, z, sigmoid=True):
         """Returns probabilities (or logits with ``sigmoid=False``)."""
+        check_bool(sigmoid, 'sigmoid', 'VAE.decode')
         return self.decoder.decode(z, sigmoid=sigmoid)
 
     def forward(self, x, sigmoid=True):
@@ -65,6 +85,7 @@ class VAE(chainer.Chain):
 
     def reconstruct(self, x, sigmoid=True):
         """Decodes the posterior mean ``mu(x)``; shape ``(B, n_in)``."""
+        check_bool(sigmoid, 'sigmoid', 'VAE.reconstruct')
         mu, _ = self.encoder.moments(x)
         return self.decoder.decode(mu, sigmoid=sigmoid)
 
@@ -74,6 +95,7 @@ class VAE(chainer.Chain):
         Uses the global random state of the array module, as
         :func:`chainer.functions.gaussian` does.
         """
+        n = check_count(n, 'n', 'VAE.sample_prior')
         xp = self.xp
         dtype = self.decoder.dtype
         return xp.random.standard_normal(
@@ -81,4 +103,6 @@ class VAE(chainer.Chain):
 
     def sample(self, n, sigmoid=True):
         """Decodes ``n`` draws from the prior; shape ``(n, n_in)``."""
+        n = check_count(n, 'n', 'VAE.sample')
+        check_bool(sigmoid, 'sigmoid', 'VAE.sample')
         return self.decoder.decode(self.sample_prior(n), sigmoid=sigmoid)

@@ -85,8 +85,9 @@ def check_batch(x, n_features, name='x', where='input', dtype=None,
     if shape is None:
         raise TypeError(
             '{}: {} must be an array (NumPy or CuPy) or a chainer.Variable, '
-            'got {}; convert it with numpy.asarray(x, numpy.float32)'.format(
-                where, name, type(x).__name__))
+            'got {}; convert it with numpy.asarray({}, numpy.{})'.format(
+                where, name, type(x).__name__, name,
+                'float32' if dtype is None else numpy.dtype(dtype).name))
     if len(shape) != 2 or shape[1] != n_features:
         if hint is None:
             hint = 'flatten images to vectors of {} features'.format(
@@ -162,14 +163,34 @@ def check_same_device(owner, used, name, where):
                                name))
 
 
-def check_initializer(value, name, where):
-    """Checks that ``value`` can initialise a Link's parameter: ``None``
+def largest_value(dtype=None):
+    """The largest finite number of ``dtype`` (``None``: the dtype that
+    Chainer gives new parameters, :func:`chainer.get_dtype`)."""
+    return float(numpy.finfo(chainer.get_dtype(dtype)).max)
+
+
+def check_initializer(value, name, where, shapes=(), dtype=None):
+    """Checks that ``value`` can initialise a Link's parameters: ``None``
     (the Link's default), a finite number, an array, or a callable such as
     a :mod:`chainer.initializers` object.
 
+    A number or an array is copied into every parameter it initialises,
+    so it must fit their dtype (``dtype``; ``None`` is
+    :func:`chainer.get_dtype`, the dtype new parameters get) and an array
+    must broadcast to each of ``shapes``, the shapes of those parameters.
+
+    Args:
+        value: The initializer.
+        name (str): Its argument name, used in the message.
+        where (str): What is checking, used in the message.
+        shapes (sequence of tuple): Shapes of the parameters ``value``
+            initialises (empty: not checked).
+        dtype: The parameters' dtype.
+
     Raises:
         TypeError: Anything else (a string, a list).
-        ValueError: A NaN or infinite number.
+        ValueError: A NaN, infinite or overflowing number; an array that
+            does not fit one of ``shapes``.
     """
     if value is None or callable(value):
         return value
@@ -181,16 +202,62 @@ def check_initializer(value, name, where):
             raise ValueError('{}: {} must hold finite numbers, got an array '
                              'of {} with NaN, inf or non-numbers'.format(
                                  where, name, value.dtype))
+        limit = largest_value(dtype)
+        if value.size and float(
+                xp.abs(value.astype(numpy.float64)).max()) > limit:
+            raise ValueError(
+                '{}: {} holds numbers beyond {:g}, the largest {} number; '
+                'pass smaller values'.format(
+                    where, name, limit, chainer.get_dtype(dtype).name))
+        for shape in shapes:
+            try:
+                fits = numpy.broadcast_shapes(value.shape, shape) == \
+                    tuple(shape)
+            except ValueError:
+                fits = False
+            if not fits:
+                raise ValueError(
+                    '{}: {} is an array of shape {} but it initialises '
+                    'layers of shapes {}; pass an array that fits all of '
+                    'them, a number, or an initializer such as '
+                    'chainer.initializers.Normal(0.01)'.format(
+                        where, name, tuple(value.shape),
+                        ', '.join(str(tuple(s)) for s in
+                                  dict.fromkeys(map(tuple, shapes)))))
         return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(
             '{}: {} must be None, a number, an array or an initializer such '
             'as chainer.initializers.LeCunNormal(), got {!r}'.format(
                 where, name, value))
-    if not math.isfinite(value):
+    try:
+        magnitude = abs(float(value))
+    except OverflowError:  # An int beyond any float.
+        magnitude = math.inf
+    if math.isnan(magnitude) or (math.isinf(magnitude) and
+                                 not isinstance(value, numbers.Integral)):
         raise ValueError('{}: {} must be finite, got {!r}'.format(
             where, name, value))
+    limit = largest_value(dtype)
+    if magnitude > limit:
+        raise ValueError(
+            '{}: {} must fit the parameters\' dtype {} (at most {:g} in '
+            'magnitude), got {!r}; pass a smaller number'.format(
+                where, name, chainer.get_dtype(dtype).name, limit, value))
     return value
+
+
+def check_bool(value, name, where):
+    """``value`` as a ``bool``: ``True``, ``False`` or a NumPy boolean
+    (``'False'`` would be true, ``None`` or ``0`` is a mistake).
+
+    Raises:
+        TypeError: One line naming ``where``, ``name`` and the value.
+    """
+    if not isinstance(value, (bool, numpy.bool_)):
+        raise TypeError('{}: {} must be True or False, got {!r}'.format(
+            where, name, value))
+    return bool(value)
 
 
 def check_float(arrays, names, where):
