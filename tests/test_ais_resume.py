@@ -173,3 +173,47 @@ def test_a_folder_where_the_progress_goes_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and 'is a folder, where the AIS progress file' \
         in err[0], err
+
+
+def test_evaluate_avb_refuses_the_progress_of_other_flags(straight,
+                                                          tmp_path):
+    """Killed, then run into the same --out with another --seed or other
+    --ais-* flags: refused in one line, the progress kept (hostile review
+    of 2026-12-07: deleted); the same command then finishes it, and the
+    evaluation records the images it ran on."""
+    from vae_avb.experiment import UsageError
+    from tests.test_examples import load_example
+    out = str(tmp_path / 'e')
+    argv = [straight] + AIS + ['--seed', '3', '--out', out]
+    killed(EVALUATE, argv, 40)
+    progress = os.path.join(out, 'ais_progress.npz')
+    kept = open(progress, 'rb').read()
+    for other in (['--seed', '4'], ['--ais-chains', '4']):
+        with pytest.raises(UsageError) as info:
+            run_in_process(EVALUATE, argv + other)
+        message = str(info.value)
+        assert 'holds the AIS progress of an evaluation with other ' \
+            'settings' in message and '\n' not in message, message
+        assert open(progress, 'rb').read() == kept
+    run_in_process(EVALUATE, argv)
+    with open(os.path.join(out, 'evaluation.json')) as f:
+        evaluation = json.load(f)
+    assert evaluation['test_images'] == {'data': 'MNIST',
+                                         'binarize': 'dynamic', 'seed': 0}
+    # Paired with the run it evaluated (the same images, other draws).
+    text = load_example('examples/mnist/compare_runs.py').main([straight,
+                                                                out])
+    assert '| {} |'.format(out) in text
+
+
+def test_evaluate_avb_help_names_every_ais_flag(capsys):
+    from tests.test_examples import load_example
+    with pytest.raises(SystemExit) as info:
+        load_example(EVALUATE).parse_args(['--help'])
+    assert info.value.code == 0
+    text = ' '.join(capsys.readouterr().out.split())
+    for flag, default in (('--ais-temperatures', 2000),
+                          ('--ais-leapfrog', 10), ('--ais-chains', 8)):
+        after = text.split(flag.upper()[2:].replace('-', '_') + ' ', 2)[-1]
+        assert after.split(' --')[0].count('default {}'.format(default)), \
+            (flag, after[:200])

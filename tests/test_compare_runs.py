@@ -15,7 +15,7 @@ AIS = {'images': 4, 'temperatures': 10, 'leapfrog': 5, 'step': 0.01,
        'chains': 8, 'adapt': True, 'acceptance': 0.7, 'seconds': 1.0}
 
 
-def fake_run(folder, log_px, ais=AIS, method='avb_ac', dim_z=32,
+def fake_run(folder, log_px, ais=AIS, method='avb_ac', dim_z=32, seed=None,
              **networks):
     """A folder as train_avb.py leaves it: metrics, estimates and the
     method's configuration."""
@@ -25,6 +25,9 @@ def fake_run(folder, log_px, ais=AIS, method='avb_ac', dim_z=32,
     write_json(os.path.join(folder, 'method.json'), config.to_dict())
     metrics = {'model': 'AVB + AC (32-dim)', 'ais': ais,
                'ais_log_likelihood': float(numpy.mean(log_px))}
+    if seed is not None:  # train_avb.py's --seed, which drew the images.
+        metrics['seed'] = seed
+        write_json(os.path.join(folder, 'args.json'), {'seed': seed})
     with open(os.path.join(folder, 'metrics.json'), 'w') as f:
         json.dump(metrics, f)
     numpy.save(os.path.join(folder, 'ais_log_px.npy'),
@@ -149,3 +152,60 @@ def test_single_image_runs_have_no_error(tmp_path):
     text = module.main([base, other])
     assert '| -88.50 | +1.50 |' in row(text, other)
     assert '+-' not in row(text, base)
+
+
+def fake_evaluation(folder, run, log_px, **entries):
+    """An evaluate_avb.py --out folder of ``run``."""
+    os.makedirs(folder)
+    write_json(os.path.join(folder, 'evaluation.json'), dict(
+        {'model': 'AVB + AC (32-dim)', 'run': run, 'ais': AIS,
+         'ais_log_likelihood': float(numpy.mean(log_px)), 'seed': 7},
+        **entries))
+    numpy.save(os.path.join(folder, 'ais_log_px.npy'),
+               numpy.asarray(log_px, dtype=numpy.float64))
+    return folder
+
+
+def test_runs_of_other_seeds_are_refused(tmp_path):
+    """Their test images were binarized with other seeds: no pairing
+    (hostile review of 2026-12-07: a 'paired' difference, exit 0)."""
+    module = load_example('examples/mnist/compare_runs.py')
+    base = fake_run(str(tmp_path / 'base'), [-90.] * 4, seed=0)
+    other = fake_run(str(tmp_path / 'other'), [-91.] * 4, seed=1)
+    with pytest.raises(UsageError) as info:
+        module.main([base, other])
+    message = str(info.value)
+    assert 'other test images (binarized with the training --seed 0 and ' \
+        '--seed 1)' in message and 'compare runs trained with the same ' \
+        '--seed' in message and '\n' not in message
+    # The same seed, or a run that does not say (written before the seed
+    # was recorded): paired as before.
+    same = fake_run(str(tmp_path / 'same'), [-91.] * 4, seed=0)
+    unknown = fake_run(str(tmp_path / 'unknown'), [-91.] * 4)
+    assert '-1.00 +- 0.00' in row(module.main([base, same]), same)
+    assert '-1.00 +- 0.00' in row(module.main([base, unknown]), unknown)
+
+
+def test_evaluations_pair_by_their_runs_seed(tmp_path):
+    """An evaluation's own --seed is that of its draws: its images are its
+    run's, read from test_images (recorded from now on) or, before, from
+    the run's args.json."""
+    module = load_example('examples/mnist/compare_runs.py')
+    run0 = fake_run(str(tmp_path / 'run0'), [-90.] * 4, seed=0)
+    run1 = fake_run(str(tmp_path / 'run1'), [-90.] * 4, seed=1)
+    recorded = fake_evaluation(
+        str(tmp_path / 'recorded'), run0, [-91.] * 4, test_images={
+            'data': 'MNIST', 'binarize': 'dynamic', 'seed': 0})
+    older = fake_evaluation(str(tmp_path / 'older'), run1, [-91.] * 4)
+    gone = fake_evaluation(str(tmp_path / 'gone'),
+                           str(tmp_path / 'deleted'), [-91.] * 4)
+    assert '-1.00 +- 0.00' in row(module.main([run0, recorded]), recorded)
+    assert '-1.00 +- 0.00' in row(module.main([run1, older]), older)
+    assert '-1.00 +- 0.00' in row(module.main([run1, gone]), gone)
+    for folders in ([run1, recorded], [run0, older], [recorded, older]):
+        with pytest.raises(UsageError, match='--seed 1|--seed 0 and '):
+            module.main(folders)
+    bad = fake_evaluation(str(tmp_path / 'bad'), run0, [-91.] * 4,
+                          test_images={'seed': 'zero'})
+    with pytest.raises(UsageError, match='"test_images" entry'):
+        module.main([run0, bad])

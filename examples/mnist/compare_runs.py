@@ -12,15 +12,17 @@ it differs from the baseline (those its method uses, from each run's
     python examples/mnist/compare_runs.py results/vae32 results/ac32 \\
         results/ac32_big_adversary
 
-Runs whose AIS covered other images or used other AIS settings are
-refused: their numbers cannot be paired. With ``--out`` the table is also
-written to ``<out>/comparison.md``.
+Runs whose AIS covered other images (another number of them, or test
+images binarized with another training ``--seed``) or used other AIS
+settings are refused: their numbers cannot be paired. With ``--out``
+the table is also written to ``<out>/comparison.md``.
 """
 import os
 import sys
 
 from vae_avb import experiment as ex
 from vae_avb.evaluation import mean_and_standard_error
+from vae_avb.experiment.metrics import read_test_images
 
 
 def parse_args(argv):
@@ -92,6 +94,32 @@ def estimate(values, signed=False):
     return ex.estimate_cell(mean, error, digits=2, signed=signed)
 
 
+def check_same_images(base, base_metrics, folder, metrics):
+    """Refuses two estimates on test images drawn otherwise (dynamically
+    binarized with another training ``--seed``); where either folder does
+    not say, they are taken as the same.
+
+    Raises:
+        UsageError: One line naming both seeds and the fix.
+    """
+    ours = read_test_images(base, base_metrics)
+    theirs = read_test_images(folder, metrics)
+    if ours is None or theirs is None or ours == theirs:
+        return
+    if all(ours[k] == theirs[k] for k in ours if k != 'seed'):
+        drawn = 'binarized with the training --seed {} and --seed {}'.format(
+            ours['seed'], theirs['seed'])
+    else:
+        drawn = '{} vs {}'.format(
+            ', '.join('{} {}'.format(k, v) for k, v in sorted(ours.items())),
+            ', '.join('{} {}'.format(k, v)
+                      for k, v in sorted(theirs.items())))
+    raise ex.UsageError(
+        '{} and {} estimated log p(x) on other test images ({}), so their '
+        'estimates cannot be paired; compare runs trained with the same '
+        '--seed'.format(base, folder, drawn))
+
+
 def compare(folders):
     """The Markdown table comparing ``folders[1:]`` with ``folders[0]``."""
     runs = [read_run(f) for f in folders]
@@ -108,6 +136,7 @@ def compare(folders):
                                 'cannot be paired'.format(
                                     folders[0], len(base_px), folder,
                                     len(log_px)))
+        check_same_images(folders[0], base_metrics, folder, metrics)
     rows = []
     for i, (folder, (metrics, log_px, method)) in enumerate(
             zip(folders, runs)):

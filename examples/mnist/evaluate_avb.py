@@ -21,6 +21,7 @@ import sys
 
 from vae_avb import experiment as ex
 from vae_avb.evaluation import mean_report
+from vae_avb.experiment.metrics import test_images
 
 
 def parse_args(argv):
@@ -84,8 +85,10 @@ def main(argv=None):
     x = test[:args.ais_size]
     summary = mean_report(model.loss, x, run_args.get('batch_size', 100))
     # Killed, the same command goes on where it was (ais_progress.npz).
+    # A progress file of other flags in --out is refused, not replaced.
     log_px, ais_metrics = ex.run_ais(args, method, model,
-                                     args.device.send(x), out=args.out)
+                                     args.device.send(x), out=args.out,
+                                     replace=False)
     evaluation = {
         'model': method.title,
         'run': os.path.abspath(args.run),
@@ -94,6 +97,9 @@ def main(argv=None):
         **ais_metrics,
         'seed': args.seed,
         'device': str(args.device),
+        # What decides the images (--seed is the draws'): compare_runs.py
+        # pairs only estimates on the same ones.
+        'test_images': test_images(run_args.get('seed', 0)),
     }
     ex.write_array(os.path.join(args.out, 'ais_log_px.npy'), log_px)
     ex.write_metrics(evaluation, args.out, 'evaluation.json')

@@ -41,3 +41,17 @@ def test_one_dimensional():
 def test_bad_shape():
     with pytest.raises(ValueError, match=r'\(N, 1\) or \(N, 2\)'):
         aggregate_posterior_kl(numpy.zeros((10, 3)))
+
+
+def test_odd_input():
+    import chainer
+    z = numpy.random.RandomState(0).standard_normal((1000, 2))
+    assert aggregate_posterior_kl(chainer.Variable(z)) == \
+        aggregate_posterior_kl(z)
+    # Hostile review of 2026-12-07: the imaginary part was dropped.
+    with pytest.raises(TypeError, match='real numbers, got complex128'):
+        aggregate_posterior_kl(z + 3j)
+    # ... and numpy's 'bins[0] must be monotonically increasing'.
+    with pytest.raises(ValueError, match='limit=1e.308 with n_bins=50 makes '
+                       'cells of no or infinite width'):
+        aggregate_posterior_kl(z, limit=1e308)

@@ -118,3 +118,70 @@ def test_ais_rejects_data_of_the_wrong_size(model):
     decoder, x, _ = model
     with pytest.raises(ValueError, match=r'pass \(N, 12\)'):
         ais_log_likelihood(decoder, x[:, :5])
+
+
+@pytest.mark.parametrize('start, match', [
+    # Checked as the decoder's float32 takes them (hostile review of
+    # 2026-12-07: each gave NaN estimates, silently).
+    ((numpy.zeros((6, 2)), numpy.full((6, 2), 1e-46)), 'round to 0'),
+    ((numpy.zeros((6, 2)), numpy.full((6, 2), 1e39)), 'start std holds '
+     'values beyond'),
+    ((numpy.full((6, 2), 1e39), numpy.ones((6, 2))), 'start mean holds '
+     'values beyond'),
+    ((numpy.full((6, 2), 1e30), numpy.ones((6, 2))), 'square overflows'),
+    ((numpy.zeros((6, 2)), numpy.full((6, 2), 1e30)), 'square overflows'),
+    ((numpy.zeros((6, 2)),), r'a pair \(mean, std\)'),
+    (numpy.zeros((6, 2)), r'a pair \(mean, std\)'),
+    ((numpy.zeros((6, 2)) + 1j, numpy.ones((6, 2))), 'complex'),
+])
+def test_ais_checks_the_start_as_the_decoder_takes_it(model, start, match):
+    decoder, x, _ = model
+    with pytest.raises((ValueError, TypeError), match=match) as info:
+        ais_log_likelihood(decoder, x, 3, 2, 0.1, 2, start=start)
+    assert '\n' not in str(info.value)
+
+
+def test_ais_takes_variables_and_lists_as_arrays(model):
+    decoder, x, _ = model
+    start = (numpy.zeros((6, 2), numpy.float32),
+             numpy.ones((6, 2), numpy.float32))
+    numpy.random.seed(2)
+    want = ais_log_likelihood(decoder, x, 3, 2, 0.1, 2, start=start)
+    for x_in, start_in in (
+            (chainer.Variable(x), tuple(chainer.Variable(a)
+                                        for a in start)),
+            (x.tolist(), [a.tolist() for a in start])):
+        numpy.random.seed(2)
+        got = ais_log_likelihood(decoder, x_in, 3, 2, 0.1, 2,
+                                 start=start_in)
+        numpy.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize('x, error, match', [
+    (None, TypeError, 'x must be an array'),
+    (numpy.float32(1), TypeError, 'scalar'),
+    (numpy.zeros((6, 12), object), TypeError, 'holds object, not numbers'),
+    (numpy.zeros((6, 12)) + 5j, TypeError, 'complex'),
+])
+def test_ais_refuses_what_is_no_real_array(model, x, error, match):
+    decoder, _, _ = model
+    with pytest.raises(error, match=match):
+        ais_log_likelihood(decoder, x, 3, 2, 0.1, 2)
+
+
+def test_ais_refuses_too_many_temperatures_and_non_bool_flags(model):
+    decoder, x, _ = model
+    # Every beta is built at once: 2^31 of them took 16 GiB.
+    with pytest.raises(ValueError, match='n_temperatures must be an '
+                       'integer from 1 to 10000000'):
+        ais_log_likelihood(decoder, x, n_temperatures=2 ** 31 - 1)
+    with pytest.raises(TypeError, match='progress must be True or False'):
+        ais_log_likelihood(decoder, x, 3, progress='no')
+
+
+def test_ais_refuses_a_nan_estimate(model):
+    decoder, x, _ = model
+    decoder.mlp[0].W.array[...] = numpy.nan
+    with pytest.raises(ValueError, match='the estimate is NaN for 6 of the '
+                       'examples 0 to 5: the decoder gives NaN'):
+        ais_log_likelihood(decoder, x, 3, 2, 0.1, 2)

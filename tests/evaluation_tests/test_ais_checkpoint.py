@@ -176,7 +176,13 @@ def refused(decoder, x, start, path, match, **kwargs):
         estimate(decoder, x, start, path, **kwargs)
     message = str(info.value)
     assert '\n' not in message and path in message
-    assert 'delete it' in message
+    if info.value.foreign:
+        # Not a progress file (a folder, another program's file): the fix
+        # is another path, never deleting what is not the estimate's.
+        assert 'is not an AIS progress file' in message
+        assert 'delete' not in message and 'another path' in message
+    else:
+        assert 'delete it' in message
     if before is not None:
         assert open(path, 'rb').read() == before  # Left as it was.
 
@@ -272,7 +278,7 @@ def test_pickles_torn_and_foreign_files_are_refused(half_done, tmp_path):
     refused(decoder, x, start, path, 'not an .npz')
     os.remove(path)
     os.mkdir(path)
-    refused(decoder, x, start, path, 'not a regular file')
+    refused(decoder, x, start, path, 'is a folder')
     os.rmdir(path)
     os.symlink(str(tmp_path / 'nowhere'), path)
     refused(decoder, x, start, path, 'symbolic link')
@@ -346,3 +352,108 @@ def test_the_file_holds_plain_arrays_only(tmp_path):
     assert 'u.npy' not in names  # Finished: no batch in progress.
     with numpy.load(path, allow_pickle=False) as f:
         assert f['log_px'].shape == (7,)
+
+
+def test_what_is_no_progress_file_is_never_to_be_deleted(tmp_path):
+    """A folder, '/' or another program's .npz given as the checkpoint:
+    not an AIS progress file, give another path (found by the hostile
+    review of 2026-12-07: 'delete it to start the estimate afresh')."""
+    decoder, x, start = make()
+    numpy.savez(str(tmp_path / 'model.npz'), W=numpy.ones(3))
+    os.mkdir(str(tmp_path / 'results'))
+    for path in (str(tmp_path / 'model.npz'), str(tmp_path / 'results'),
+                 '/'):
+        with pytest.raises(AISCheckpointError) as info:
+            estimate(decoder, x, start, path)
+        message = str(info.value)
+        assert info.value.foreign and '\n' not in message
+        assert message.startswith('checkpoint {} is not an AIS progress '
+                                  'file'.format(path)), message
+        assert 'delete' not in message and 'give checkpoint another path' \
+            in message
+    assert numpy.load(str(tmp_path / 'model.npz'))['W'].tolist() == [1] * 3
+
+
+def test_long_names_and_unwritable_folders(tmp_path):
+    """A valid name of 254 characters works (the temporary name is cut to
+    fit); a folder that cannot be written gives one line naming the
+    checkpoint, not a temporary file (hostile review of 2026-12-07)."""
+    decoder, x, start = make()
+    want, _ = estimate(decoder, x, start)
+    path = str(tmp_path / ('a' * 250 + '.npz'))
+    got, _ = estimate(decoder, x, start, path)
+    numpy.testing.assert_array_equal(got, want)
+    assert os.listdir(str(tmp_path)) == [os.path.basename(path)]
+    with pytest.raises(OSError) as info:
+        estimate(decoder, x, start, '/proc/p.npz')
+    assert info.value.filename == '/proc/p.npz'
+    assert '.tmp' not in str(info.value) and '\n' not in str(info.value)
+
+
+NAN = r'NaN or \+inf in '
+
+
+@pytest.mark.parametrize('change, match', [
+    (dict(log_px=numpy.array([numpy.nan, -1., -1.])), NAN + 'log_px'),
+    (dict(log_px=numpy.array([-1., numpy.inf, -1.])), NAN + 'log_px'),
+    (dict(log_w=numpy.full(12, numpy.nan)), NAN + 'log_w'),
+    (dict(log_w=numpy.full(12, numpy.inf)), NAN + 'log_w'),
+    (dict(log_f=numpy.full(12, numpy.nan)), NAN + 'log_f'),
+    (dict(log_f=numpy.full(12, 5.)), 'log_f up to 5'),
+])
+def test_values_the_estimate_never_makes_are_refused(half_done, change,
+                                                     match):
+    """NaN and +inf (hostile review of 2026-12-07: returned as the
+    result), and a log f(z) = log p(x|z) + log p(z) above 0."""
+    decoder, x, start, path = half_done
+    rewrite(path, **change)
+    refused(decoder, x, start, path, match)
+
+
+def test_from_the_prior_no_log_likelihood_exceeds_0(tmp_path, monkeypatch):
+    """From the prior each weight is a product of p(x|z)^(b - b'), at
+    most 1: a log p(x) or log-weight of 5 is no estimate's (from a
+    Gaussian start one may be, and is not refused)."""
+    decoder, x, _ = make()
+    path = str(tmp_path / 'p.npz')
+    for writes, key, value in ((31, 'log_px', numpy.array([5., -1., -1.])),
+                               (40, 'log_w', numpy.full(12, 5.))):
+        if os.path.exists(path):
+            os.remove(path)
+        with monkeypatch.context() as m:
+            interrupted_after(m, writes)
+            with pytest.raises(Interrupt):
+                estimate(decoder, x, None, path)
+        rewrite(path, **{key: value})
+        refused(decoder, x, None, path, '{} up to 5'.format(key))
+
+
+def test_the_same_images_in_another_dtype_resume(tmp_path, monkeypatch):
+    """The images are fingerprinted as the estimate uses them (in the
+    decoder's dtype): float64 or bool copies of float32 images are the
+    same estimate (hostile review of 2026-12-07: 'other images')."""
+    decoder, x, start = make()
+    want, _ = estimate(decoder, x, start)
+    for kind in (numpy.float64, bool):
+        path = str(tmp_path / 'p_{}.npz'.format(numpy.dtype(kind).name))
+        with monkeypatch.context() as m:
+            interrupted_after(m, 40)
+            with pytest.raises(Interrupt):
+                estimate(decoder, x, start, path)
+        got, _ = estimate(decoder, x.astype(kind), start, path)
+        numpy.testing.assert_array_equal(got, want)
+
+
+# fingerprint_data of make()'s float32 images, as written before the
+# images were fingerprinted in the decoder's dtype: the progress files of
+# the runs made then (Table 2's) must go on.
+DATA_FINGERPRINT = ('abfcefe9a7544ed58bd7df39694ab59e'
+                    '706bda55829710fb5187b0383f7f1acb')
+
+
+def test_the_fingerprint_of_float32_images_is_unchanged(tmp_path):
+    decoder, x, start = make()
+    path = str(tmp_path / 'p.npz')
+    estimate(decoder, x, start, path)
+    with numpy.load(path) as f:
+        assert bytes(f['fingerprint_data']).hex() == DATA_FINGERPRINT

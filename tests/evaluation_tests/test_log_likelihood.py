@@ -9,6 +9,7 @@ from vae_avb.evaluation import importance_weighted_log_likelihood
 from vae_avb.evaluation import latent_grid
 from vae_avb.evaluation import mean_report
 from vae_avb.evaluation import quadrature_log_likelihood
+from vae_avb.evaluation.log_weights import logsumexp
 from vae_avb.links import VAE
 from vae_avb.losses import ELBOLoss
 
@@ -132,3 +133,86 @@ def test_mean_report_never_makes_a_batch_of_one(vae):
     assert mean_report(Recording(), ALL_BINARY_4D[:7], batch_size=3) == {
         'loss': (3 * 3 + 4 * 4) / 7.}
     assert seen == [3, 4]
+
+
+def test_logsumexp_of_zero_weights_is_minus_infinity():
+    # Hostile review of 2026-12-07: NaN (-inf - -inf).
+    a = numpy.array([[-numpy.inf, 0., -numpy.inf, numpy.inf],
+                     [-numpy.inf, 0., -1., -1.]])
+    got = logsumexp(a)
+    assert got[0] == -numpy.inf and got[3] == numpy.inf
+    assert got[1] == numpy.log(2.) and got[2] == -1.
+    # Finite slices: the maximum is the shift, as before.
+    b = numpy.random.RandomState(0).normal(size=(5, 3)) * 100
+    top = b.max(axis=0)
+    numpy.testing.assert_array_equal(
+        logsumexp(b), top + numpy.log(numpy.exp(b - top).sum(axis=0)))
+
+
+def test_iwae_refuses_a_nan_estimate_of_float16():
+    """float16 with large weights overflows: one line saying so, not NaN
+    (hostile review of 2026-12-07)."""
+    numpy.random.seed(0)
+    with chainer.using_config('dtype', numpy.float16):
+        model = VAE.mlp(n_in=784, n_latent=3, n_hidden=16)
+    for param in model.params():
+        param.array *= 1000
+    x = (numpy.random.rand(4, 784) < 0.5).astype(numpy.float16)
+    with pytest.raises(ValueError, match='NaN for 4 of the examples 0 to 3: '
+                       "the model's float16 overflows") as info:
+        importance_weighted_log_likelihood(model, x, k=3)
+    assert 'float32' in str(info.value) and '\n' not in str(info.value)
+
+
+def test_iwae_takes_a_variable_and_refuses_odd_input(vae):
+    numpy.random.seed(1)
+    want = importance_weighted_log_likelihood(vae, ALL_BINARY_4D, k=3)
+    numpy.random.seed(1)
+    got = importance_weighted_log_likelihood(
+        vae, chainer.Variable(ALL_BINARY_4D), k=3)
+    numpy.testing.assert_array_equal(got, want)
+    for x, match in ((None, 'x must be an array'),
+                     (numpy.float32(1), 'scalar'),
+                     (ALL_BINARY_4D.astype(object), 'holds object'),
+                     (ALL_BINARY_4D + 1j, 'complex')):
+        with pytest.raises(TypeError, match=match):
+            importance_weighted_log_likelihood(vae, x, k=2)
+    with pytest.raises(TypeError, match=r'vae must be the whole model .* '
+                       r'the arguments are \(vae, x'):
+        importance_weighted_log_likelihood(vae.decoder, ALL_BINARY_4D, k=2)
+
+
+def test_quadrature_takes_a_variable_and_refuses_odd_input(vae):
+    want = quadrature_log_likelihood(vae.decoder, ALL_BINARY_4D, n_points=8)
+    got = quadrature_log_likelihood(vae.decoder,
+                                    chainer.Variable(ALL_BINARY_4D),
+                                    n_points=8)
+    numpy.testing.assert_array_equal(got, want)
+    with pytest.raises(TypeError, match='x is complex'):
+        quadrature_log_likelihood(vae.decoder, ALL_BINARY_4D + 5j)
+    with pytest.raises(TypeError, match='return_error must be True or '
+                       'False'):
+        quadrature_log_likelihood(vae.decoder, ALL_BINARY_4D, n_points=8,
+                                  return_error='no')
+    z, volume = latent_grid(2.0, n_points=4, limit=2.)
+    assert z.shape == (16, 2) and volume == 1.
+
+
+def test_mean_report_refuses_what_reports_nothing_and_takes_lists(vae):
+    # A VAE instead of its loss reported nothing and gave {}.
+    with pytest.raises(ValueError, match='VAE reported nothing'):
+        mean_report(vae, ALL_BINARY_4D)
+    with pytest.raises(TypeError, match='loss must be a loss calculator'):
+        mean_report(None, ALL_BINARY_4D)
+
+    class Fixed(chainer.Chain):
+        device = vae.device
+
+        def forward(self, x):
+            chainer.report({'loss': float(x.sum())}, self)
+
+    want = mean_report(Fixed(), ALL_BINARY_4D, batch_size=4)
+    assert mean_report(Fixed(), ALL_BINARY_4D.tolist(), batch_size=4) == \
+        want
+    assert mean_report(Fixed(), chainer.Variable(ALL_BINARY_4D),
+                       batch_size=4) == want

@@ -38,3 +38,22 @@ def test_single_value_has_no_error_and_bad_shapes_are_refused():
         mean_and_standard_error(numpy.array([]))
     with pytest.raises(ValueError, match=r'shape \(2, 2\)'):
         mean_and_standard_error(numpy.zeros((2, 2)))
+
+
+def test_large_values_do_not_overflow():
+    # Hostile review of 2026-12-07: (inf, inf) for finite values.
+    assert mean_and_standard_error([1e308, 1e308]) == (1e308, 0.)
+    mean, error = mean_and_standard_error([1e200, -1e200, 0.])
+    assert mean == 0. and error == pytest.approx(1e200 / math.sqrt(3))
+    top = numpy.finfo(numpy.float64).max
+    assert mean_and_standard_error([top, -top]) == (0., top)
+
+
+def test_variables_are_read_and_what_is_no_real_number_refused():
+    import chainer
+    assert mean_and_standard_error(chainer.Variable(numpy.arange(3.))) == \
+        mean_and_standard_error(numpy.arange(3.))
+    for values, match in ((numpy.array([1 + 5j, 2 - 5j]), 'complex'),
+                          (['1', '2'], 'must be numbers')):
+        with pytest.raises(TypeError, match=match):
+            mean_and_standard_error(values)

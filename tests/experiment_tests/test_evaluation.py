@@ -24,3 +24,93 @@ def test_iwae_with_progress_is_one_call_with_lines(tmp_path):
     assert [line.split(': ')[1].split(' ')[0] for line in lines] == [
         '100/250', '200/250', '250/250']
     assert lines[0].startswith('log-likelihood (k = 7): ')
+
+
+def ais_args(**changes):
+    import argparse
+    return argparse.Namespace(**dict(
+        dict(ais_temperatures=4, ais_leapfrog=1, ais_step=0.1,
+             ais_chains=2, ais_adapt=True, ais_batch_size=2), **changes))
+
+
+def test_run_ais_keeps_the_progress_of_other_flags_unless_told(tmp_path,
+                                                               capsys):
+    """evaluate_avb.py (replace=False) refuses a progress file of other
+    flags in --out, as it refuses its other files there (hostile review
+    of 2026-12-07: it was deleted); a training run's own folder replaces
+    it, with a line."""
+    import os
+    import types
+    import pytest
+    from vae_avb.experiment import run_ais
+    from vae_avb.experiment import UsageError
+    from vae_avb.links import BernoulliDecoder
+    method = types.SimpleNamespace(ais_start=lambda model, x: None,
+                                   ais_start_name='prior')
+    numpy.random.seed(0)
+    model = types.SimpleNamespace(decoder=BernoulliDecoder(2, 4, 8))
+    x = numpy.eye(4, dtype=numpy.float32)
+    out = str(tmp_path)
+    run_ais(ais_args(), method, model, x, out=out)
+    path = os.path.join(out, 'ais_progress.npz')
+    kept = open(path, 'rb').read()
+    for changed in (ais_args(ais_temperatures=5), ais_args()):
+        numpy.random.seed(1)  # Another --seed, too.
+        with pytest.raises(UsageError) as info:
+            run_ais(changed, method, model, x, out=out, replace=False)
+        message = str(info.value)
+        assert 'holds the AIS progress of an evaluation with other ' \
+            'settings' in message and 'give another --out, or the same ' \
+            'flags' in message and '\n' not in message
+        assert open(path, 'rb').read() == kept
+    with open(path, 'wb') as f:
+        f.write(b'torn')
+    with pytest.raises(UsageError, match='AIS progress file this '
+                       'evaluation cannot use'):
+        run_ais(ais_args(), method, model, x, out=out, replace=False)
+    assert open(path, 'rb').read() == b'torn'
+    capsys.readouterr()
+    run_ais(ais_args(), method, model, x, out=out)  # train_avb.py's.
+    assert 'starting the estimate afresh' in capsys.readouterr().err
+
+
+def test_out_of_memory_names_each_scripts_flags(monkeypatch, capsys):
+    import sys
+    import pytest
+    from vae_avb.experiment import run_main
+
+    def main(argv):
+        raise MemoryError()
+
+    for script, flags in (
+            ('examples/mnist/evaluate_avb.py',
+             '(--ais-batch-size, --ais-chains)'),
+            ('examples/mnist/train_avb.py', '--ais-chains'),
+            ('examples/mnist/train_vae.py', '--eval-k'),
+            ('elsewhere/script.py', 'the batch sizes')):
+        monkeypatch.setattr(sys, 'argv', [script])
+        with pytest.raises(SystemExit):
+            run_main(main, [])
+        err = capsys.readouterr().err.strip()
+        assert flags in err and 'out of memory' in err, err
+        if 'evaluate' in script:
+            assert '--eval-k' not in err and '--batch-size' not in err
+
+
+def test_a_nan_estimate_ends_a_script_as_a_diverged_run():
+    """NaN log p(x) (float16 overflowing) is a NonFiniteLossError to the
+    scripts: one line, exit 1."""
+    import chainer
+    import pytest
+    from vae_avb.evaluation import NonFiniteEstimateError
+    from vae_avb.training import NonFiniteLossError
+    numpy.random.seed(0)
+    with chainer.using_config('dtype', numpy.float16):
+        vae = VAE.mlp(784, 3, 16)
+    for param in vae.params():
+        param.array *= 1000
+    x = (numpy.random.rand(4, 784) < 0.5).astype(numpy.float16)
+    with pytest.raises(NonFiniteEstimateError):
+        importance_weighted_log_likelihood(vae, x, k=3)
+    with pytest.raises(NonFiniteLossError, match='float16 overflows'):
+        iwae_with_progress(vae, x, 3, stream=io.StringIO())

@@ -175,3 +175,32 @@ def test_read_array_refuses_archives_and_strings(tmp_path):
     numpy.save(path, numpy.array(['a', 'b']))
     with pytest.raises(UsageError, match='not numbers'):
         read_array(path)
+
+
+def test_write_atomic_fits_long_names_and_names_the_target(tmp_path):
+    """The temporary name is cut to fit a valid long name (hostile review
+    of 2026-12-07: Errno 36 for a name of 254 characters), and an error
+    of the temporary file names the target, on one line."""
+    from vae_avb.utils.atomic_write import NAME_MAX
+    from vae_avb.utils.atomic_write import temporary_prefix
+    from vae_avb.utils.atomic_write import write_atomic
+    for length in (254, 255):
+        path = str(tmp_path / ('b' * (length - 4) + '.npz'))
+        write_atomic(path, lambda f: f.write(b'data'),
+                     prefix='.{}.'.format(os.path.basename(path)))
+        assert open(path, 'rb').read() == b'data'
+    assert sorted(os.listdir(str(tmp_path))) == sorted(
+        'b' * (n - 4) + '.npz' for n in (254, 255))
+    long = '.' + 'c' * 300 + '.'
+    cut = temporary_prefix(long)
+    assert len(cut) + 8 + len('.tmp') <= NAME_MAX and cut.startswith('.ccc')
+    assert cut != temporary_prefix(long[:-2] + 'd.')  # Each its own.
+    assert temporary_prefix('.tmp_') == '.tmp_'  # Short: as it was.
+    with pytest.raises(OSError) as info:
+        write_atomic('/proc/p.npz', lambda f: f.write(b'x'))
+    assert info.value.filename == '/proc/p.npz'
+    assert '.tmp' not in str(info.value) and '\n' not in str(info.value)
+    with pytest.raises(OSError) as info:
+        write_atomic(str(tmp_path / ('e' * 300)), lambda f: f.write(b'x'))
+    assert info.value.filename == str(tmp_path / ('e' * 300))
+    assert not [n for n in os.listdir(str(tmp_path)) if n.endswith('.tmp')]

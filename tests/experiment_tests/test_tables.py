@@ -1,5 +1,6 @@
 """Paper-vs-ours tables."""
 import numpy
+import pytest
 
 from vae_avb.experiment import estimate_cell
 from vae_avb.experiment import markdown_table
@@ -29,3 +30,46 @@ def test_cells_and_tables():
     assert spread([4.]) == '4.0'
     assert markdown_table(['a', 'b'], [[1, 'x']]).splitlines() == [
         '| a | b |', '| --- | --- |', '| 1 | x |']
+
+
+def test_cells_refuse_what_is_no_finite_number():
+    # Hostile review of 2026-12-07: 'nan +- 0.1', and raw format errors.
+    for value, error in ((float('nan'), ValueError), (None, TypeError),
+                         ('a', TypeError), (numpy.array([1.]), TypeError)):
+        with pytest.raises(error, match='estimate_cell: value must be'):
+            estimate_cell(value, 0.1)
+    with pytest.raises(ValueError, match='error must be finite'):
+        estimate_cell(1., float('inf'))
+    with pytest.raises(ValueError, match='digits must be 0 or more'):
+        estimate_cell(1., digits=-1)
+    assert estimate_cell(numpy.float32(1.25), numpy.float64(0.1)) == \
+        '1.2 +- 0.1'
+
+
+def test_spread_refuses_no_numbers():
+    with pytest.raises(ValueError, match='spread: values is empty'):
+        spread([])
+    for values in (None, 1.0, [[1., 2.]], 'ab'):
+        with pytest.raises(TypeError, match='must be a list of numbers'):
+            spread(values)
+
+
+def test_markdown_escapes_pipes_and_refuses_rows_of_other_lengths():
+    assert markdown_table(['a|b'], [['x|y']]).splitlines() == [
+        '| a\\|b |', '| --- |', '| x\\|y |']
+    assert markdown_table([1, 2], [('x', 'y')]).splitlines()[0] == \
+        '| 1 | 2 |'
+    with pytest.raises(ValueError, match='row 0 has 1 cells, the header 2'):
+        markdown_table(['a', 'b'], [['1']])
+    with pytest.raises(ValueError, match='header is empty'):
+        markdown_table([], [])
+    with pytest.raises(TypeError, match='header must be a list'):
+        markdown_table('ab', [['1', '2']])
+
+
+def test_paired_differences_of_lists():
+    found = paired_differences({'a': [1., 2.], 'b': [0., 0.5]},
+                               [('a', 'b')])
+    assert found == [('a', 'b', 1.25, 0.25)]
+    with pytest.raises(ValueError, match='each pair must be two keys'):
+        paired_differences({'a': [1.]}, [('a',)])

@@ -2,6 +2,8 @@ import math
 
 import numpy
 
+import chainer
+
 from vae_avb.utils.check import check_count
 from vae_avb.utils.check import check_positive
 from vae_avb.utils.check import check_rows
@@ -36,6 +38,13 @@ def aggregate_posterior_kl(z, n_bins=50, limit=4.0):
         float: The KL in nats.
     """
     where = 'aggregate_posterior_kl'
+    if isinstance(z, chainer.Variable):
+        z = z.array
+    kind = numpy.asarray(z).dtype.kind
+    if kind not in 'biuf':
+        raise TypeError('{}: z must hold real numbers, got {}{}'.format(
+            where, numpy.asarray(z).dtype.name,
+            ' (pass real samples)' if kind == 'c' else ''))
     z = numpy.asarray(z, dtype=numpy.float64)
     if z.ndim != 2 or z.shape[1] not in (1, 2):
         raise ValueError(
@@ -52,6 +61,11 @@ def aggregate_posterior_kl(z, n_bins=50, limit=4.0):
                              n_bins, n_bins ** z.shape[1]))
     limit = check_positive(limit, 'limit', where)
     edges = numpy.linspace(-limit, limit, n_bins + 1)
+    if not (numpy.isfinite(edges).all() and (numpy.diff(edges) > 0).all()):
+        raise ValueError('{}: limit={!r} with n_bins={} makes cells of no or '
+                         'infinite width; pass a limit of a few units (the '
+                         'prior has no mass beyond 40)'.format(
+                             where, limit, n_bins))
     axis_mass = numpy.diff(_normal_cdf(edges))
     inside = numpy.all(numpy.abs(z) < limit, axis=1)
     counts, _ = numpy.histogramdd(z[inside], bins=[edges] * z.shape[1])

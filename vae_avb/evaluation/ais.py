@@ -11,13 +11,17 @@ import numpy
 from vae_avb.evaluation.ais_checkpoint import AISProgress
 from vae_avb.evaluation.ais_checkpoint import fingerprints
 from vae_avb.evaluation.ais_checkpoint import restore_random_state
+from vae_avb.evaluation.inputs import as_real_array
 from vae_avb.evaluation.log_weights import logsumexp
+from vae_avb.evaluation.log_weights import NonFiniteEstimateError
 from vae_avb.utils.check import check_count
 from vae_avb.utils.check import check_positive
 from vae_avb.utils.check import check_rows
 from vae_avb.utils.check import check_values
 
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+# The most temperatures an estimate takes.
+MAX_TEMPERATURES = 10 ** 7
 
 
 class _Target(object):
@@ -123,15 +127,20 @@ def ais_log_likelihood(decoder, x, n_temperatures=2000, n_leapfrog=10,
         (with ``return_acceptance``: a tuple with the acceptance rate).
     """
     where = 'ais_log_likelihood'
-    if not hasattr(x, 'ndim'):  # A list or tuple of examples.
-        x = numpy.asarray(x, dtype=numpy.float32)
-    n_temperatures, n_leapfrog, n_chains, batch_size = (
+    # A Variable's array; a list or tuple of examples as float32.
+    x = as_real_array(x, 'x', where)
+    n_leapfrog, n_chains, batch_size = (
         check_count(value, name, where) for name, value in (
-            ('n_temperatures', n_temperatures), ('n_leapfrog', n_leapfrog),
-            ('n_chains', n_chains), ('batch_size', batch_size)))
+            ('n_leapfrog', n_leapfrog), ('n_chains', n_chains),
+            ('batch_size', batch_size)))
+    # Every temperature's beta is built at once (8 bytes each), and each
+    # takes n_leapfrog decoder passes: 10^7 is beyond any estimate's time.
+    n_temperatures = check_count(n_temperatures, 'n_temperatures', where,
+                                 maximum=MAX_TEMPERATURES)
     step_size = check_positive(step_size, 'step_size', where)
     for name, flag in (('adapt_step_size', adapt_step_size),
-                       ('return_acceptance', return_acceptance)):
+                       ('return_acceptance', return_acceptance),
+                       ('progress', progress)):
         if not isinstance(flag, (bool, numpy.bool_)):
             raise TypeError('{}: {} must be True or False, got {!r}'.format(
                 where, name, flag))
@@ -161,24 +170,10 @@ def ais_log_likelihood(decoder, x, n_temperatures=2000, n_leapfrog=10,
     check_rows(x, 'x', where)
     check_values(x, 'x', where, unit_interval=True)
     n, n_latent = x.shape[0], decoder.n_latent
-    if start is not None:
-        mean, std = start
-        for name, a in (('mean', mean), ('std', std)):
-            if tuple(a.shape) != (n, n_latent):
-                raise ValueError(
-                    'ais_log_likelihood: start {} has shape {}; it must be '
-                    '{} (one row per example of x)'.format(
-                        name, tuple(a.shape), (n, n_latent)))
-        check_values(mean, 'start mean', where)
-        check_values(std, 'start std', where)
-        if not bool((std > 0).all()):
-            raise ValueError('ais_log_likelihood: start std must be above 0 '
-                             'everywhere, found {:g}; pass standard '
-                             'deviations, not log-variances'.format(
-                                 float(std.min())))
     xp = backend.get_array_module(x)
-    if start is not None:  # As the batches use it (and as fingerprinted).
-        start = tuple(xp.asarray(a, dtype=decoder.dtype) for a in start)
+    if start is not None:
+        # As the batches use it (and as fingerprinted).
+        start = _checked_start(start, n, n_latent, decoder.dtype, xp)
     results = []
     accepted = total = first = 0
     keeper = saved = None
@@ -187,10 +182,13 @@ def ais_log_likelihood(decoder, x, n_temperatures=2000, n_leapfrog=10,
                     float(step_size).hex(), n_chains, batch_size,
                     bool(adapt_step_size), float(target_acceptance).hex(),
                     start is None, numpy.dtype(decoder.dtype).str)
+        # The images as the estimate uses them: the same values in
+        # another dtype are the same estimate.
         keeper = AISProgress(os.fspath(checkpoint), fingerprints(
-            decoder, x, start, settings, xp), checkpoint_every)
+            decoder, xp.asarray(x, dtype=decoder.dtype), start, settings,
+            xp), checkpoint_every)
         saved = keeper.load(n, n_latent, n_temperatures, n_chains,
-                            batch_size, decoder.dtype)
+                            batch_size, decoder.dtype, start is None)
         keeper.remove_temporaries()
     if saved is not None:
         results.append(saved['log_px'])
@@ -220,6 +218,12 @@ def ais_log_likelihood(decoder, x, n_temperatures=2000, n_leapfrog=10,
             saved if i == first and saved is not None and
             'temperature' in saved else None)
         results.append(backend.CpuDevice().send(log_px))
+        bad = numpy.isnan(results[-1])
+        if bad.any():
+            raise NonFiniteEstimateError(
+                '{}: the estimate is NaN for {} of the examples {} to {}: '
+                '{}'.format(where, int(bad.sum()), i, i + len(bad) - 1,
+                            _nan_cause(decoder.dtype)))
         accepted += acc
         total += 1
         if keeper is not None:
@@ -235,6 +239,81 @@ def ais_log_likelihood(decoder, x, n_temperatures=2000, n_leapfrog=10,
     if return_acceptance:
         return log_px, accepted / total
     return log_px
+
+
+def _nan_cause(dtype):
+    """Why the decoder gave a NaN estimate, and the fix."""
+    dtype = numpy.dtype(dtype)
+    if dtype.itemsize < 4:
+        return ('the decoder\'s {} overflows (its largest number is {:g}); '
+                'build the decoder in float32 (chainer.config.dtype) to '
+                'evaluate it'.format(dtype.name,
+                                     float(numpy.finfo(dtype).max)))
+    return ('the decoder gives NaN (NaN weights, or codes so large that it '
+            'overflows {}); check its weights'.format(dtype.name))
+
+
+def _checked_start(start, n, n_latent, dtype, xp):
+    """``start`` ``(mean, std)`` as arrays of the decoder's ``dtype``,
+    checked after the cast: finite, ``std`` above 0 and ``|z|`` near the
+    start small enough for the decoder's ``z * z``.
+
+    Raises:
+        TypeError: ``start`` is not a pair of arrays of real numbers.
+        ValueError: One line naming what is wrong and the fix.
+    """
+    where = 'ais_log_likelihood'
+    if not isinstance(start, (tuple, list)) or len(start) != 2:
+        raise TypeError('{}: start must be None or a pair (mean, std) of '
+                        'arrays {}, got {}'.format(
+                            where, (n, n_latent),
+                            type(start).__name__ if not isinstance(
+                                start, (tuple, list)) else
+                            'a {} of {}'.format(type(start).__name__,
+                                                len(start))))
+    mean, std = (as_real_array(a, 'start ' + name, where,
+                               'an array {}'.format((n, n_latent)))
+                 for name, a in zip(('mean', 'std'), start))
+    for name, a in (('mean', mean), ('std', std)):
+        if tuple(a.shape) != (n, n_latent):
+            raise ValueError(
+                'ais_log_likelihood: start {} has shape {}; it must be '
+                '{} (one row per example of x)'.format(
+                    name, tuple(a.shape), (n, n_latent)))
+    check_values(mean, 'start mean', where)
+    check_values(std, 'start std', where)
+    if not bool((std > 0).all()):
+        raise ValueError('ais_log_likelihood: start std must be above 0 '
+                         'everywhere, found {:g}; pass standard '
+                         'deviations, not log-variances'.format(
+                             float(std.min())))
+    with numpy.errstate(over='ignore', under='ignore'):  # Checked below.
+        mean, std = (xp.asarray(a, dtype=dtype) for a in (mean, std))
+    info = numpy.finfo(dtype)
+    name = numpy.dtype(dtype).name
+    for what, a in (('mean', mean), ('std', std)):
+        if not bool(xp.isfinite(a).all()):
+            raise ValueError(
+                '{}: start {} holds values beyond the decoder\'s {} (whose '
+                'largest number is {:g}); pass a start of the data\'s '
+                'scale'.format(where, what, name, float(info.max)))
+    if not bool((std > 0).all()):
+        raise ValueError(
+            '{}: start std holds values below the smallest {} ({:g}), '
+            'which round to 0; pass larger standard deviations'.format(
+                where, name, float(info.smallest_subnormal)))
+    # z = mean + std u, u of about 1 at first: z * z must stay finite.
+    reach = float(xp.max(xp.abs(mean.astype(xp.float64)) +
+                         std.astype(xp.float64)))
+    if not reach < math.sqrt(float(info.max)):
+        raise ValueError(
+            '{}: the start reaches |z| = {:g} (|mean| + std), whose square '
+            'overflows the decoder\'s {} (beyond {:g}); pass a start of the '
+            'prior\'s scale{}'.format(
+                where, reach, name, math.sqrt(float(info.max)),
+                '' if info.bits >= 32 else ', or build the decoder in '
+                'float32'))
+    return mean, std
 
 
 def _ais_batch(decoder, x, n_temperatures, n_leapfrog, step_size,

@@ -18,6 +18,7 @@ from chainer import backend
 
 from vae_avb.utils.archive import ArchiveError
 from vae_avb.utils.archive import read_npz
+from vae_avb.utils.atomic_write import temporary_prefix
 from vae_avb.utils.atomic_write import write_atomic
 
 FORMAT = 1
@@ -29,6 +30,9 @@ _FINGERPRINTS = (
     ('start', 'another start distribution'),
     ('random', 'another random state (another seed, or another device)'))
 _UNRECORDED = numpy.zeros(32, numpy.uint8)
+# The most a log-likelihood bounded by 0 may exceed it by in a progress
+# file: rounding (of the decoder's z * z in float16, about 0.1 nats).
+LOG_ROOM = 1.
 _BATCH = ('u', 'log_f', 'grad_z', 'log_w', 'steps')
 _RANDOM = ('rng_key', 'rng_pos', 'rng_has_gauss', 'rng_gauss')
 _DONE = ('log_px', 'batches', 'acceptance')
@@ -39,7 +43,13 @@ _NAMES = frozenset(('format', 'temperature', 'batch_acceptance') + _BATCH +
 
 class AISCheckpointError(ValueError):
     """An AIS progress file is unreadable, or holds another estimate
-    (``problem``: what is wrong with it, without the fix)."""
+    (``problem``: what is wrong with it, without the fix; ``foreign``:
+    true where the path holds no AIS progress file at all, a folder or
+    another program's file; ``other_estimate``: where it holds the
+    progress of another estimate, what differs, else ``None``)."""
+
+    foreign = False
+    other_estimate = None
 
 
 def _cpu(array):
@@ -96,18 +106,28 @@ class AISProgress(object):
         self.last = time.time()
         self.done = {}
 
-    def _refuse(self, problem):
-        error = AISCheckpointError(
-            'AIS progress file {} {}; delete it to start the estimate '
-            'afresh, or continue with what wrote it'.format(
-                self.path, problem))
+    def _refuse(self, problem, foreign=False, other=None):
+        if foreign:
+            # Not ours: never advise deleting it.
+            error = AISCheckpointError(
+                'checkpoint {} is not an AIS progress file (it {}); give '
+                'checkpoint another path: a new file, or the progress file '
+                'of this estimate'.format(self.path, problem))
+        else:
+            error = AISCheckpointError(
+                'AIS progress file {} {}; delete it to start the estimate '
+                'afresh, or continue with what wrote it'.format(
+                    self.path, problem))
         error.problem = 'AIS progress file {} {}'.format(self.path, problem)
+        error.foreign = foreign
+        error.other_estimate = other
         raise error
 
     def load(self, n, n_latent, n_temperatures, n_chains, batch_size,
-             dtype):
+             dtype, prior_start=False):
         """The saved state, checked against the estimate's sizes; ``None``
-        when there is no file.
+        when there is no file. ``prior_start``: the estimate starts from
+        the prior, so its log-weights cannot exceed 0.
 
         Raises:
             AISCheckpointError: The file is not a regular ``.npz`` of
@@ -118,9 +138,11 @@ class AISProgress(object):
             return None
         if os.path.islink(self.path):
             self._refuse('is a symbolic link, which the progress would '
-                         'replace with a file')
+                         'replace with a file', foreign=True)
+        if os.path.isdir(self.path):
+            self._refuse('is a folder', foreign=True)
         if not os.path.isfile(self.path):
-            self._refuse('is not a regular file')
+            self._refuse('is not a regular file', foreign=True)
         rows = n_chains * min(batch_size, n)
         # Every entry's size is known from the estimate's: a member
         # declaring more is refused before anything is unpacked.
@@ -129,9 +151,12 @@ class AISProgress(object):
                          entry_bytes=1024 + 8 * max(n, 2 * rows * n_latent,
                                                     624))
         except OSError as e:
-            self._refuse('cannot be read ({})'.format(e.strerror or e))
+            self._refuse('cannot be read ({})'.format(e.strerror or e),
+                         foreign=True)
         except ArchiveError as e:
-            self._refuse(e.problem)
+            # What this module writes is whole (written atomically), of
+            # its own entries, without pickles.
+            self._refuse(e.problem, foreign=True)
         for key, value in s.items():
             if value.dtype.kind not in 'biuf':
                 self._refuse('is not an AIS progress file (entry {} is not '
@@ -144,12 +169,15 @@ class AISProgress(object):
             key = 'fingerprint_' + name
             self._check(s, key, (32,), 'u', numpy.uint8)
             if not numpy.array_equal(s[key], self.prints[name]):
-                self._refuse('holds an estimate of {}'.format(what))
+                self._refuse('holds an estimate of {}'.format(what),
+                             other=what)
         # The estimate's own values may be infinite (a log-likelihood of
         # -inf in float16, a gradient that overflowed): only what must be
-        # finite is required to be.
+        # finite is required to be, and the logs are checked for what
+        # they can be.
         n_done = self._check(s, 'log_px', None, 'f', numpy.float64,
                              finite=False).shape[0]
+        self._check_log(s, 'log_px', prior_start)
         if n_done > n or (n_done % batch_size and n_done != n):
             self._refuse('holds {} finished images, which batches of {} out '
                          'of {} cannot give'.format(n_done, batch_size, n))
@@ -176,6 +204,9 @@ class AISProgress(object):
             for key in ('log_f', 'log_w'):
                 self._check(s, key, (rows,), 'f', numpy.float64,
                             finite=False)
+            # log f(z) = log p(x|z) + log p(z) <= 0 from any start.
+            self._check_log(s, 'log_f', True)
+            self._check_log(s, 'log_w', prior_start)
             if not (s['steps'] > 0).all():
                 self._refuse('holds a leapfrog step of 0 or less')
             if not 0 <= float(self._check(s, 'batch_acceptance', (), 'f',
@@ -213,6 +244,24 @@ class AISProgress(object):
             self._refuse('holds NaN or inf in {}'.format(key))
         return a
 
+    def _check_log(self, s, key, bounded):
+        """Refuses NaN and +inf in the log-density or log-weights ``key``
+        (-inf, a zero weight or density, the estimate makes) and, where
+        ``bounded``, values above 0: a Bernoulli ``log p(x|z)`` of ``x``
+        in ``[0, 1]`` is at most 0, so are ``log f`` and, from the prior
+        (whose weights are products of ``p(x|z)^(b - b')``), the
+        log-weights and ``log p(x)`` (up to :data:`LOG_ROOM` for the
+        rounding of ``z * z`` in the decoder's dtype). From a Gaussian
+        start a weight may exceed 1."""
+        a = s[key]
+        if numpy.isnan(a).any() or (a == numpy.inf).any():
+            self._refuse('holds NaN or +inf in {}, which the estimate never '
+                         'makes'.format(key))
+        if bounded and (a > LOG_ROOM).any():
+            self._refuse('holds {} up to {:g}, above the 0 that a '
+                         'Bernoulli log-likelihood cannot exceed'.format(
+                             key, float(a.max())))
+
     def finished(self, log_px, batches, acceptance):
         """Records the images finished so far."""
         self.done = {'log_px': numpy.asarray(log_px, numpy.float64),
@@ -246,7 +295,9 @@ class AISProgress(object):
         self.last = time.time()
 
     def temporary_prefix(self):
-        return '.{}.'.format(os.path.basename(self.path))
+        # As write_atomic uses it (cut to fit a long name).
+        return temporary_prefix('.{}.'.format(os.path.basename(self.path)),
+                                '.tmp')
 
     def remove_temporaries(self):
         """Removes the temporary files a kill during a write left."""

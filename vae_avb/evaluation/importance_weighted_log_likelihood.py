@@ -5,9 +5,11 @@ import numpy
 import chainer
 from chainer import backend
 
+from vae_avb.evaluation.inputs import as_real_array
 from vae_avb.evaluation.log_weights import log_likelihood_terms
 from vae_avb.evaluation.log_weights import log_normal
 from vae_avb.evaluation.log_weights import logsumexp
+from vae_avb.evaluation.log_weights import NonFiniteEstimateError
 from vae_avb.utils import check_count
 from vae_avb.utils import check_rows
 from vae_avb.utils import check_values
@@ -40,8 +42,12 @@ def importance_weighted_log_likelihood(vae, x, k=5000, batch_size=100,
         nats.
     """
     where = 'importance_weighted_log_likelihood'
-    if not hasattr(x, 'ndim'):  # A list or tuple of examples.
-        x = numpy.asarray(x, dtype=numpy.float32)
+    if not (hasattr(vae, 'encode') and hasattr(vae, 'decoder')):
+        raise TypeError('{}: vae must be the whole model (a VAE, with encode '
+                        'and a decoder), got {}; the arguments are (vae, x, '
+                        'k, ...)'.format(where, type(vae).__name__))
+    # A Variable's array; a list or tuple of examples as float32.
+    x = as_real_array(x, 'x', where)
     k, batch_size, max_rows = (check_count(value, name, where)
                                for name, value in (('k', k),
                                                    ('batch_size', batch_size),
@@ -55,7 +61,26 @@ def importance_weighted_log_likelihood(vae, x, k=5000, batch_size=100,
         batch = device.send(x[start:start + batch_size])
         results.append(backend.CpuDevice().send(
             _batch_estimate(vae, batch, k, max_rows)))
+        bad = numpy.isnan(results[-1])
+        if bad.any():
+            raise NonFiniteEstimateError(
+                '{}: the estimate is NaN for {} of the examples {} to {}: '
+                '{}'.format(where, int(bad.sum()), start,
+                            start + len(bad) - 1, _nan_cause(vae)))
     return numpy.concatenate(results)
+
+
+def _nan_cause(vae):
+    dtype = min((numpy.dtype(link.dtype) for link in (
+        getattr(vae, 'encoder', None), vae.decoder)
+        if hasattr(link, 'dtype')), key=lambda d: d.itemsize)
+    if dtype.itemsize < 4:
+        return ('the model\'s {} overflows (its largest number is {:g}) '
+                'in the codes or the decoder; build the model in float32 '
+                '(chainer.config.dtype) to evaluate it'.format(
+                    dtype.name, float(numpy.finfo(dtype).max)))
+    return ('the model gives NaN (NaN weights, or codes so large that its '
+            'decoder overflows {}); check the model'.format(dtype.name))
 
 
 def _batch_estimate(vae, x, k, max_rows):

@@ -1,9 +1,16 @@
 import math
 
+import numpy
+
 import chainer
 from chainer import backend
 
 from vae_avb.functions import bernoulli_nll
+
+
+class NonFiniteEstimateError(ValueError):
+    """An estimate of ``log p(x)`` came out NaN (an overflow of the
+    model's dtype, or NaN weights): raised instead of returning it."""
 
 
 def log_normal(z, mean=0., ln_var=0.):
@@ -14,10 +21,23 @@ def log_normal(z, mean=0., ln_var=0.):
 
 
 def logsumexp(a, axis=0):
-    """``log sum exp(a)`` along ``axis``, shifted by the maximum."""
+    """``log sum exp(a)`` along ``axis``, shifted by the maximum.
+
+    A slice of ``-inf`` only (every weight zero) gives ``-inf``, one
+    holding ``+inf`` gives ``+inf`` and one holding NaN (without ``+inf``)
+    NaN; elsewhere the maximum is the shift.
+    """
     xp = backend.get_array_module(a)
     top = a.max(axis=axis)
-    return top + xp.log(xp.exp(a - xp.expand_dims(top, axis)).sum(axis=axis))
+    # No shift where the maximum is not finite: -inf - -inf would be NaN.
+    shift = xp.where(xp.isfinite(top), top, 0)
+    if xp is numpy:
+        # log(0) = -inf is wanted, and exp overflows only beside +inf.
+        with numpy.errstate(divide='ignore', over='ignore'):
+            return shift + numpy.log(numpy.exp(
+                a - numpy.expand_dims(shift, axis)).sum(axis=axis))
+    return shift + xp.log(xp.exp(a - xp.expand_dims(shift, axis)).sum(
+        axis=axis))
 
 
 def log_likelihood_terms(decoder, x, z):

@@ -1,6 +1,7 @@
 import chainer
 from chainer import reporter as reporter_module
 
+from vae_avb.evaluation.inputs import as_real_array
 from vae_avb.utils.check import check_count
 from vae_avb.utils.check import check_rows
 
@@ -23,8 +24,20 @@ def mean_report(loss, x, batch_size=100):
         dict: Reported name (``'loss'``, ``'reconstruction'``, ...) to
         float mean.
     """
-    batch_size = check_count(batch_size, 'batch_size', 'mean_report')
-    check_rows(x, 'x', 'mean_report')
+    where = 'mean_report'
+    if not isinstance(loss, chainer.Link):
+        raise TypeError('{}: loss must be a loss calculator (a chainer.Link '
+                        'that calls chainer.report, such as ELBOLoss(vae)), '
+                        'got {}'.format(where, type(loss).__name__))
+    batch_size = check_count(batch_size, 'batch_size', where)
+    # A Variable's array; a list or tuple of examples as float32, as the
+    # estimators take them; a dataset (anything sliced into arrays) as it
+    # is.
+    if isinstance(x, (chainer.Variable, list, tuple, str, bytes)) or \
+            hasattr(x, 'dtype') or not (hasattr(x, '__len__') and
+                                        hasattr(x, '__getitem__')):
+        x = as_real_array(x, 'x', where)
+    check_rows(x, 'x', where)
     reporter = chainer.Reporter()
     reporter.add_observer('main', loss)
     totals = {}
@@ -40,6 +53,11 @@ def mean_report(loss, x, batch_size=100):
                 chainer.no_backprop_mode(), \
                 chainer.using_config('train', False):
             loss(batch)
+        if not observation:
+            raise ValueError(
+                '{}: {} reported nothing (no chainer.report call); pass a '
+                'loss calculator such as ELBOLoss(vae), not the model'.format(
+                    where, type(loss).__name__))
         for key, value in observation.items():
             name = key[len('main/'):]
             totals[name] = totals.get(name, 0.) + float(

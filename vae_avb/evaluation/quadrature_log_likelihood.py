@@ -1,10 +1,12 @@
 import math
+import numbers
 
 import numpy
 
 import chainer
 from chainer import backend
 
+from vae_avb.evaluation.inputs import as_real_array
 from vae_avb.evaluation.log_weights import log_likelihood_terms
 from vae_avb.evaluation.log_weights import log_normal
 from vae_avb.evaluation.log_weights import logsumexp
@@ -37,11 +39,13 @@ def latent_grid(n_latent, n_points=200, limit=5.0):
         tuple: ``(z, cell_volume)``; ``z`` is ``(n_points ** n_latent,
         n_latent)`` float64.
     """
-    if n_latent not in (1, 2):
+    if isinstance(n_latent, bool) or not isinstance(
+            n_latent, numbers.Real) or n_latent not in (1, 2):
         raise ValueError(
             'latent_grid: quadrature needs a 1-D or 2-D latent, got '
             'n_latent={}; use importance_weighted_log_likelihood'.format(
                 n_latent))
+    n_latent = int(n_latent)  # 2.0 too, as every count.
     n_points = check_count(n_points, 'n_points', 'latent_grid')
     if n_points ** n_latent > 10 ** 8:
         raise ValueError('latent_grid: n_points={} makes {} grid points, more '
@@ -150,9 +154,12 @@ def quadrature_log_likelihood(decoder, x, n_points=200, limit=None,
         float64, in nats).
     """
     where = 'quadrature_log_likelihood'
-    if not hasattr(x, 'ndim'):  # A list or tuple of examples.
-        x = numpy.asarray(x, dtype=numpy.float32)
+    # A Variable's array; a list or tuple of examples as float32.
+    x = as_real_array(x, 'x', where)
     max_rows = check_count(max_rows, 'max_rows', where)
+    if not isinstance(return_error, (bool, numpy.bool_)):
+        raise TypeError('{}: return_error must be True or False, got '
+                        '{!r}'.format(where, return_error))
     if x.ndim != 2 or x.shape[1] != decoder.n_out:
         raise ValueError('{}: x has shape {}; pass (N, {}) data'.format(
             where, tuple(x.shape), decoder.n_out))

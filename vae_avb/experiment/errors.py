@@ -16,6 +16,17 @@ _ENVIRONMENT_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES,
                        errno.EMFILE, errno.ENFILE, errno.EFBIG, errno.EISDIR,
                        errno.ENXIO, errno.ENAMETOOLONG, errno.ELOOP)
 _FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+# The flags that size what a script holds in memory, by its folder and
+# name under examples/ (others: the sizes in general).
+_MEMORY_FLAGS = {
+    ('mnist', 'train_avb.py'): '--batch-size, --ais-batch-size, '
+    '--ais-chains, --dim-h, --adversary-dim-h',
+    ('mnist', 'train_vae.py'): '--batch-size, --k, --eval-k, --dim-h',
+    ('mnist', 'evaluate_avb.py'): '--ais-batch-size, --ais-chains',
+    ('chainer_vae', 'train_vae.py'): '--batch-size, --k, --dim-h',
+    ('four_points', 'train.py'): '--batch-size, --eval-samples, '
+    '--n-hidden, --n-adversary-hidden',
+}
 
 
 def _interrupt(signum, frame):
@@ -97,6 +108,15 @@ def _end_every_rank(code):
     os._exit(code)
 
 
+def memory_flags(script):
+    """The flags that lower what the script at ``script`` holds in
+    memory, as a phrase."""
+    path = os.path.abspath(script)
+    return _MEMORY_FLAGS.get(
+        (os.path.basename(os.path.dirname(path)), os.path.basename(path)),
+        'the batch sizes and the network widths; see --help')
+
+
 def _report(e, prog):
     """``(exit status, one line)`` for a known error, ``(1, None)``
     for a bug (whose traceback is shown)."""
@@ -105,9 +125,8 @@ def _report(e, prog):
     if isinstance(e, NonFiniteLossError):
         return 1, '{}: error: {}'.format(prog, e)
     if isinstance(e, MemoryError):
-        return 1, ('{}: error: out of memory; lower the sizes (--batch-size, '
-                   '--k, --eval-k, --ais-batch-size, the network '
-                   'widths)'.format(prog))
+        return 1, ('{}: error: out of memory; lower the sizes ({})'.format(
+            prog, memory_flags(sys.argv[0])))
     if isinstance(e, OSError) and not isinstance(e, BrokenPipeError):
         if e.errno not in _ENVIRONMENT_ERRORS:
             return 1, None

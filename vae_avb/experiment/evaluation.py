@@ -1,4 +1,5 @@
 """The scripts' evaluations, with a line of progress for each long step."""
+import contextlib
 import os
 import sys
 import time
@@ -11,6 +12,8 @@ from vae_avb.evaluation import ais_log_likelihood
 from vae_avb.evaluation import AISCheckpointError
 from vae_avb.evaluation import importance_weighted_log_likelihood
 from vae_avb.evaluation import mean_and_standard_error
+from vae_avb.evaluation import NonFiniteEstimateError
+from vae_avb.training import NonFiniteLossError
 from vae_avb.training.multi_node import rank_folder
 from vae_avb.experiment.errors import UsageError
 
@@ -18,6 +21,16 @@ from vae_avb.experiment.errors import UsageError
 # and the seconds between two of its writes inside a batch.
 AIS_PROGRESS = 'ais_progress.npz'
 AIS_PROGRESS_SECONDS = 60.
+
+
+@contextlib.contextmanager
+def _diverged():
+    """A NaN estimate ends a script as a diverged run does: one line,
+    exit status 1 (:func:`~vae_avb.experiment.run_main`)."""
+    try:
+        yield
+    except NonFiniteEstimateError as e:
+        raise NonFiniteLossError(str(e)) from None
 
 
 def iwae_with_progress(vae, x, k, batch_size=100, chunk=1000,
@@ -30,9 +43,10 @@ def iwae_with_progress(vae, x, k, batch_size=100, chunk=1000,
     began = time.time()
     parts = []
     for start in range(0, len(x), chunk):
-        parts.append(importance_weighted_log_likelihood(
-            vae, x[start:start + chunk], k=k, batch_size=batch_size,
-            max_rows=max_rows))
+        with _diverged():
+            parts.append(importance_weighted_log_likelihood(
+                vae, x[start:start + chunk], k=k, batch_size=batch_size,
+                max_rows=max_rows))
         done = min(start + chunk, len(x))
         stream.write('log-likelihood (k = {}): {}/{} examples, mean {:.3f}, '
                      '{:.0f} s\n'.format(k, done, len(x),
@@ -42,7 +56,8 @@ def iwae_with_progress(vae, x, k, batch_size=100, chunk=1000,
     return numpy.concatenate(parts)
 
 
-def run_ais(args, method, model, x, ranks=None, out=None, fresh=False):
+def run_ais(args, method, model, x, ranks=None, out=None, fresh=False,
+            replace=True):
     """AIS on the images ``x`` (on the model's device) with the ``--ais-*``
     flags of ``args`` (:func:`~vae_avb.experiment.add_ais_arguments`),
     starting where ``method`` says; with several
@@ -55,7 +70,14 @@ def run_ais(args, method, model, x, ranks=None, out=None, fresh=False):
     then those of a run never killed. ``fresh`` (a run started afresh,
     not resumed) first removes what an earlier run left there; a file of
     another estimate (other ``--ais-*`` flags) or one that cannot be read
-    is replaced, with a line saying so.
+    is replaced, with a line saying so (``replace``, a training run's own
+    folder), or refused, the file kept (not ``replace``: an evaluation's
+    ``--out``, which may hold the progress of an evaluation with other
+    flags).
+
+    Raises:
+        UsageError: Not ``replace``, and the progress file there is of
+            another estimate or cannot be read.
 
     Returns:
         tuple: ``log p(x)`` per image (NumPy) and the metrics entries
@@ -84,16 +106,31 @@ def run_ais(args, method, model, x, ranks=None, out=None, fresh=False):
                 checkpoint_every=AIS_PROGRESS_SECONDS)
 
         try:
-            log_px, acceptance = call()
+            with _diverged():
+                log_px, acceptance = call()
         except AISCheckpointError as e:
             if os.path.isdir(path) and not os.path.islink(path):
                 raise UsageError('{} is a folder, where the AIS progress '
                                  'file goes; move it away'.format(path))
+            if not replace:
+                # Nothing already written is lost: refused, as the other
+                # files of an evaluation in --out are.
+                if e.other_estimate is not None:
+                    raise UsageError(
+                        '--out {} holds the AIS progress of an evaluation '
+                        'with other settings ({} holds an estimate of {}); '
+                        'give another --out, or the same flags (--seed, '
+                        '--ais-*) as that evaluation'.format(
+                            out, path, e.other_estimate))
+                raise UsageError('--out {} holds an AIS progress file this '
+                                 'evaluation cannot use ({}); give another '
+                                 '--out'.format(out, e.problem))
             # Checked before any draw: the call again is the first one.
             sys.stderr.write('{}: starting the estimate afresh\n'.format(
                 e.problem))
             os.remove(path)
-            log_px, acceptance = call()
+            with _diverged():
+                log_px, acceptance = call()
         return chainer.backend.CpuDevice().send(log_px), acceptance
 
     if ranks is None or ranks.size == 1:

@@ -31,6 +31,10 @@ AIS_PAIRING = ('images', 'temperatures', 'leapfrog', 'step', 'chains',
                'adapt')
 # What every metrics file with an AIS estimate holds.
 AIS_KEYS = ('ais_log_likelihood', 'ais')
+# What decides the test images of an AIS estimate (``train_avb.py`` and
+# ``evaluate_avb.py`` draw MNIST's test set, binarized dynamically with
+# the training --seed + 1; --test keeps its first images, the same).
+TEST_IMAGES = 'test_images'
 # What a training run's holds besides (train_avb.py).
 RUN_KEYS = ('model', 'test_elbo', 'elbo_is_estimate', 'ais_standard_error',
             'epochs', 'train_seconds', 'seed', 'device')
@@ -117,6 +121,51 @@ def read_ais(folder, keys=()):
                          'its metrics summarise ({}); {}'.format(
                              folder, AIS_LOG_PX, mean, stated, again))
     return metrics, log_px
+
+
+def test_images(seed, data='MNIST', binarize='dynamic'):
+    """The ``test_images`` entry of an evaluation: the data, binarization
+    and seed (the training run's) its test images were drawn with."""
+    return {'data': data, 'binarize': binarize, 'seed': seed}
+
+
+def read_test_images(folder, metrics):
+    """What drew the test images of the AIS estimate in ``folder``
+    (whose metrics are ``metrics``), as :func:`test_images`; ``None``
+    where it is not known (an evaluation whose run folder is gone, a
+    file without the seed), which then pairs with anything, as before
+    it was checked.
+
+    Raises:
+        UsageError: The ``test_images`` entry is not one.
+    """
+    seed_test = is_int(0, 2 ** 32 - 1)
+    if TEST_IMAGES in metrics:  # An evaluation's, recorded.
+        value = metrics[TEST_IMAGES]
+        if not isinstance(value, dict) or set(value) != set(
+                test_images(0)) or not seed_test(value['seed']) or not all(
+                isinstance(value[k], str) for k in ('data', 'binarize')):
+            raise UsageError('{}: its "{}" entry is {!r}, not the data, '
+                             'binarization and seed of its images; '
+                             'evaluate it again with evaluate_avb.py'.format(
+                                 folder, TEST_IMAGES, value))
+        return dict(value)
+    if 'run' in metrics:
+        # An evaluation written before the entry: its images are those of
+        # the run it evaluated (its own "seed" is that of its draws).
+        run = metrics['run']
+        path = None if not isinstance(run, str) else os.path.join(
+            run, 'args.json')
+        if path is None or not os.path.isfile(path):
+            return None
+        try:
+            seed = read_json(path).get('seed', 0)
+        except UsageError:
+            return None
+        return test_images(seed) if seed_test(seed) else None
+    # A training run's (train_avb.py): its --seed drew them.
+    seed = metrics.get('seed')
+    return test_images(seed) if seed_test(seed) else None
 
 
 def ais_pairing(metrics):

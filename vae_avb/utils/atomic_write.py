@@ -1,5 +1,11 @@
+import hashlib
 import os
 import tempfile
+
+# The longest file name, in bytes, of the usual file systems (ext4, XFS,
+# Btrfs, tmpfs, APFS), and the random characters mkstemp puts in one.
+NAME_MAX = 255
+_RANDOM_CHARACTERS = 8
 
 
 def as_path(value, name, where, kind='file'):
@@ -49,6 +55,30 @@ def check_target(path, where='write_atomic'):
     return path
 
 
+def temporary_prefix(prefix, suffix='.tmp'):
+    """``prefix`` as :func:`write_atomic` uses it: unchanged where a
+    temporary name (``prefix``, 8 random characters, ``suffix``) fits in
+    :data:`NAME_MAX` bytes, else cut and ended by a hash of it, so that
+    the name fits and stays the prefix's own."""
+    room = NAME_MAX - _RANDOM_CHARACTERS - len(os.fsencode(suffix))
+    if len(os.fsencode(prefix)) <= room:
+        return prefix
+    end = '~{}.'.format(hashlib.sha256(os.fsencode(prefix)).hexdigest()[:12])
+    cut = prefix
+    while cut and len(os.fsencode(cut)) + len(end) > room:
+        cut = cut[:-1]
+    return cut + end
+
+
+def _naming(error, path, doing=None):
+    """``error`` (an OSError) again, naming the target ``path`` instead of
+    the temporary file, with the same errno (and so the same class)."""
+    if error.errno is None:
+        return error
+    return OSError(error.errno, error.strerror if doing is None else
+                   '{} ({})'.format(error.strerror, doing), path)
+
+
 def write_atomic(path, write, binary=True, prefix='.tmp_', suffix='.tmp'):
     """Writes a file so that a kill never tears it.
 
@@ -62,11 +92,19 @@ def write_atomic(path, write, binary=True, prefix='.tmp_', suffix='.tmp'):
 
     ``path`` is checked first (:func:`check_target`), so a bad one raises
     before any temporary file exists, and the temporary file is always
-    created in the target's own folder.
+    created in the target's own folder (its name cut to fit, see
+    :func:`temporary_prefix`). An ``OSError`` of the temporary file (a
+    folder that cannot be written, a name too long) is raised again
+    naming ``path``, on one line, with the same ``errno``.
     """
     check_target(path)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, temp = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=suffix)
+    try:
+        fd, temp = tempfile.mkstemp(dir=folder, suffix=suffix,
+                                    prefix=temporary_prefix(prefix, suffix))
+    except OSError as e:
+        raise _naming(e, os.fspath(path), 'creating a temporary file in '
+                      'its folder') from None
     try:
         with os.fdopen(fd, 'wb' if binary else 'w') as f:
             write(f)
@@ -77,9 +115,11 @@ def write_atomic(path, write, binary=True, prefix='.tmp_', suffix='.tmp'):
         os.umask(umask)
         os.chmod(temp, 0o666 & ~umask)
         os.replace(temp, path)
-    except BaseException:
+    except BaseException as e:
         if os.path.exists(temp):
             os.remove(temp)
+        if isinstance(e, OSError) and e.filename in (None, temp):
+            raise _naming(e, os.fspath(path)) from None
         raise
     _fsync_folder(folder)
 
