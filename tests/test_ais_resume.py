@@ -179,7 +179,7 @@ def test_evaluate_avb_refuses_the_progress_of_other_flags(straight,
                                                           tmp_path):
     """Killed, then run into the same --out with another --seed or other
     --ais-* flags: refused in one line, the progress kept (hostile review
-    of 2026-12-07: deleted); the same command then finishes it, and the
+    of 2026-12-06: deleted); the same command then finishes it, and the
     evaluation records the images it ran on."""
     from vae_avb.experiment import UsageError
     from tests.test_examples import load_example

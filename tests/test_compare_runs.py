@@ -168,7 +168,7 @@ def fake_evaluation(folder, run, log_px, **entries):
 
 def test_runs_of_other_seeds_are_refused(tmp_path):
     """Their test images were binarized with other seeds: no pairing
-    (hostile review of 2026-12-07: a 'paired' difference, exit 0)."""
+    (hostile review of 2026-12-06: a 'paired' difference, exit 0)."""
     module = load_example('examples/mnist/compare_runs.py')
     base = fake_run(str(tmp_path / 'base'), [-90.] * 4, seed=0)
     other = fake_run(str(tmp_path / 'other'), [-91.] * 4, seed=1)

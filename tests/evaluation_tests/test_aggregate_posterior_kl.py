@@ -48,7 +48,7 @@ def test_odd_input():
     z = numpy.random.RandomState(0).standard_normal((1000, 2))
     assert aggregate_posterior_kl(chainer.Variable(z)) == \
         aggregate_posterior_kl(z)
-    # Hostile review of 2026-12-07: the imaginary part was dropped.
+    # Hostile review of 2026-12-06: the imaginary part was dropped.
     with pytest.raises(TypeError, match='real numbers, got complex128'):
         aggregate_posterior_kl(z + 3j)
     # ... and numpy's 'bins[0] must be monotonically increasing'.

@@ -122,7 +122,7 @@ def test_ais_rejects_data_of_the_wrong_size(model):
 
 @pytest.mark.parametrize('start, match', [
     # Checked as the decoder's float32 takes them (hostile review of
-    # 2026-12-07: each gave NaN estimates, silently).
+    # 2026-12-06: each gave NaN estimates, silently).
     ((numpy.zeros((6, 2)), numpy.full((6, 2), 1e-46)), 'round to 0'),
     ((numpy.zeros((6, 2)), numpy.full((6, 2), 1e39)), 'start std holds '
      'values beyond'),

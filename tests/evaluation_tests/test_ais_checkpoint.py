@@ -357,7 +357,7 @@ def test_the_file_holds_plain_arrays_only(tmp_path):
 def test_what_is_no_progress_file_is_never_to_be_deleted(tmp_path):
     """A folder, '/' or another program's .npz given as the checkpoint:
     not an AIS progress file, give another path (found by the hostile
-    review of 2026-12-07: 'delete it to start the estimate afresh')."""
+    review of 2026-12-06: 'delete it to start the estimate afresh')."""
     decoder, x, start = make()
     numpy.savez(str(tmp_path / 'model.npz'), W=numpy.ones(3))
     os.mkdir(str(tmp_path / 'results'))
@@ -377,7 +377,7 @@ def test_what_is_no_progress_file_is_never_to_be_deleted(tmp_path):
 def test_long_names_and_unwritable_folders(tmp_path):
     """A valid name of 254 characters works (the temporary name is cut to
     fit); a folder that cannot be written gives one line naming the
-    checkpoint, not a temporary file (hostile review of 2026-12-07)."""
+    checkpoint, not a temporary file (hostile review of 2026-12-06)."""
     decoder, x, start = make()
     want, _ = estimate(decoder, x, start)
     path = str(tmp_path / ('a' * 250 + '.npz'))
@@ -403,7 +403,7 @@ NAN = r'NaN or \+inf in '
 ])
 def test_values_the_estimate_never_makes_are_refused(half_done, change,
                                                      match):
-    """NaN and +inf (hostile review of 2026-12-07: returned as the
+    """NaN and +inf (hostile review of 2026-12-06: returned as the
     result), and a log f(z) = log p(x|z) + log p(z) above 0."""
     decoder, x, start, path = half_done
     rewrite(path, **change)
@@ -431,7 +431,7 @@ def test_from_the_prior_no_log_likelihood_exceeds_0(tmp_path, monkeypatch):
 def test_the_same_images_in_another_dtype_resume(tmp_path, monkeypatch):
     """The images are fingerprinted as the estimate uses them (in the
     decoder's dtype): float64 or bool copies of float32 images are the
-    same estimate (hostile review of 2026-12-07: 'other images')."""
+    same estimate (hostile review of 2026-12-06: 'other images')."""
     decoder, x, start = make()
     want, _ = estimate(decoder, x, start)
     for kind in (numpy.float64, bool):

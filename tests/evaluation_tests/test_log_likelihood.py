@@ -136,7 +136,7 @@ def test_mean_report_never_makes_a_batch_of_one(vae):
 
 
 def test_logsumexp_of_zero_weights_is_minus_infinity():
-    # Hostile review of 2026-12-07: NaN (-inf - -inf).
+    # Hostile review of 2026-12-06: NaN (-inf - -inf).
     a = numpy.array([[-numpy.inf, 0., -numpy.inf, numpy.inf],
                      [-numpy.inf, 0., -1., -1.]])
     got = logsumexp(a)
@@ -151,7 +151,7 @@ def test_logsumexp_of_zero_weights_is_minus_infinity():
 
 def test_iwae_refuses_a_nan_estimate_of_float16():
     """float16 with large weights overflows: one line saying so, not NaN
-    (hostile review of 2026-12-07)."""
+    (hostile review of 2026-12-06)."""
     numpy.random.seed(0)
     with chainer.using_config('dtype', numpy.float16):
         model = VAE.mlp(n_in=784, n_latent=3, n_hidden=16)

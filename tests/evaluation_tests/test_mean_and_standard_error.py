@@ -41,7 +41,7 @@ def test_single_value_has_no_error_and_bad_shapes_are_refused():
 
 
 def test_large_values_do_not_overflow():
-    # Hostile review of 2026-12-07: (inf, inf) for finite values.
+    # Hostile review of 2026-12-06: (inf, inf) for finite values.
     assert mean_and_standard_error([1e308, 1e308]) == (1e308, 0.)
     mean, error = mean_and_standard_error([1e200, -1e200, 0.])
     assert mean == 0. and error == pytest.approx(1e200 / math.sqrt(3))

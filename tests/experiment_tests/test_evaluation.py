@@ -37,7 +37,7 @@ def test_run_ais_keeps_the_progress_of_other_flags_unless_told(tmp_path,
                                                                capsys):
     """evaluate_avb.py (replace=False) refuses a progress file of other
     flags in --out, as it refuses its other files there (hostile review
-    of 2026-12-07: it was deleted); a training run's own folder replaces
+    of 2026-12-06: it was deleted); a training run's own folder replaces
     it, with a line."""
     import os
     import types

@@ -179,7 +179,7 @@ def test_read_array_refuses_archives_and_strings(tmp_path):
 
 def test_write_atomic_fits_long_names_and_names_the_target(tmp_path):
     """The temporary name is cut to fit a valid long name (hostile review
-    of 2026-12-07: Errno 36 for a name of 254 characters), and an error
+    of 2026-12-06: Errno 36 for a name of 254 characters), and an error
     of the temporary file names the target, on one line."""
     from vae_avb.utils.atomic_write import NAME_MAX
     from vae_avb.utils.atomic_write import temporary_prefix
@@ -204,3 +204,12 @@ def test_write_atomic_fits_long_names_and_names_the_target(tmp_path):
         write_atomic(str(tmp_path / ('e' * 300)), lambda f: f.write(b'x'))
     assert info.value.filename == str(tmp_path / ('e' * 300))
     assert not [n for n in os.listdir(str(tmp_path)) if n.endswith('.tmp')]
+
+
+def test_write_atomic_refuses_a_nul_character_before_writing(tmp_path):
+    # The writer used to run in full before os.replace refused the name.
+    from vae_avb.utils.atomic_write import write_atomic
+    ran = []
+    with pytest.raises(ValueError, match='holds a NUL character'):
+        write_atomic(str(tmp_path / 'a\0b'), lambda f: ran.append(1))
+    assert ran == [] and os.listdir(str(tmp_path)) == []

@@ -33,7 +33,7 @@ def test_cells_and_tables():
 
 
 def test_cells_refuse_what_is_no_finite_number():
-    # Hostile review of 2026-12-07: 'nan +- 0.1', and raw format errors.
+    # Hostile review of 2026-12-06: 'nan +- 0.1', and raw format errors.
     for value, error in ((float('nan'), ValueError), (None, TypeError),
                          ('a', TypeError), (numpy.array([1.]), TypeError)):
         with pytest.raises(error, match='estimate_cell: value must be'):

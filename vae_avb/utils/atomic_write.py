@@ -26,9 +26,9 @@ def as_path(value, name, where, kind='file'):
 
 def check_target(path, where='write_atomic'):
     """Checks, before anything is created, that ``path`` can name a file
-    for :func:`write_atomic`: a ``str`` or ``os.PathLike``, not empty, not
-    an existing folder nor ending in a separator, ``.`` or ``..``, and not
-    below a file. Returns ``path``.
+    for :func:`write_atomic`: a ``str`` or ``os.PathLike``, not empty,
+    without a NUL character, not an existing folder nor ending in a
+    separator, ``.`` or ``..``, and not below a file. Returns ``path``.
 
     Raises:
         TypeError: ``path`` is not a str or os.PathLike.
@@ -38,6 +38,9 @@ def check_target(path, where='write_atomic'):
     if not name:
         raise ValueError('{}: path is empty; pass the path of the file to '
                          'write'.format(where))
+    if '\0' in name:
+        raise ValueError('{}: path {!r} holds a NUL character, which no file '
+                         'name can; pass another path'.format(where, name))
     if os.path.isdir(name):
         raise ValueError('{}: path {!r} is an existing folder; pass the path '
                          'of a file inside it'.format(where, name))
