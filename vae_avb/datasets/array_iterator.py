@@ -3,8 +3,8 @@ import numpy
 import chainer
 from chainer.iterators.order_samplers import ShuffleOrderSampler
 
-from vae_avb.datasets.checks import check_flag
 from vae_avb.datasets.checks import check_seed
+from vae_avb.utils.check import check_bool
 from vae_avb.utils.check import check_count
 from vae_avb.utils.check import one_line
 from vae_avb.utils.random_state import serialize_random_state
@@ -79,8 +79,8 @@ class ArrayIterator(chainer.dataset.Iterator):
                     'number of examples, as DynamicBinarized has'.format(
                         type(array).__name__, one_line(e))) from None
         batch_size = check_count(batch_size, 'batch_size', 'ArrayIterator')
-        repeat = check_flag(repeat, 'repeat', 'ArrayIterator')
-        shuffle = check_flag(shuffle, 'shuffle', 'ArrayIterator')
+        repeat = check_bool(repeat, 'repeat', 'ArrayIterator')
+        shuffle = check_bool(shuffle, 'shuffle', 'ArrayIterator')
         seed = check_seed(seed, 'ArrayIterator', 'a fresh seed')
         if len(array) == 0:
             raise ValueError('ArrayIterator: the dataset is empty; pass at '

@@ -39,19 +39,6 @@ def check_seed(seed, where, none_means=None, name='seed'):
             from None
 
 
-def check_flag(value, name, where):
-    """``value`` as a ``bool``; ``True``, ``False`` and NumPy's booleans
-    only (``'False'`` is true, ``None`` or ``0`` is a mistake).
-
-    Raises:
-        TypeError: One line naming ``where``, ``name`` and the value.
-    """
-    if not isinstance(value, (bool, numpy.bool_)):
-        raise TypeError('{}: {} must be True or False, got {!r}'.format(
-            where, name, value))
-    return bool(value)
-
-
 def check_images(images, where, name='images'):
     """Checks that ``images`` is a NumPy array ``(N, D)`` of floats in
     ``[0, 1]``, one image flattened per row.

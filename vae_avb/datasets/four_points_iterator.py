@@ -2,9 +2,9 @@ import numpy
 
 import chainer
 
-from vae_avb.datasets.checks import check_flag
 from vae_avb.datasets.checks import check_seed
 from vae_avb.datasets.four_points import get_four_points
+from vae_avb.utils.check import check_bool
 from vae_avb.utils.check import check_count
 from vae_avb.utils.random_state import loading
 from vae_avb.utils.random_state import set_mt19937
@@ -53,9 +53,9 @@ class FourPointsIterator(chainer.dataset.Iterator):
         epoch_size = check_count(epoch_size, 'epoch_size',
                                  'FourPointsIterator')
         seed = check_seed(seed, 'FourPointsIterator', 'a fresh seed')
-        with_index = check_flag(with_index, 'with_index',
+        with_index = check_bool(with_index, 'with_index',
                                 'FourPointsIterator')
-        as_array = check_flag(as_array, 'as_array', 'FourPointsIterator')
+        as_array = check_bool(as_array, 'as_array', 'FourPointsIterator')
         if with_index and as_array:
             raise ValueError('FourPointsIterator: with_index and as_array '
                              'exclude each other (pairs of a point and its '

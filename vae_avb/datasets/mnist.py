@@ -2,13 +2,13 @@ import numpy
 
 import chainer
 
-from vae_avb.datasets.checks import check_flag
 from vae_avb.datasets.checks import check_float_dtype
 from vae_avb.datasets.checks import check_images
 from vae_avb.datasets.checks import check_seed
 from vae_avb.datasets.checks import MAX_SEED
 from vae_avb.datasets.dynamic_binarized import DynamicBinarized
 from vae_avb.datasets.mnist_source import load_mnist_uint8
+from vae_avb.utils.check import check_bool
 
 
 BINARIZATIONS = ('none', 'threshold', 'stochastic', 'dynamic')
@@ -91,7 +91,7 @@ def get_mnist(withlabel=False, binarize='none', seed=0, dtype=numpy.float32):
         raise ValueError(
             'get_mnist: unknown binarize {!r}; use one of {}'.format(
                 binarize, ', '.join(BINARIZATIONS)))
-    withlabel = check_flag(withlabel, 'withlabel', 'get_mnist')
+    withlabel = check_bool(withlabel, 'withlabel', 'get_mnist')
     seed = check_seed(seed, 'get_mnist')
     dtype = check_float_dtype(dtype, 'get_mnist')
     arrays, _ = load_mnist_uint8()
