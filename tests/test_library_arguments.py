@@ -216,6 +216,33 @@ BAD_CALLS = [
 ]
 
 
+def test_counts_may_be_numpy_scalars_and_0d_arrays(vae):
+    # numpy.array(3) worked before the counts were checked (review of
+    # 2026-12-06); NumPy's own calls take it.
+    for n in (numpy.array(3), numpy.int64(3), 3.0):
+        assert vae.sample(n).shape == (3, 4)
+    with pytest.raises(ValueError, match='n must be an integer'):
+        vae.sample(numpy.array([3]))
+
+
+class WrappedOptimizer(object):
+    """An optimizer behind another object, as ChainerMN's multi-node
+    optimizer wraps one (not a chainer.Optimizer subclass)."""
+
+    def __init__(self, actual):
+        self.__dict__['actual'] = actual
+
+    def __getattr__(self, name):
+        return getattr(self.actual, name)
+
+
+def test_step_size_decay_takes_wrapped_optimizers_and_generators(vae):
+    optimizer = setup(Adam(0.1), vae)
+    decay = StepSizeDecay((WrappedOptimizer(o) for o in [optimizer]), 0, 10,
+                          0.1)
+    assert len(decay.base) == 1 and decay.base[0][1] == 0.1
+
+
 def test_lists_are_taken_as_arrays(decoder, vae):
     rows = x_of(2).tolist()
     numpy.testing.assert_array_equal(

@@ -457,3 +457,24 @@ def test_the_fingerprint_of_float32_images_is_unchanged(tmp_path):
     estimate(decoder, x, start, path)
     with numpy.load(path) as f:
         assert bytes(f['fingerprint_data']).hex() == DATA_FINGERPRINT
+
+
+def test_files_that_fingerprinted_the_images_as_passed_resume(
+        tmp_path, monkeypatch):
+    # Before 2026-12-06 the images were fingerprinted as passed (float64
+    # here): such a file still goes on, and the estimate is the same.
+    from vae_avb.evaluation.ais_checkpoint import data_fingerprint
+    decoder, x, start = make()
+    want, _ = estimate(decoder, x, start)
+    x64 = x.astype(numpy.float64)
+    path = str(tmp_path / 'p.npz')
+    with monkeypatch.context() as m:
+        interrupted_after(m, 40)
+        with pytest.raises(Interrupt):
+            estimate(decoder, x64, start, path)
+    with numpy.load(path) as f:
+        entries = {key: f[key] for key in f.files}
+    entries['fingerprint_data'] = data_fingerprint(x64)
+    numpy.savez(path, **entries)
+    got, _ = estimate(decoder, x64, start, path)
+    numpy.testing.assert_array_equal(got, want)

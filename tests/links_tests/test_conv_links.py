@@ -546,7 +546,12 @@ def test_a_crafted_padding_entry_is_refused(tmp_path, stored):
     (lambda **kw: DeconvStack(2, (8, 8), (5,), 4, (1,), (2,), 3, **kw),
      'DeconvStack', r'\(5, 2\), \(64, 5\), \(4, 1, 3, 3\)'),
     (lambda **kw: ConvGaussianEncoder(2, (8, 8), (4,), 3, dense=(), **kw),
-     'ConvStack', r'\(4, 1, 3, 3\); pass'),
+     'ConvGaussianEncoder', r'\(4, 1, 3, 3\); pass'),
+    (lambda **kw: ConvNoiseEncoder(2, 2, (8, 8), (4,), 3, dense=(), **kw),
+     'ConvNoiseEncoder', r'\(4, 1, 3, 3\), \(64, 2\), \(2, 64\); pass'),
+    (lambda **kw: ConvBernoulliDecoder(2, (8, 8), (5,), 4, (1,), (2,), 3,
+                                       **kw),
+     'ConvBernoulliDecoder', r'\(5, 2\), \(64, 5\), \(4, 1, 3, 3\)'),
 ])
 def test_array_initializers_must_fit_every_layer(make, where, shapes):
     """Defect 11, as for the MLP Links: one line naming initialW and the

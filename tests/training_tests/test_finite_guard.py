@@ -89,3 +89,13 @@ def test_a_key_never_reported_is_warned_about(tmp_path):
     with pytest.warns(UserWarning, match=r'FiniteGuard: main/los not '
                       r'reported in 10 iterations.*main/loss'):
         trainer.run()
+
+
+def test_keys_from_a_generator_are_watched(tmp_path):
+    # all() used to consume the generator: nothing was watched.
+    guard = FiniteGuard(key for key in ['main/loss'])
+    assert guard.keys == ['main/loss']
+    trainer = poisoned_trainer(tmp_path, poison_at=4, guard=guard)
+    with chainer.using_config('type_check', False), pytest.raises(
+            NonFiniteLossError, match=r'^iteration 4: main/loss is nan'):
+        trainer.run()

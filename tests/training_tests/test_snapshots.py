@@ -303,3 +303,41 @@ def test_a_trainer_refused_part_way_is_left_as_it_was(
     for key in before:
         numpy.testing.assert_array_equal(before[key], after[key],
                                          err_msg=key)
+
+
+class LazyLoss(chainer.Chain):
+    def __init__(self):
+        super(LazyLoss, self).__init__()
+        with self.init_scope():
+            self.first = chainer.links.Linear(None, 3)
+            self.second = chainer.links.Linear(3, 2)
+
+
+def test_lazy_parameters_are_left_unmade_by_a_refused_file(tmp_path):
+    source = LazyLoss()
+    source.first(numpy.ones((1, 4), numpy.float32))
+    path = str(tmp_path / 'm.npz')
+    save_atomic(path, source)
+    entries = arrays(path)
+    entries['second/b'] = numpy.array(['a', 'b'])
+    numpy.savez(path, **entries)
+    target = LazyLoss()
+    with pytest.raises(CorruptSnapshotError, match='second/b'):
+        load_snapshot(path, target)
+    assert target.first.W.array is None
+
+
+def test_a_corrupt_random_state_is_a_corrupt_snapshot(tmp_path, capsys):
+    # Not "does not match this model": an older snapshot is tried.
+    trainer_for(tmp_path, stop=8, keep=10).run()
+    newest = str(tmp_path / 'snapshot_iter_8.npz')
+    with numpy.load(newest, allow_pickle=False) as f:
+        entries = {key: f[key] for key in f.files}
+    key = next(k for k in entries if k.endswith('numpy_random/pos'))
+    entries[key] = numpy.asarray(700)
+    numpy.savez(newest, **entries)
+    fresh = trainer_for(tmp_path / 'other', stop=8)
+    assert load_latest_snapshot(str(tmp_path), fresh) == \
+        str(tmp_path / 'snapshot_iter_4.npz')
+    assert 'is not a Mersenne Twister state (the position 700)' in \
+        capsys.readouterr().err

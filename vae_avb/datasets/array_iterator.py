@@ -6,6 +6,7 @@ from chainer.iterators.order_samplers import ShuffleOrderSampler
 from vae_avb.datasets.checks import check_seed
 from vae_avb.utils.check import check_bool
 from vae_avb.utils.check import check_count
+from vae_avb.utils.check import CorruptStateError
 from vae_avb.utils.check import one_line
 from vae_avb.utils.random_state import serialize_random_state
 
@@ -253,7 +254,7 @@ class ArrayIterator(chainer.dataset.Iterator):
             if isinstance(value, bool) or not isinstance(
                     value, (int, numpy.integer)) or value < 0 or (
                     limit is not None and value >= limit):
-                raise ValueError(
+                raise CorruptStateError(
                     'ArrayIterator: the snapshot\'s {} is {!r}, which an '
                     'iterator over {} examples cannot have; resume from '
                     'another snapshot'.format(name, value, n))
@@ -261,7 +262,7 @@ class ArrayIterator(chainer.dataset.Iterator):
         self.epoch = int(self.epoch)
         if self._order is not None and not numpy.array_equal(
                 numpy.sort(self._order), numpy.arange(len(self._order))):
-            raise ValueError(
+            raise CorruptStateError(
                 'ArrayIterator: the snapshot\'s order is not a permutation '
                 'of the {} examples; resume from another snapshot'.format(
                     len(self._order)))

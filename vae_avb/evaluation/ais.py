@@ -9,6 +9,7 @@ import chainer.functions as F
 import numpy
 
 from vae_avb.evaluation.ais_checkpoint import AISProgress
+from vae_avb.evaluation.ais_checkpoint import data_fingerprint
 from vae_avb.evaluation.ais_checkpoint import fingerprints
 from vae_avb.evaluation.ais_checkpoint import restore_random_state
 from vae_avb.evaluation.inputs import as_real_array
@@ -184,9 +185,12 @@ def ais_log_likelihood(decoder, x, n_temperatures=2000, n_leapfrog=10,
                     start is None, numpy.dtype(decoder.dtype).str)
         # The images as the estimate uses them: the same values in
         # another dtype are the same estimate.
+        # Files written before 2026-12-06 fingerprinted them as passed.
+        also = None if x.dtype == decoder.dtype else {
+            'data': data_fingerprint(x)}
         keeper = AISProgress(os.fspath(checkpoint), fingerprints(
             decoder, xp.asarray(x, dtype=decoder.dtype), start, settings,
-            xp), checkpoint_every)
+            xp), checkpoint_every, also)
         saved = keeper.load(n, n_latent, n_temperatures, n_chains,
                             batch_size, decoder.dtype, start is None)
         keeper.remove_temporaries()

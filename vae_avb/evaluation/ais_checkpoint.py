@@ -68,6 +68,12 @@ def _digest(parts):
     return numpy.frombuffer(h.digest(), numpy.uint8).copy()
 
 
+def data_fingerprint(x):
+    """The fingerprint of the images ``x`` (their dtype, shape and
+    values)."""
+    return _digest([x])
+
+
 def fingerprints(decoder, x, start, settings, xp):
     """The five fingerprints of an estimate: ``settings`` (a tuple of
     numbers and strings), the decoder's parameters, the images ``x``, the
@@ -83,7 +89,7 @@ def fingerprints(decoder, x, start, settings, xp):
     else:
         random = _UNRECORDED
     return {'settings': _digest([repr(settings)]),
-            'model': _digest(params), 'data': _digest([x]),
+            'model': _digest(params), 'data': data_fingerprint(x),
             'start': _digest(['none'] if start is None else list(start)),
             'random': random}
 
@@ -97,11 +103,16 @@ class AISProgress(object):
         prints (dict): :func:`fingerprints` of the estimate.
         every (float): Seconds between two writes inside a batch (0: after
             every temperature); a finished batch is always written.
+        also (dict or None): Other fingerprints a file may hold for the
+            same estimate (the images as passed, which files written
+            before 2026-12-06 fingerprinted uncast); files are written
+            with ``prints``.
     """
 
-    def __init__(self, path, prints, every):
+    def __init__(self, path, prints, every, also=None):
         self.path = path
         self.prints = prints
+        self.also = also or {}
         self.every = every
         self.last = time.time()
         self.done = {}
@@ -168,7 +179,9 @@ class AISProgress(object):
         for name, what in _FINGERPRINTS:
             key = 'fingerprint_' + name
             self._check(s, key, (32,), 'u', numpy.uint8)
-            if not numpy.array_equal(s[key], self.prints[name]):
+            if not numpy.array_equal(s[key], self.prints[name]) and not (
+                    name in self.also and
+                    numpy.array_equal(s[key], self.also[name])):
                 self._refuse('holds an estimate of {}'.format(what),
                              other=what)
         # The estimate's own values may be infinite (a log-likelihood of

@@ -40,6 +40,7 @@ class ConvAdaptiveContrastEncoder(AdaptiveContrastEncoder):
         self._build(lambda: ConvStack(
             image_shape, channels, ksize, stride, padding, dense,
             n_latent * (1 + n_basis), activation, 0, initialW,
-            initial_bias), n_latent, n_noise, n_basis, n_noise_hidden,
-            n_noise_layers, noise_activation, center_x, coefficient_offset,
-            contrast, initialW, initial_bias)
+            initial_bias, where='ConvAdaptiveContrastEncoder'), n_latent,
+            n_noise, n_basis, n_noise_hidden, n_noise_layers,
+            noise_activation, center_x, coefficient_offset, contrast,
+            initialW, initial_bias)

@@ -38,7 +38,8 @@ class ConvBernoulliDecoder(BernoulliDecoder):
         with self.init_scope():
             self.deconv = DeconvStack(
                 self.n_latent, image_shape, dense, start_channels, channels,
-                strides, ksize, activation, initialW, initial_bias, padding)
+                strides, ksize, activation, initialW, initial_bias, padding,
+                where='ConvBernoulliDecoder')
         self.n_out = self.deconv.n_out
 
     @property

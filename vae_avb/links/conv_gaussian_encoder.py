@@ -46,7 +46,8 @@ class ConvGaussianEncoder(GaussianEncoder):
         with self.init_scope():
             self.body = ConvStack(image_shape, channels, ksize, stride,
                                   padding, dense, None, activation, 0,
-                                  initialW, initial_bias)
+                                  initialW, initial_bias,
+                                  where='ConvGaussianEncoder')
             n_features = self.body.n_features
             # The body checked its own layers; the head's shapes now.
             check_initializer(initialW, 'initialW', 'ConvGaussianEncoder',

@@ -41,7 +41,8 @@ class ConvNoiseEncoder(NoiseEncoder):
         with self.init_scope():
             self.body = ConvStack(image_shape, channels, ksize, stride,
                                   padding, dense, self.n_latent, activation,
-                                  self.n_noise, initialW, initial_bias)
+                                  self.n_noise, initialW, initial_bias,
+                                  where='ConvNoiseEncoder')
         self.n_in = self.body.n_in
 
     @property

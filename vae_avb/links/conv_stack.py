@@ -166,14 +166,16 @@ class ConvStack(chainer.Chain):
         n_noise (int): Noise size (0: no noise input).
         initialW: Weight initializer; ``None`` gives Xavier.
         initial_bias: Bias initializer; ``None`` gives zeros.
+        where (str or None): The Link its errors name (the encoder built
+            on it); ``None`` names ``ConvStack``.
     """
 
     def __init__(self, image_shape=(28, 28), channels=(16, 32, 32), ksize=5,
                  stride=2, padding='same', dense=(800,), n_out=None,
                  activation='elu', n_noise=0, initialW=None,
-                 initial_bias=None):
+                 initial_bias=None, where=None):
         super(ConvStack, self).__init__()
-        where = 'ConvStack'
+        where = where or 'ConvStack'
         self.image_shape = check_image_shape(image_shape, where)
         channels = check_sizes(channels, 'channels', where)
         dense = check_sizes(dense, 'dense', where, allow_empty=True)

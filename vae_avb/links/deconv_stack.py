@@ -80,14 +80,16 @@ class DeconvStack(chainer.Chain):
             (TensorFlow's alignment).
         initialW: Weight initializer; ``None`` gives Xavier.
         initial_bias: Bias initializer; ``None`` gives zeros.
+        where (str or None): The Link its errors name (the decoder built
+            on it); ``None`` names ``DeconvStack``.
     """
 
     def __init__(self, n_latent, image_shape=(28, 28), dense=(300,),
                  start_channels=32, channels=(32, 16, 1), strides=(2, 2, 2),
                  ksize=5, activation='softplus', initialW=None,
-                 initial_bias=None, padding='same'):
+                 initial_bias=None, padding='same', where=None):
         super(DeconvStack, self).__init__()
-        where = 'DeconvStack'
+        where = where or 'DeconvStack'
         self.n_latent = check_count(n_latent, 'n_latent', where)
         self.image_shape = check_image_shape(image_shape, where)
         dense = check_sizes(dense, 'dense', where, allow_empty=True)

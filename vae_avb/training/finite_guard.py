@@ -50,7 +50,9 @@ class FiniteGuard(training.Extension):
 
     def __init__(self, keys=None):
         if keys is not None:
-            if isinstance(keys, str) or not all(
+            if not isinstance(keys, str) and hasattr(keys, '__iter__'):
+                keys = list(keys)
+            if isinstance(keys, str) or not isinstance(keys, list) or not all(
                     isinstance(key, str) for key in keys):
                 raise TypeError(
                     'FiniteGuard: keys must be a list of observation keys '

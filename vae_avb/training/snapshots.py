@@ -25,6 +25,7 @@ from vae_avb.training.finite_guard import NonFiniteLossError
 from vae_avb.utils.archive import ArchiveError
 from vae_avb.utils.archive import read_npz
 from vae_avb.utils.atomic_write import write_atomic
+from vae_avb.utils.check import CorruptStateError
 from vae_avb.utils.check import one_line
 from vae_avb.utils.random_state import serialize_random_state
 
@@ -140,9 +141,14 @@ def load_whole(deserializer, obj):
         kept.append((part, {key: numpy.array(value, copy=True)
                             for key, value in backup.target.items()}))
     elapsed = getattr(obj, '_snapshot_elapsed_time', None)
-    # A fresh optimizer's states are made by the load itself.
+    # A fresh optimizer's states, and lazy parameters, are made by the
+    # load itself.
     fresh = [rule for _, _, rule in _update_rules(obj)
              if rule.state is None]
+    params = [param for _, param, _ in _update_rules(obj)]
+    if isinstance(obj, chainer.Link):
+        params += list(obj.params())
+    lazy = [param for param in params if param.array is None]
     try:
         deserializer.load(obj)
         _check_optimizer_states(obj)
@@ -151,6 +157,8 @@ def load_whole(deserializer, obj):
             npz.NpzDeserializer(entries, strict=False).load(part)
         for rule in fresh:
             rule._state = None
+        for param in lazy:
+            param.array = None
         if isinstance(obj, training.Trainer):
             obj._snapshot_elapsed_time = elapsed
         raise
@@ -312,6 +320,10 @@ def load_snapshot(path, obj, prefix=''):
             'older one or start afresh'.format(path, e))
     except SnapshotError as e:  # The object's own check (RunFlags).
         raise type(e)('snapshot {}: {}'.format(path, e))
+    except CorruptStateError as e:  # A random state, a position.
+        raise CorruptSnapshotError(
+            'snapshot {} is corrupt ({}); an older one is tried, if any'
+            .format(path, one_line(e)))
     except KeyError as e:
         raise SnapshotError(
             'snapshot {} does not match this model: it has no entry {}; '

@@ -1,7 +1,6 @@
 import math
 import numbers
 
-import chainer
 from chainer import training
 
 
@@ -48,8 +47,14 @@ class StepSizeDecay(training.Extension):
             raise ValueError(
                 'StepSizeDecay: final_ratio must be positive and finite, got '
                 '{!r}'.format(final_ratio))
-        if isinstance(optimizers, chainer.Optimizer) or not all(
-                isinstance(o, chainer.Optimizer) and
+        # Duck-typed: ChainerMN's multi-node optimizer wraps one.
+        if hasattr(optimizers, 'hyperparam') or not hasattr(
+                optimizers, '__iter__'):
+            optimizers = None
+        else:
+            optimizers = list(optimizers)
+        if optimizers is None or not all(
+                hasattr(o, 'hyperparam') and
                 getattr(o, 'target', None) is not None
                 for o in optimizers):
             raise TypeError(

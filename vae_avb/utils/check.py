@@ -7,6 +7,11 @@ import chainer
 from chainer import backend
 
 
+class CorruptStateError(ValueError):
+    """A state read back (a random state, an iterator's position) is not
+    one its writer could have written: the file is corrupt."""
+
+
 def one_line(error):
     """``error``'s message on one line, for a one-line error report."""
     text = str(error).strip().strip('\'"')
@@ -19,12 +24,16 @@ MAX_COUNT = 2 ** 31 - 1
 
 
 def check_count(value, name, where, minimum=1, maximum=MAX_COUNT):
-    """Checks that ``value`` is an integer (``2`` or ``2.0``, not ``True``)
-    from ``minimum`` to ``maximum`` (by default :data:`MAX_COUNT`).
+    """Checks that ``value`` is an integer (``2``, ``2.0`` or a NumPy
+    scalar or 0-d array of one, not ``True``) from ``minimum`` to
+    ``maximum`` (by default :data:`MAX_COUNT`).
 
     Raises:
         ValueError: One line naming ``where``, ``name`` and the value.
     """
+    if isinstance(value, numpy.ndarray) and value.ndim == 0 and \
+            value.dtype.kind in 'iuf':
+        value = value.item()  # numpy.array(3), as NumPy's own calls take.
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or \
             not math.isfinite(value) or int(value) != value or \
             not minimum <= value <= maximum:

@@ -2,6 +2,8 @@ import numpy
 
 import chainer
 
+from vae_avb.utils.check import CorruptStateError
+
 
 def serialize_random_state(serializer, random_state):
     """Saves or restores a ``numpy.random.RandomState`` through a serializer.
@@ -32,7 +34,8 @@ def set_mt19937(random_state, key, pos, has_gauss, gauss):
     (key, position, cached Gaussian), checked first.
 
     Raises:
-        ValueError: One line: the values are no MT19937 state (a key of
+        CorruptStateError: One line (a ``ValueError``): the values are no
+            MT19937 state (a key of
             other than 624 words of 32 bits, a position outside 0 to 624,
             a cached Gaussian that is not a finite number).
     """
@@ -52,8 +55,8 @@ def set_mt19937(random_state, key, pos, has_gauss, gauss):
             elif has_gauss not in (0, 1) or not numpy.isfinite(gauss):
                 problem = 'a cached Gaussian {} {}'.format(has_gauss, gauss)
     if problem is not None:
-        raise ValueError('the random state read back is not a Mersenne '
-                         'Twister state ({}); resume from another snapshot'
-                         .format(problem))
+        raise CorruptStateError(
+            'the random state read back is not a Mersenne Twister state '
+            '({}); resume from another snapshot'.format(problem))
     random_state.set_state(('MT19937', key.astype(numpy.uint32), pos,
                             has_gauss, gauss))
