@@ -181,11 +181,51 @@ def test_mnist_table2_reproduction(tmp_path):
                      str(tmp_path / 'summary')])
     copy = str(tmp_path / 'copy')
     shutil.copytree(str(tmp_path), copy)
-    summary = module.main(['--summarize', str(tmp_path), copy,
-                           '--out', str(tmp_path / 'summary')])
+    summary_out = ['--out', str(tmp_path / 'summary')]
+
+    def refused(folders, match):
+        with pytest.raises(UsageError, match=match):
+            module.main(['--summarize'] + folders + summary_out)
+
+    # A copy is the same seed again (it used to be averaged as another).
+    refused([str(tmp_path), copy], 'hold seed 0 more than once')
+
+    def change(folder, key, **values):
+        path = os.path.join(folder, key, 'metrics.json')
+        with open(path) as f:
+            metrics = json.load(f)
+        metrics.update(values)
+        with open(path, 'w') as f:
+            json.dump(metrics, f)
+
+    for key in ('vae8', 'avb_ac8'):
+        change(copy, key, seed=1)
+    summary = module.main(['--summarize', str(tmp_path), copy] + summary_out)
     assert 'Networks: MLPs (--arch mlp). Mean (min to max) over seeds 0, ' \
-        '0.' in summary
+        '1.' in summary
     assert '- AVB + AC (8-dim) minus VAE (8-dim): seed 0 ' in summary
+    # Another budget, a diverged run, a seed that is not the folder's.
+    with open(os.path.join(copy, 'vae8', 'metrics.json')) as f:
+        epochs = json.load(f)['epochs']
+    change(copy, 'vae8', epochs=epochs + 1)
+    refused([str(tmp_path), copy], r'VAE \(8-dim\) was trained or estimated '
+            'otherwise in .* than in .*; summarize folders of one budget')
+    change(copy, 'vae8', epochs=epochs, test_elbo=None)
+    refused([str(tmp_path), copy], 'vae8.metrics.json: test_elbo is None, '
+            'not a number')
+    change(copy, 'vae8', test_elbo=-100., seed=2)
+    refused([str(tmp_path), copy], "vae8.metrics.json: seed 2, where the "
+            "folder's other runs have")
+    # A model missing from one folder is named, not dropped silently.
+    shutil.rmtree(os.path.join(copy, 'vae8'))
+    with open(os.path.join(copy, 'table2.json')) as f:
+        record = json.load(f)
+    del record['results']['vae8']
+    with open(os.path.join(copy, 'table2.json'), 'w') as f:
+        json.dump(record, f)
+    summary = module.main(['--summarize', str(tmp_path), copy] + summary_out)
+    assert 'Left out of the table (not finished in every folder): VAE ' \
+        '(8-dim).' in summary
 
 
 def test_mnist_table2_extra_flags_accumulate():

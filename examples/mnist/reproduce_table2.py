@@ -22,6 +22,7 @@ and range over seeds and the paired differences by seed.
         --threads 2 --device @cupy:0
 """
 import collections
+import math
 import os
 import sys
 import time
@@ -206,6 +207,46 @@ def table(results, wall_seconds, args):
     return text
 
 
+def check_one_budget(dirs, runs, seeds):
+    """Refuses folders that are not one experiment over seeds: a seed
+    twice, or a model trained or estimated otherwise (epochs, AIS
+    settings) in one folder than in another, or a run whose table values
+    are missing (a diverged run records none)."""
+    for d, r, seed in zip(dirs, runs, seeds):
+        for key, (metrics, _) in r.items():
+            path = os.path.join(d, key, 'metrics.json')
+            if metrics.get('seed') != seed:
+                raise ex.UsageError(
+                    '{}: seed {!r}, where the folder\'s other runs have {!r}; '
+                    'pass folders written by one reproduce_table2.py '
+                    'command'.format(path, metrics.get('seed'), seed))
+            for name in ('test_elbo', 'train_seconds'):
+                value = metrics.get(name)
+                if isinstance(value, bool) or not isinstance(
+                        value, (int, float)) or not math.isfinite(value):
+                    raise ex.UsageError(
+                        '{}: {} is {!r}, not a number (a diverged run?); '
+                        'train that model again'.format(path, name, value))
+    repeated = sorted({repr(s) for s in seeds if seeds.count(s) > 1})
+    if repeated:
+        raise ex.UsageError(
+            'the folders hold seed {} more than once; pass one folder per '
+            'seed'.format(' and '.join(repeated)))
+    for m in MODELS:
+        settings = {}
+        for d, r in zip(dirs, runs):
+            if m.key in r:
+                metrics = r[m.key][0]
+                settings.setdefault(repr((metrics.get('epochs'),
+                                          ex.ais_pairing(metrics))), d)
+        if len(settings) > 1:
+            first, second = list(settings.values())[:2]
+            raise ex.UsageError(
+                '{} was trained or estimated otherwise in {} than in {} '
+                '(epochs or AIS settings); summarize folders of one budget'
+                .format(m.name, first, second))
+
+
 def summarize(dirs, out):
     """The table over seeds from each run's folder (one per seed)."""
     runs = []
@@ -238,6 +279,9 @@ def summarize(dirs, out):
                             'at a time'.format(' and '.join(
                                 '--arch {} --conv-padding {}'.format(*n)
                                 for n in sorted(networks))))
+    check_one_budget(dirs, runs, seeds)
+    left_out = [m.name for m in MODELS if any(m.key in r for r in runs)
+                and not all(m.key in r for r in runs)]
     by_pair = collections.OrderedDict()
     for seed, r in zip(seeds, runs):
         for a, b, diff, se in pairs(r):
@@ -252,6 +296,9 @@ def summarize(dirs, out):
             ', '.join(map(str, seeds)))) + ''.join(
         '- {} minus {}: {}\n'.format(a, b, ', '.join(v))
         for (a, b), v in by_pair.items())
+    if left_out:
+        text += ('\nLeft out of the table (not finished in every folder): '
+                 '{}.\n'.format(', '.join(left_out)))
     ex.write_text(os.path.join(out, 'table2_seeds.md'), text)
     print(text)
     return text

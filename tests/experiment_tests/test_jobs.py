@@ -102,9 +102,19 @@ def test_jobs_die_with_the_pool(tmp_path):
     assert not alive(pid)
 
 
-def test_refuses_zero_parallel_jobs():
-    with pytest.raises(ValueError, match='parallel must be >= 1'):
-        run_jobs([], 0)
+@pytest.mark.parametrize('parallel', [0, -1, float('nan'), None, '2', 1.5])
+def test_refuses_parallel_counts_that_are_not_counts(parallel):
+    # NaN used to pass the check and then start nothing, forever.
+    with pytest.raises(ValueError, match='run_jobs: parallel must be an '
+                       'integer from 1'):
+        run_jobs([], parallel)
+
+
+@pytest.mark.parametrize('poll', [0, -1, float('nan'), None])
+def test_refuses_a_poll_interval_that_is_not_a_duration(poll):
+    with pytest.raises(ValueError, match=r'run_jobs: poll \(seconds\) must '
+                       'be a finite number above 0'):
+        run_jobs([], 1, poll=poll)
 
 
 def test_a_job_that_cannot_start_is_one_line(tmp_path):

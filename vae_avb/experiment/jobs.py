@@ -9,6 +9,8 @@ import sys
 import time
 
 from vae_avb.experiment.errors import UsageError
+from vae_avb.utils.check import check_count
+from vae_avb.utils.check import check_positive
 
 Job = collections.namedtuple('Job', 'key name argv log')
 Job.__doc__ = """A command of the pool: ``argv`` (``sys.executable`` first),
@@ -48,9 +50,8 @@ def run_jobs(jobs, parallel, env=None, poll=0.2):
     Returns:
         dict: Seconds each job took, by key.
     """
-    if parallel < 1:
-        raise ValueError('run_jobs: parallel must be >= 1, got {}'.format(
-            parallel))
+    parallel = check_count(parallel, 'parallel', 'run_jobs')
+    poll = check_positive(poll, 'poll (seconds)', 'run_jobs')
     pending = list(jobs)
     active = []
     seconds = {}
