@@ -226,6 +226,20 @@ def test_mnist_table2_reproduction(tmp_path):
     summary = module.main(['--summarize', str(tmp_path), copy] + summary_out)
     assert 'Left out of the table (not finished in every folder): VAE ' \
         '(8-dim).' in summary
+    # --resume with other flags than a kept run's is refused before
+    # anything trains (vae32 used to train first; the kept run was then
+    # labelled with a command that never ran).
+    with open(os.path.join(str(tmp_path), 'table2.json')) as f:
+        before = f.read()
+    with pytest.raises(UsageError, match=r'vae8 in --out .* was finished '
+                       r'with --epoch 1, this run asks for --epoch 2; '
+                       r'resume with the flags that made it'):
+        module.main(['--test', '--models', 'vae8', 'vae32', '--resume',
+                     '--jobs', '1', '--extra=--epoch=2',
+                     '--out', str(tmp_path)])
+    assert not os.path.exists(os.path.join(str(tmp_path), 'vae32'))
+    with open(os.path.join(str(tmp_path), 'table2.json')) as f:
+        assert f.read() == before
 
 
 def test_mnist_table2_extra_flags_accumulate():

@@ -22,6 +22,8 @@ and range over seeds and the paired differences by seed.
         --threads 2 --device @cupy:0
 """
 import collections
+import importlib.util
+import json
 import math
 import os
 import sys
@@ -55,6 +57,49 @@ def kept_settings(metrics):
     arch, padding = networks_of(metrics)
     return {'--seed': metrics.get('seed'), '--arch': arch,
             '--conv-padding': padding}
+
+
+# The train_avb.py flags that change nothing in a run's numbers: a kept
+# run may differ from this invocation's command in these only.
+UNCOMPARED = ('out', 'resume', 'snapshot_every', 'keep_snapshots',
+              'ais_batch_size', 'communicator', 'device', 'config')
+
+
+def refuse_kept_flags(args, runs):
+    """Before anything runs: refuses, in one line, a run finished in
+    ``--out`` whose flags (its ``args.json``) differ from this
+    invocation's command for it, other than in :data:`UNCOMPARED`: with
+    ``--resume``, another ``--budget``, ``--test`` or ``--extra`` used to
+    train the other models first, or to label the kept runs with a
+    command that never ran. Runs without an ``args.json`` are left to the
+    checks of their metrics."""
+    spec = importlib.util.spec_from_file_location(
+        'train_avb', os.path.join(HERE, 'train_avb.py'))
+    train_avb = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train_avb)
+    for key, _, argv in runs:
+        run_out = os.path.join(args.out, key)
+        path = os.path.join(run_out, 'args.json')
+        if not ex.finished(run_out) or not os.path.isfile(path):
+            continue
+        kept = ex.read_json(path)
+        wanted = json.loads(json.dumps(vars(train_avb.parse_args(argv[2:])),
+                                       default=str))
+        differ = sorted(k for k in wanted if k not in UNCOMPARED
+                        and k in kept and kept[k] != wanted[k])
+        if differ:
+            raise ex.UsageError(
+                '{} in --out {} was finished with {}, this run asks for {}; '
+                'resume with the flags that made it (the same --budget, '
+                '--test and --extra), move it away, or choose another --out'
+                .format(key, args.out, _values(kept, differ),
+                        _values(wanted, differ)))
+
+
+def _values(flags, keys):
+    return ' '.join('--{} {}'.format(
+        k.replace('_', '-'), flags[k] if isinstance(flags[k], str)
+        else json.dumps(flags[k])) for k in keys)
 
 
 def networks_name(metrics):
@@ -319,6 +364,7 @@ def main(argv=None):
             args.out, [key for key, _, _ in runs], read, kept_settings,
             kept_settings({'seed': args.seed, 'arch': args.arch,
                            'conv_padding': args.conv_padding}))
+        refuse_kept_flags(args, runs)
     began = time.time()
     ex.run_jobs(todo, args.jobs, ex.thread_env(args.threads))
     wall = time.time() - began
