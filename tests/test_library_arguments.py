@@ -336,3 +336,13 @@ def test_adam_numbers(alpha, beta1, beta2, eps):
     # snapshots refuse those: tests/test_resume_anywhere.py).
     if alpha <= 1e3:
         works_or_refuses(call)
+
+
+@pytest.mark.parametrize('width', [0, -5, float('nan'), None])
+def test_evaluation_rows_needs_a_width(width):
+    # 0 divided by zero; NaN gave the most rows.
+    from vae_avb.experiment import evaluation_rows
+    with pytest.raises(ValueError, match='evaluation_rows: width must be an '
+                       'integer from 1'):
+        evaluation_rows(width)
+    assert evaluation_rows(784) == 50000

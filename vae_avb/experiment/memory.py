@@ -2,6 +2,7 @@
 allocated: a flag such as ``--dim-h 10000000`` is refused in one line
 instead of ending in ``MemoryError`` (or the system's out-of-memory
 killer) after the output folder was made."""
+from vae_avb.utils.check import check_count
 from vae_avb.utils.memory import available_memory
 
 GIB = float(1 << 30)
@@ -26,6 +27,8 @@ def evaluation_rows(width, budget=4 * GIB, most=50000):
     """How many rows of ``width`` activations an evaluation pass may hold
     within ``budget`` bytes: ``most`` for an MLP of Chainer's example's
     size, fewer for wide convolutional networks; at least 100."""
+    width = check_count(width, 'width', 'evaluation_rows',
+                        maximum=float('inf'))
     return int(max(100, min(most, budget // (width * PER_ACTIVATION))))
 
 
