@@ -143,9 +143,9 @@ def load_whole(deserializer, obj):
     elapsed = getattr(obj, '_snapshot_elapsed_time', None)
     # A fresh optimizer's states, and lazy parameters, are made by the
     # load itself.
-    fresh = [rule for _, _, rule in _update_rules(obj)
-             if rule.state is None]
-    params = [param for _, param, _ in _update_rules(obj)]
+    rules = _update_rules(obj)
+    fresh = [rule for _, _, rule in rules if rule.state is None]
+    params = [param for _, param, _ in rules]
     if isinstance(obj, chainer.Link):
         params += list(obj.params())
     lazy = [param for param in params if param.array is None]
