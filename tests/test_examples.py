@@ -77,6 +77,20 @@ def test_four_points_reproduce_writes_table(tmp_path):
         table = f.read()
     assert '| log-likelihood | -1.568 |' in table
     assert os.path.getsize(os.path.join(str(tmp_path), 'figure6.png')) > 0
+    # --resume without --test kept the test runs and wrote their numbers
+    # as Table 1's; now it is refused before anything trains, naming the
+    # flags, and nothing written changes.
+    with pytest.raises(UsageError, match=r'avb_seed0 in --out .* was '
+                       r'finished with --eval-samples 500 --iteration 50 '
+                       r'--test true, this run asks for --eval-samples '
+                       r'25000 --iteration 14000 --test false'):
+        module.main(['--seeds', '0', '1', '--resume', '--out',
+                     str(tmp_path)])
+    with open(os.path.join(str(tmp_path), 'table1.md')) as f:
+        assert f.read() == table
+    again = module.main(['--test', '--seeds', '0', '1', '--resume',
+                         '--out', str(tmp_path)])
+    assert again == results
 
 
 @pytest.mark.parametrize('flags, model, start', [

@@ -63,7 +63,10 @@ def run_all(args):
                    os.path.join(args.out, os.path.basename(out) + '.log'))
             for method, seed, out in runs]
     ex.prepare_out(args.out)
-    ex.run_jobs(ex.plan_runs(jobs, args.out, args.resume, lambda j: j.key),
+    # A kept run of other flags (another --test) is refused before
+    # anything trains.
+    ex.run_jobs(ex.plan_runs(jobs, args.out, args.resume, lambda j: j.key,
+                             ex.load_script(TRAIN).parse_args),
                 args.jobs, ex.thread_env(1))
     results = {'vae': [], 'avb': []}
     for method, seed, out in runs:

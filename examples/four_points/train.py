@@ -192,6 +192,7 @@ def main(argv=None):
             args.method.upper(), metrics['log_likelihood']),
           z[shown], labels[shown])],
         os.path.join(args.out, 'latent.png'))
+    ex.write_run(args.out, method, args)
     ex.write_metrics(metrics, args.out)
     return metrics
 

@@ -22,8 +22,6 @@ and range over seeds and the paired differences by seed.
         --threads 2 --device @cupy:0
 """
 import collections
-import importlib.util
-import json
 import math
 import os
 import sys
@@ -32,6 +30,7 @@ import time
 from vae_avb import experiment as ex
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+TRAIN = os.path.join(HERE, 'train_avb.py')
 
 # The models, the paper's numbers and the budgets, as data.
 TABLE2 = ex.read_json(os.path.join(HERE, 'table2.json'))
@@ -57,49 +56,6 @@ def kept_settings(metrics):
     arch, padding = networks_of(metrics)
     return {'--seed': metrics.get('seed'), '--arch': arch,
             '--conv-padding': padding}
-
-
-# The train_avb.py flags that change nothing in a run's numbers: a kept
-# run may differ from this invocation's command in these only.
-UNCOMPARED = ('out', 'resume', 'snapshot_every', 'keep_snapshots',
-              'ais_batch_size', 'communicator', 'device', 'config')
-
-
-def refuse_kept_flags(args, runs):
-    """Before anything runs: refuses, in one line, a run finished in
-    ``--out`` whose flags (its ``args.json``) differ from this
-    invocation's command for it, other than in :data:`UNCOMPARED`: with
-    ``--resume``, another ``--budget``, ``--test`` or ``--extra`` used to
-    train the other models first, or to label the kept runs with a
-    command that never ran. Runs without an ``args.json`` are left to the
-    checks of their metrics."""
-    spec = importlib.util.spec_from_file_location(
-        'train_avb', os.path.join(HERE, 'train_avb.py'))
-    train_avb = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(train_avb)
-    for key, _, argv in runs:
-        run_out = os.path.join(args.out, key)
-        path = os.path.join(run_out, 'args.json')
-        if not ex.finished(run_out) or not os.path.isfile(path):
-            continue
-        kept = ex.read_json(path)
-        wanted = json.loads(json.dumps(vars(train_avb.parse_args(argv[2:])),
-                                       default=str))
-        differ = sorted(k for k in wanted if k not in UNCOMPARED
-                        and k in kept and kept[k] != wanted[k])
-        if differ:
-            raise ex.UsageError(
-                '{} in --out {} was finished with {}, this run asks for {}; '
-                'resume with the flags that made it (the same --budget, '
-                '--test and --extra), move it away, or choose another --out'
-                .format(key, args.out, _values(kept, differ),
-                        _values(wanted, differ)))
-
-
-def _values(flags, keys):
-    return ' '.join('--{} {}'.format(
-        k.replace('_', '-'), flags[k] if isinstance(flags[k], str)
-        else json.dumps(flags[k])) for k in keys)
 
 
 def networks_name(metrics):
@@ -169,8 +125,7 @@ OWN_FLAGS = {'--out': '--out', '-o': '--out', '--device': '--device',
 def commands(args):
     """``(key, name, argv)`` of each run, longest first."""
     budget = BUDGETS['test' if args.test else args.budget]
-    return [(m.key, m.name, [sys.executable, os.path.join(
-        HERE, 'train_avb.py')] + m.flags + budget + [
+    return [(m.key, m.name, [sys.executable, TRAIN] + m.flags + budget + [
         '--arch', args.arch, '--conv-padding', args.conv_padding,
         '--device', args.device,
         '--seed', str(args.seed), '--out',
@@ -356,15 +311,17 @@ def main(argv=None):
     if args.summarize:
         return summarize(args.summarize, args.out)
     runs = commands(args)
-    todo = ex.plan_runs([ex.Job(key, name, argv, os.path.join(
-        args.out, key + '.log')) for key, name, argv in runs], args.out,
-        args.resume, lambda job: os.path.join(args.out, job.key))
+    # A kept run of other flags is refused before anything trains: by
+    # its metrics (runs made before args.json too), then by its args.json.
     if args.resume:
         ex.refuse_kept_unlike(
             args.out, [key for key, _, _ in runs], read, kept_settings,
             kept_settings({'seed': args.seed, 'arch': args.arch,
                            'conv_padding': args.conv_padding}))
-        refuse_kept_flags(args, runs)
+    todo = ex.plan_runs([ex.Job(key, name, argv, os.path.join(
+        args.out, key + '.log')) for key, name, argv in runs], args.out,
+        args.resume, lambda job: os.path.join(args.out, job.key),
+        ex.load_script(TRAIN).parse_args)
     began = time.time()
     ex.run_jobs(todo, args.jobs, ex.thread_env(args.threads))
     wall = time.time() - began

@@ -81,3 +81,46 @@ def test_resume_adds_comparable_runs_and_leaves_out_the_others(tmp_path,
     assert argvs == [['train', 'a'], ['train', '--out',
                                       os.path.join(out, 'b')]]
     assert 'left c out of the table' in capsys.readouterr().out
+
+
+def test_kept_runs_of_other_flags_are_refused_before_anything_runs(
+        tmp_path, capsys):
+    import argparse
+
+    def parse_args(argv):
+        parser = argparse.ArgumentParser()
+        parser.add_argument('--epoch', type=int, default=3)
+        parser.add_argument('--out')
+        parser.add_argument('--resume')
+        return parser.parse_args(argv)
+
+    out = str(tmp_path)
+    runs = [Job(k, 'run ' + k, ['python', 'train.py', '--out',
+                                os.path.join(out, k)], None) for k in 'abcd']
+    make_run(out, 'a')
+    write_json(os.path.join(out, 'a', 'args.json'),
+               {'epoch': 3, 'out': 'elsewhere', 'resume': None})
+    make_run(out, 'b')  # no args.json: left to the metrics' checks
+
+    def plan(jobs):
+        return plan_runs(jobs, out, True, lambda j: os.path.join(out, j.key),
+                         parse_args)
+
+    # Flags in UNCOMPARED (--out) may differ; the others may not.
+    assert [j.key for j in plan(runs)] == ['c', 'd']
+    runs[0].argv.extend(['--epoch', '4'])
+    with pytest.raises(UsageError, match=r'^a in --out .* was finished with '
+                       r'--epoch 3, this run asks for --epoch 4; resume '
+                       r'with the flags that made it'):
+        plan(runs)
+    # A crafted or torn args.json is refused in one line, not unpickled
+    # or raised as a JSON error.
+    for text in ('[1, 2]', '{"epoch'):
+        with open(os.path.join(out, 'a', 'args.json'), 'w') as f:
+            f.write(text)
+        with pytest.raises(UsageError, match='args.json'):
+            plan(runs)
+    # Without --resume nothing is read: the folder is refused as before.
+    with pytest.raises(UsageError, match='already holds runs'):
+        plan_runs(runs, out, False, lambda j: os.path.join(out, j.key),
+                  parse_args)

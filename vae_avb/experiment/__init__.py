@@ -66,8 +66,11 @@ from vae_avb.experiment.output import script_main  # NOQA
 from vae_avb.experiment.output import resume  # NOQA
 from vae_avb.experiment.reproduction import finished  # NOQA
 from vae_avb.experiment.reproduction import folder_results  # NOQA
+from vae_avb.experiment.reproduction import load_script  # NOQA
 from vae_avb.experiment.reproduction import plan_runs  # NOQA
+from vae_avb.experiment.reproduction import refuse_kept_flags  # NOQA
 from vae_avb.experiment.reproduction import refuse_kept_unlike  # NOQA
+from vae_avb.experiment.reproduction import UNCOMPARED  # NOQA
 from vae_avb.experiment.runs import load_run  # NOQA
 from vae_avb.experiment.runs import read_method  # NOQA
 from vae_avb.experiment.runs import read_run_args  # NOQA

@@ -1,11 +1,19 @@
 """Reproduction folders: one training run per sub-folder, finished when
 its ``metrics.json`` is written."""
+import importlib.util
+import json
 import os
 
 from vae_avb.experiment.errors import UsageError
 from vae_avb.experiment.files import read_json
 from vae_avb.experiment.jobs import Job
 from vae_avb.experiment.metrics import METRICS
+from vae_avb.experiment.runs import ARGS_FILE
+
+# The flags of a training script that change nothing in a run's numbers:
+# a kept run may differ from the command planned for it in these only.
+UNCOMPARED = ('out', 'resume', 'snapshot_every', 'keep_snapshots',
+              'ais_batch_size', 'communicator', 'device', 'config')
 
 
 def finished(run_out):
@@ -19,22 +27,27 @@ def finished(run_out):
     return True
 
 
-def plan_runs(jobs, out, resume, run_out):
+def plan_runs(jobs, out, resume, run_out, parse_args=None):
     """The jobs still to run in the reproduction folder ``out``.
 
     Without ``resume`` every job runs, and an ``out`` that already holds
     any of their runs is refused (nothing written is mixed or
     overwritten); with it the finished runs are kept (one line each) and
     the others continue from their newest snapshot (``--resume auto``).
+    With ``parse_args``, a kept run made with other flags than its job's
+    is refused first (:func:`refuse_kept_flags`).
 
     Args:
-        jobs (list of Job): One per run.
+        jobs (list of Job): One per run; ``job.argv`` is ``[python,
+            script, flags...]``.
         out (str): The reproduction's folder.
         resume (bool): ``--resume`` was given.
         run_out (callable): ``run_out(job)``, the run's ``--out``.
+        parse_args (callable): The training script's ``parse_args(argv)``.
 
     Raises:
-        UsageError: Runs exist and ``resume`` is false.
+        UsageError: Runs exist and ``resume`` is false, or a kept run's
+        flags differ from its job's.
     """
     started = [job.key for job in jobs if os.path.isdir(run_out(job))
                and os.listdir(run_out(job))]
@@ -44,6 +57,8 @@ def plan_runs(jobs, out, resume, run_out):
                              'to continue them, or choose another --out'
                              .format(out, ', '.join(map(str, started))))
         return list(jobs)
+    if parse_args is not None:
+        refuse_kept_flags(jobs, out, run_out, parse_args)
     todo = []
     for job in jobs:
         if finished(run_out(job)):
@@ -53,6 +68,56 @@ def plan_runs(jobs, out, resume, run_out):
             todo.append(Job(job.key, job.name,
                             job.argv + ['--resume', 'auto'], job.log))
     return todo
+
+
+def load_script(path):
+    """The module of the script ``path`` (its ``main`` guarded), for its
+    ``parse_args``."""
+    name = os.path.splitext(os.path.basename(path))[0]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def refuse_kept_flags(jobs, out, run_out, parse_args, uncompared=UNCOMPARED):
+    """Before anything runs: refuses, in one line, a finished run whose
+    flags (its ``args.json``) differ from its job's, other than in
+    ``uncompared``. With ``--resume``, another ``--test`` or budget used
+    to train the other runs first, or to label the kept runs with a
+    command that never ran. Runs without an ``args.json`` (made before
+    their script wrote one) are left to the checks of their metrics.
+
+    Args:
+        parse_args (callable): ``parse_args(job.argv[2:])``, the training
+            script's flags as an ``argparse.Namespace``.
+    """
+    for job in jobs:
+        folder = run_out(job)
+        path = os.path.join(folder, ARGS_FILE)
+        if not finished(folder) or not os.path.lexists(path):
+            continue
+        kept = read_json(path, 'move the run away to train it again')
+        if not isinstance(kept, dict):
+            raise UsageError('{} holds no flags (a JSON object); move the '
+                             'run away to train it again'.format(path))
+        wanted = json.loads(json.dumps(vars(parse_args(job.argv[2:])),
+                                       default=str))
+        differ = sorted(k for k in wanted if k not in uncompared
+                        and k in kept and kept[k] != wanted[k])
+        if differ:
+            raise UsageError(
+                '{} in --out {} was finished with {}, this run asks for {}; '
+                'resume with the flags that made it, move it away, or '
+                'choose another --out'.format(
+                    job.key, out, _values(kept, differ),
+                    _values(wanted, differ)))
+
+
+def _values(flags, keys):
+    return ' '.join('--{} {}'.format(
+        k.replace('_', '-'), flags[k] if isinstance(flags[k], str)
+        else json.dumps(flags[k])) for k in keys)
 
 
 def refuse_kept_unlike(out, keys, read, settings, wanted):
