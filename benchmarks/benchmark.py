@@ -313,8 +313,21 @@ def peak_rss(case, path, args):
     return json.loads(out.strip().splitlines()[-1])['peak_rss_mib']
 
 
+PATHS = ('baseline', 'vae_avb')
+
+
+def child_spec(text):
+    """``--child``'s value, ``case:path``, as a pair."""
+    case, _, path = text.partition(':')
+    if case not in CASES or path not in PATHS:
+        raise argparse.ArgumentTypeError(
+            'must be CASE:PATH with CASE one of {} and PATH one of {}, got '
+            '{!r}'.format(', '.join(sorted(CASES)), ', '.join(PATHS), text))
+    return case, path
+
+
 def child(spec, device, n_batches):
-    case, path = spec.split(':')
+    case, path = spec
     updater, type_check = build(case, path, device)
     timed_run(updater, type_check, n_batches, path == 'vae_avb')
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
@@ -332,7 +345,7 @@ def main(argv=None):
     parser.add_argument('--warmup', type=positive_int, default=20)
     parser.add_argument('--no-memory', action='store_true',
                         help='skip the peak RSS children')
-    parser.add_argument('--child', help=argparse.SUPPRESS)
+    parser.add_argument('--child', type=child_spec, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.device_name = args.device
     device = resolve_device(parser, args.device)

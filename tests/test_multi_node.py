@@ -174,6 +174,26 @@ def test_weights_are_equal_on_every_rank_and_noise_streams_differ(straight):
 
 
 @needs_mpi
+def test_resume_where_only_some_ranks_wrote_the_first_snapshot(
+        straight, tmp_path):
+    # A kill after rank 1 wrote its first snapshot and before rank 0 did:
+    # --resume auto used to refuse the run ("no snapshot that every
+    # process holds"); it starts afresh and ends as if never killed.
+    out = tmp_path / 'killed'
+    (out / 'rank1').mkdir(parents=True)
+    shutil.copy(os.path.join(straight, 'rank1', 'snapshot_iter_6.npz'),
+                str(out / 'rank1'))
+    result = run(2, STRAIGHT + ['--out', str(out), '--resume', 'auto'])
+    assert result.returncode == 0, result.stderr
+    assert 'no snapshot that every process holds in' in result.stdout
+    for name in ('model.npz', 'adversary.npz'):
+        a = arrays(os.path.join(straight, name), '')
+        b = arrays(os.path.join(str(out), name), '')
+        for key in a:
+            numpy.testing.assert_array_equal(a[key], b[key], key)
+
+
+@needs_mpi
 def test_resume_after_a_kill_at_a_random_moment_equals_uninterrupted(
         straight, tmp_path):
     out = str(tmp_path / 'killed')

@@ -21,9 +21,11 @@ from vae_avb.training.multi_node import any_rank_error
 from vae_avb.training.multi_node import gather_errors
 from vae_avb.training.multi_node import MeanOverRanks
 from vae_avb.training.multi_node import MultiNodeSnapshots
+from vae_avb.training.multi_node import other_ranks
 from vae_avb.training.multi_node import rank_folder
 from vae_avb.training.multi_node import rank_rows
 from vae_avb.training.multi_node import RankCount
+from vae_avb.training.multi_node import snapshot_ranks
 from vae_avb.training.multi_node import ShardIterator
 from vae_avb.training.snapshots import CorruptSnapshotError
 from vae_avb.training.snapshots import list_snapshots
@@ -277,10 +279,33 @@ class Ranks(object):
             self._resumed(path, trainer)
             return path
         mine = [iteration for iteration, _ in list_snapshots(folder)]
-        candidates = sorted(set().union(*self.comm.mpi_comm.allgather(mine)),
-                            reverse=True)
+        held = self.comm.mpi_comm.allgather(mine)
+        candidates = sorted(set().union(*held), reverse=True)
+        corrupt = False
         for iteration in candidates:
             path = os.path.join(folder, SNAPSHOT_NAME.format(iteration))
+            lacking = [r for r, its in enumerate(held) if iteration not in its]
+            if lacking:
+                # Not loaded anywhere (the ranks that hold it would go on
+                # from it and the others not), unless it was written by
+                # another number of ranks: a run of one process, say, that
+                # this run would start afresh over.
+                stored = snapshot_ranks(path) if iteration in mine else None
+                error = None
+                if stored is not None and stored != self.size:
+                    error = UsageError(other_ranks(stored, self.size))
+                errors = gather_errors(self.comm, error)
+                if errors:
+                    rank, _, message = errors[0]
+                    if rank != self.rank:
+                        error = UsageError('rank {}: {}'.format(rank, message))
+                    error.on_every_rank = True
+                    raise error
+                if self.is_root:
+                    print('warning: skipped the snapshots of iteration {}: '
+                          'rank {} has none'.format(iteration, lacking[0]),
+                          file=sys.stderr)
+                continue
             error = None
             try:
                 self._load(trainer, path)
@@ -293,6 +318,7 @@ class Ranks(object):
             # A snapshot that reads but does not fit ends the search, as
             # for one process; missing or corrupt ones are passed over.
             hard = [e for e in errors if e[1] != '_Skip']
+            corrupt = True
             rank, _, message = (hard or errors)[0]
             if hard:
                 if rank != self.rank:
@@ -303,12 +329,16 @@ class Ranks(object):
                 print('warning: skipped the snapshots of iteration {}: rank '
                       '{}: {}'.format(iteration, rank, message),
                       file=sys.stderr)
-        if candidates:
+        if corrupt:
             raise _usage('no snapshot that every process holds reads back '
                          'in {} and its rank folders; move them away to '
                          'start afresh'.format(trainer.out))
+        # None, or only some ranks' of one iteration (a kill while the
+        # ranks wrote their first snapshot, which the run writes again).
         if self.is_root:
-            print('no snapshot in {}; starting afresh'.format(trainer.out))
+            print('no snapshot {}in {}; starting afresh'.format(
+                'that every process holds ' if candidates else '',
+                trainer.out))
         return None
 
     def _fresh(self, trainer, folder):

@@ -3,7 +3,10 @@ import contextlib
 import dataclasses
 import os
 
+import numpy
+
 import chainer
+from chainer.serializers import npz
 
 from vae_avb.optimizers import Adam
 from vae_avb.training import load_snapshot
@@ -153,17 +156,28 @@ class Method(object):
 
         Raises:
             vae_avb.training.SnapshotError: A file is missing, corrupt or
-                does not match the configuration.
+                does not match the configuration; ``model`` is then left
+                as it was.
         """
+        # What the loss holds, put back if the adversary is refused: a
+        # refused load leaves the whole model as it was.
+        kept = npz.DictionarySerializer()
+        model.loss.serialize(kept)
+        kept = {key: numpy.array(value, copy=True)
+                for key, value in kept.target.items()}
         load_snapshot(os.path.join(folder, 'model.npz'), model.loss)
         if model.adversary is None:
             return
         path = os.path.join(folder, 'adversary.npz')
-        if os.path.lexists(path) or snapshot is None:
-            load_snapshot(path, model.adversary)
-        else:
-            load_snapshot(snapshot, model.adversary,
-                          'updater/model:adversary/adversary/')
+        try:
+            if os.path.lexists(path) or snapshot is None:
+                load_snapshot(path, model.adversary)
+            else:
+                load_snapshot(snapshot, model.adversary,
+                              'updater/model:adversary/adversary/')
+        except BaseException:
+            npz.NpzDeserializer(kept, strict=False).load(model.loss)
+            raise
 
 
 @contextlib.contextmanager

@@ -13,13 +13,20 @@ def first_nonfinite(observation, keys=None):
     """The first ``(key, value)`` of ``observation`` that is NaN or inf.
 
     Looks at ``keys`` (default: every key, sorted); an array counts by its
-    sum. Returns ``None`` when every value is finite.
+    first element that is NaN or inf (not by its sum, which overflows for
+    large finite values). Returns ``None`` when every value is finite.
     """
     for key in sorted(observation) if keys is None else keys:
         if key not in observation:
             continue
         array = chainer.as_array(observation[key])
-        value = float(array.sum() if hasattr(array, 'sum') else array)
+        if getattr(array, 'ndim', 0):
+            xp = chainer.backend.get_array_module(array)
+            bad = ~xp.isfinite(array)
+            if bool(bad.any()):
+                return key, float(array[bad].ravel()[0])
+            continue
+        value = float(array)
         if not math.isfinite(value):
             return key, value
     return None
@@ -58,6 +65,11 @@ class FiniteGuard(training.Extension):
                     'FiniteGuard: keys must be a list of observation keys '
                     '(such as [\'main/loss\']) or None, got {!r}'.format(
                         keys))
+            if not keys:
+                raise ValueError(
+                    'FiniteGuard: keys is empty, so nothing would be '
+                    'watched; name the observation keys (such as '
+                    '[\'main/loss\']) or pass None to watch every one')
             keys = list(keys)
         self.keys = keys
         self._unseen = None if keys is None else set(keys)

@@ -29,6 +29,9 @@ from vae_avb.training.finite_guard import NonFiniteLossError
 from vae_avb.training.finite_guard import nonfinite_error
 from vae_avb.training.snapshots import SnapshotError
 from vae_avb.training.snapshots import Snapshots
+from vae_avb.utils.archive import ArchiveError
+from vae_avb.utils.archive import read_npz
+from vae_avb.utils.check import check_count
 
 
 def rank_folder(out, rank):
@@ -133,11 +136,13 @@ class ShardIterator(chainer.dataset.Iterator):
     """
 
     def __init__(self, iterator, rank, size):
-        if int(size) != size or size < 1 or int(rank) != rank or \
-                not 0 <= rank < size:
+        try:
+            size = check_count(size, 'size', 'ShardIterator')
+            rank = check_count(rank, 'rank', 'ShardIterator', 0, size - 1)
+        except ValueError:
             raise ValueError('ShardIterator: rank must be in [0, size) and '
                              'size >= 1, got rank {!r} of {!r}'.format(
-                                 rank, size))
+                                 rank, size)) from None
         batch_size = getattr(iterator, 'batch_size', None)
         if batch_size is not None and batch_size % size:
             raise ValueError(
@@ -278,7 +283,8 @@ class RankCount(training.Extension):
     name = 'RankCount'
 
     def __init__(self, size):
-        self.size = int(size)
+        self.size = check_count(size, 'size (the number of ranks)',
+                                'RankCount')
 
     def __call__(self, trainer):
         pass
@@ -292,9 +298,29 @@ class RankCount(training.Extension):
         except KeyError:
             stored = 1  # Written by one process, before ranks were kept.
         if stored != self.size:
-            raise SnapshotError(
-                'trained on {} rank{}, this run has {}; resume with the same '
-                'number of processes ({})'.format(
-                    stored, '' if stored == 1 else 's', self.size,
-                    'one process, without mpiexec' if stored == 1 else
-                    'mpiexec -n {} ... --communicator'.format(stored)))
+            raise SnapshotError(other_ranks(stored, self.size))
+
+
+def other_ranks(stored, size):
+    """The error of a snapshot trained on ``stored`` ranks, resumed on
+    ``size``."""
+    return ('trained on {} rank{}, this run has {}; resume with the same '
+            'number of processes ({})'.format(
+                stored, '' if stored == 1 else 's', size,
+                'one process, without mpiexec' if stored == 1 else
+                'mpiexec -n {} ... --communicator'.format(stored)))
+
+
+def snapshot_ranks(path):
+    """The number of ranks that wrote the snapshot ``path`` (1 for one
+    written before they were kept), read without loading it; ``None``
+    when the file does not read back."""
+    try:
+        entries = read_npz(path)
+    except (ArchiveError, OSError):
+        return None
+    ranks = entries.get('extensions/RankCount/ranks')
+    try:
+        return 1 if ranks is None else int(ranks)
+    except (TypeError, ValueError):
+        return None

@@ -25,6 +25,7 @@ from vae_avb.training.finite_guard import NonFiniteLossError
 from vae_avb.utils.archive import ArchiveError
 from vae_avb.utils.archive import read_npz
 from vae_avb.utils.atomic_write import write_atomic
+from vae_avb.utils.check import check_count
 from vae_avb.utils.check import CorruptStateError
 from vae_avb.utils.check import one_line
 from vae_avb.utils.random_state import serialize_random_state
@@ -183,10 +184,40 @@ def _update_rules(obj):
     return rules
 
 
+def _check_count(value, what):
+    """Refuses a step or iteration count read back that no run could
+    have written (a negative number: Adam's bias correction then takes
+    the root of a negative number or divides by zero mid-training)."""
+    if isinstance(value, bool) or not isinstance(
+            value, (int, numpy.integer)) or value < 0:
+        raise CorruptSnapshotError('{} is {!r}, not a count of 0 or '
+                                   'more'.format(what, value))
+
+
+def _check_counts(obj):
+    """Checks the trainer's iteration and the optimizers' step and epoch
+    counts just read back."""
+    if isinstance(obj, training.Trainer):
+        _check_count(obj.updater.iteration, 'the iteration')
+        optimizers = obj.updater.get_all_optimizers().items()
+    elif isinstance(obj, chainer.Optimizer):
+        optimizers = [('', obj)]
+    else:
+        return
+    for label, optimizer in sorted(optimizers):
+        for key in ('t', 'epoch'):
+            _check_count(getattr(optimizer, key, 0),
+                         'the {} of optimizer {!r}'.format(key, label))
+    for name, _, rule in _update_rules(obj):
+        _check_count(rule.t, 'the step count t of {}'.format(name))
+
+
 def _check_optimizer_states(obj):
     """Checks that the optimizer states just read (taken as stored when
     the optimizer had not run) are float arrays of their parameters'
-    shapes, as an update needs."""
+    shapes, as an update needs, that Adam's second moments (``v``,
+    ``vhat``) are not negative, and that the counts are counts."""
+    _check_counts(obj)
     for name, param, rule in _update_rules(obj):
         if rule.state is None:
             continue
@@ -200,6 +231,14 @@ def _check_optimizer_states(obj):
                     'the optimizer state {}/{} is {} {} for a parameter of '
                     'shape {}'.format(name, key, value.dtype,
                                       tuple(value.shape), shape))
+            if key in ('v', 'vhat') and isinstance(
+                    rule, chainer.optimizers.adam.AdamRule) and \
+                    bool((value < 0).any()):
+                # A mean of squared gradients: a negative one makes the
+                # next step's square root NaN.
+                raise CorruptSnapshotError(
+                    'the optimizer state {}/{} holds negative values, which '
+                    'a mean of squares cannot'.format(name, key))
 
 
 def _parts(obj):
@@ -412,20 +451,30 @@ class Snapshots(training.Extension):
     trigger = 1, 'iteration'
 
     def __init__(self, interval, stop=None, keep=3):
+        points = {}
         for name, value in (('interval', interval), ('stop', stop)):
-            if value is not None and (
-                    len(value) != 2 or value[1] not in ('iteration', 'epoch')
-                    or int(value[0]) != value[0] or value[0] < 1):
+            if value is None and name == 'stop':
+                points[name] = None
+                continue
+            try:
+                n, unit = value
+                n = check_count(n, name, 'Snapshots')
+                if unit not in ('iteration', 'epoch'):
+                    raise ValueError(unit)
+            except (TypeError, ValueError):
                 raise ValueError(
                     'Snapshots: {} must be (n, "iteration") or (n, "epoch") '
-                    'with n >= 1, got {!r}'.format(name, value))
-        if int(keep) != keep or keep < 1:
+                    'with n >= 1, got {!r}'.format(name, value)) from None
+            points[name] = n, unit
+        try:
+            keep = check_count(keep, 'keep', 'Snapshots')
+        except ValueError:
             raise ValueError(
                 'Snapshots: keep must be an integer >= 1, got {!r}'.format(
-                    keep))
-        self.interval = interval
-        self.stop = stop
-        self.keep = int(keep)
+                    keep)) from None
+        self.interval = points['interval']
+        self.stop = points['stop']
+        self.keep = keep
 
     def folder(self, trainer):
         """The folder this extension writes to (``trainer.out``)."""

@@ -61,6 +61,15 @@ class StepSizeDecay(training.Extension):
                 'StepSizeDecay: optimizers must be a list of optimizers '
                 'already set up on their links (optimizer.setup(link) '
                 'first)')
+        if not optimizers:
+            raise ValueError('StepSizeDecay: optimizers is empty, so nothing '
+                             'would decay; pass the optimizers to decay')
+        for optimizer in optimizers:
+            if not hasattr(optimizer.hyperparam, 'alpha'):
+                raise TypeError(
+                    'StepSizeDecay: decays Adam\'s step size alpha, which '
+                    '{} has not; use vae_avb.optimizers.Adam (or Chainer\'s '
+                    'Adam)'.format(type(optimizer).__name__))
         self.start = start
         self.stop = stop
         self.final_ratio = final_ratio
