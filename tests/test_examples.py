@@ -322,6 +322,20 @@ def test_mnist_table2_refuses_to_mix_and_resumes(tmp_path, capsys):
                          str(tmp_path), '--resume'])
     assert list(again) == ['vae8', 'vae32']
     assert 'left AVB (8-dim) out of the table' in capsys.readouterr().out
+    # A kept model this invocation does not name, made with other flags
+    # than it would be given (here its args.json says another step size,
+    # as an --extra would), is left out too instead of joining the table.
+    path = str(tmp_path / 'vae8' / 'args.json')
+    with open(path) as f:
+        flags = json.load(f)
+    flags['lr'] = 0.5
+    with open(path, 'w') as f:
+        json.dump(flags, f)
+    again = module.main(['--test', '--models', 'vae32', '--out',
+                         str(tmp_path), '--resume'])
+    assert list(again) == ['vae32']
+    assert 'left VAE (8-dim) out of the table: it was made with --lr 0.5, ' \
+        'where this run gives --lr 0.0003' in capsys.readouterr().out
 
 
 MNIST_FIGURES = ['train.png', 'train_reconstructed.png', 'test.png',

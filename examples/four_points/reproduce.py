@@ -7,6 +7,8 @@ BLAS thread), then writes ``figure6.png`` (latent codes, VAE left, AVB
 right, first seed) and ``table1.md`` (paper | ours, mean and spread over
 seeds, with the wall times) to ``--out``.
 """
+import functools
+import math
 import os
 import sys
 import time
@@ -64,15 +66,54 @@ def run_all(args):
             for method, seed, out in runs]
     ex.prepare_out(args.out)
     # A kept run of other flags (another --test) is refused before
-    # anything trains.
-    ex.run_jobs(ex.plan_runs(jobs, args.out, args.resume, lambda j: j.key,
-                             ex.load_script(TRAIN).parse_args),
-                args.jobs, ex.thread_env(1))
+    # anything trains: by its args.json, then by its metrics (runs made
+    # before train.py wrote args.json too, and diverged runs).
+    parse_args = ex.load_script(TRAIN).parse_args
+    todo = ex.plan_runs(jobs, args.out, args.resume, lambda j: j.key,
+                        parse_args)
+    if args.resume:
+        for job in jobs:
+            planned = vars(parse_args(job.argv[2:]))
+            # (train.py's flag is --iteration, its metrics' iterations.)
+            wanted = {flag: planned[key.rstrip('s')]
+                      for flag, key in KEPT.items()}
+            ex.refuse_kept_unlike(
+                args.out, [os.path.basename(job.key)],
+                lambda run_out: (read_numbers(run_out),),
+                functools.partial(kept_settings, wanted=wanted), wanted)
+    ex.run_jobs(todo, args.jobs, ex.thread_env(1))
     results = {'vae': [], 'avb': []}
     for method, seed, out in runs:
-        results[method].append(ex.read_metrics(
-            out, [key for _, key, _ in ROWS] + ['train_seconds']))
+        results[method].append(read_numbers(out))
     return results
+
+
+# The train.py flags a run's metrics record, by their keys there.
+KEPT = {'--method': 'method', '--seed': 'seed', '--iteration': 'iterations',
+        '--batch-size': 'batch_size'}
+
+
+def kept_settings(metrics, wanted):
+    """The :data:`KEPT` flags of a finished run, by its metrics; one its
+    metrics lack (written by an older version) as ``wanted``'s."""
+    return {flag: metrics.get(key, wanted[flag])
+            for flag, key in KEPT.items()}
+
+
+def read_numbers(out):
+    """A finished run's metrics, those of the table finite numbers (a
+    diverged run writes null for NaN)."""
+    keys = [key for _, key, _ in ROWS] + ['train_seconds']
+    metrics = ex.read_metrics(out, keys)
+    for key in keys:
+        value = metrics[key]
+        if isinstance(value, bool) or not isinstance(
+                value, (int, float)) or not math.isfinite(value):
+            raise ex.UsageError(
+                '{}: {} is {!r}, not a number (a diverged run?); move that '
+                'run away and train it again with --resume'.format(
+                    os.path.join(out, 'metrics.json'), key, value))
+    return metrics
 
 
 @ex.script_main

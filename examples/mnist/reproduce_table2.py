@@ -58,6 +58,16 @@ def kept_settings(metrics):
             '--conv-padding': padding}
 
 
+def unlike(args, key, parse_train):
+    """How the finished run of model ``key`` in ``--out``, not named by
+    ``--models``, was made with other flags than this invocation would
+    give it (a string), or ``None``."""
+    (_, _, argv), = commands(args, [key])
+    differ = ex.kept_flags_differ(argv, os.path.join(args.out, key),
+                                  parse_train)
+    return differ and '{}, where this run gives {}'.format(*differ)
+
+
 def networks_name(metrics):
     arch, padding = networks_of(metrics)
     return ARCH_NAMES[arch] + (
@@ -122,8 +132,9 @@ OWN_FLAGS = {'--out': '--out', '-o': '--out', '--device': '--device',
              '--conv-padding': '--conv-padding'}
 
 
-def commands(args):
-    """``(key, name, argv)`` of each run, longest first."""
+def commands(args, models=None):
+    """``(key, name, argv)`` of each run (of ``models``, default
+    ``--models``), longest first."""
     budget = BUDGETS['test' if args.test else args.budget]
     return [(m.key, m.name, [sys.executable, TRAIN] + m.flags + budget + [
         '--arch', args.arch, '--conv-padding', args.conv_padding,
@@ -131,7 +142,7 @@ def commands(args):
         '--seed', str(args.seed), '--out',
         os.path.join(args.out, m.key)] + args.extra)
         for m in sorted(MODELS, key=lambda m: -m.cost)
-        if m.key in args.models]
+        if m.key in (args.models if models is None else models)]
 
 
 def same_settings(a, b):
@@ -144,7 +155,26 @@ def same_settings(a, b):
 
 
 def read(run_out):
-    return ex.read_ais(run_out, ex.RUN_KEYS)
+    """A finished run's ``(metrics, log_px)``; refused in one line when a
+    number of the table is missing (a diverged run writes null for NaN).
+    """
+    metrics, log_px = ex.read_ais(run_out, ex.RUN_KEYS)
+    for name, value in (('test_elbo', metrics['test_elbo']),
+                        ('train_seconds', metrics['train_seconds']),
+                        ('ais seconds', metrics['ais'].get('seconds', 0))):
+        if isinstance(value, bool) or not isinstance(
+                value, (int, float)) or not math.isfinite(value):
+            raise ex.UsageError(
+                '{}: {} is {!r}, not a number (a diverged run?); move that '
+                'model\'s folder away and train it again with --resume'
+                .format(os.path.join(run_out, 'metrics.json'), name, value))
+    return metrics, log_px
+
+
+def ais_seconds(metrics):
+    """The AIS time's cell (empty for a run that did not record it)."""
+    seconds = metrics['ais'].get('seconds')
+    return '' if seconds is None else '{:.0f}'.format(seconds)
 
 
 def paper_cells(key):
@@ -187,7 +217,7 @@ def table(results, wall_seconds, args):
         [results], lambda v, e=None: ex.estimate_cell(
             v[0], None if e is None else e[0] or 0.),
         lambda ms: ['{:.0f}'.format(ms[0]['train_seconds']),
-                    '{:.0f}'.format(ms[0]['ais']['seconds'])])) + (
+                    ais_seconds(ms[0])])) + (
         '\n\nNetworks: {}. Budget: {}; {} epochs; AIS on the first '
         '{images} test images, {temperatures} temperatures, {leapfrog} '
         'leapfrog steps, {chains} chains{}. Wall time {:.0f} s{}. ~: the '
@@ -245,6 +275,39 @@ def check_one_budget(dirs, runs, seeds):
                 '{} was trained or estimated otherwise in {} than in {} '
                 '(epochs or AIS settings); summarize folders of one budget'
                 .format(m.name, first, second))
+        # The other training flags (--extra ones, a budget's adversary),
+        # as each run's args.json keeps them; those a run's file lacks
+        # (written before the flag existed) are not compared.
+        kept = [(d, training_flags(os.path.join(d, m.key)))
+                for d, r in zip(dirs, runs) if m.key in r]
+        kept = [(d, flags) for d, flags in kept if flags is not None]
+        for d, flags in kept[1:]:
+            first, base = kept[0]
+            differ = sorted(k for k in flags if k in base
+                            and flags[k] != base[k])
+            if differ:
+                raise ex.UsageError(
+                    '{} was trained with other flags in {} than in {} ({} '
+                    'against {}); summarize folders of one budget'.format(
+                        m.name, d, first, _flags(flags, differ),
+                        _flags(base, differ)))
+
+
+def training_flags(run_out):
+    """A run's train_avb.py flags (its args.json) that change its
+    numbers, the seed and the AIS flags (compared apart) left out;
+    ``None`` for a run without the file."""
+    path = os.path.join(run_out, 'args.json')
+    if not os.path.lexists(path):
+        return None
+    flags = ex.read_json(path, 'pass folders written by this script')
+    return {k: v for k, v in flags.items() if k not in ex.UNCOMPARED
+            and k != 'seed' and not k.startswith('ais_')}
+
+
+def _flags(flags, keys):
+    return ' '.join('--{} {}'.format(k.replace('_', '-'), flags[k])
+                    for k in keys)
 
 
 def summarize(dirs, out):
@@ -318,17 +381,19 @@ def main(argv=None):
             args.out, [key for key, _, _ in runs], read, kept_settings,
             kept_settings({'seed': args.seed, 'arch': args.arch,
                            'conv_padding': args.conv_padding}))
+    parse_train = ex.load_script(TRAIN).parse_args
     todo = ex.plan_runs([ex.Job(key, name, argv, os.path.join(
         args.out, key + '.log')) for key, name, argv in runs], args.out,
         args.resume, lambda job: os.path.join(args.out, job.key),
-        ex.load_script(TRAIN).parse_args)
+        parse_train)
     began = time.time()
     ex.run_jobs(todo, args.jobs, ex.thread_env(args.threads))
     wall = time.time() - began
     results, argvs = ex.folder_results(
         args.out, {key: argv[1:] for key, _, argv in runs}, list(BY_KEY),
         read, same_settings, 'table2.json', args.resume,
-        fresh=[job.key for job in todo])
+        fresh=[job.key for job in todo],
+        unlike=lambda key: unlike(args, key, parse_train))
     text = table(results, wall, args)
     ex.write_text(os.path.join(args.out, 'table2.md'), text)
     metrics = {key: m for key, (m, _) in results.items()}

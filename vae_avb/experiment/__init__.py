@@ -66,6 +66,7 @@ from vae_avb.experiment.output import script_main  # NOQA
 from vae_avb.experiment.output import resume  # NOQA
 from vae_avb.experiment.reproduction import finished  # NOQA
 from vae_avb.experiment.reproduction import folder_results  # NOQA
+from vae_avb.experiment.reproduction import kept_flags_differ  # NOQA
 from vae_avb.experiment.reproduction import load_script  # NOQA
 from vae_avb.experiment.reproduction import plan_runs  # NOQA
 from vae_avb.experiment.reproduction import refuse_kept_flags  # NOQA

@@ -93,25 +93,31 @@ def refuse_kept_flags(jobs, out, run_out, parse_args, uncompared=UNCOMPARED):
             script's flags as an ``argparse.Namespace``.
     """
     for job in jobs:
-        folder = run_out(job)
-        path = os.path.join(folder, ARGS_FILE)
-        if not finished(folder) or not os.path.lexists(path):
-            continue
-        kept = read_json(path, 'move the run away to train it again')
-        if not isinstance(kept, dict):
-            raise UsageError('{} holds no flags (a JSON object); move the '
-                             'run away to train it again'.format(path))
-        wanted = json.loads(json.dumps(vars(parse_args(job.argv[2:])),
-                                       default=str))
-        differ = sorted(k for k in wanted if k not in uncompared
-                        and k in kept and kept[k] != wanted[k])
+        differ = kept_flags_differ(job.argv, run_out(job), parse_args,
+                                   uncompared)
         if differ:
             raise UsageError(
                 '{} in --out {} was finished with {}, this run asks for {}; '
                 'resume with the flags that made it, move it away, or '
-                'choose another --out'.format(
-                    job.key, out, _values(kept, differ),
-                    _values(wanted, differ)))
+                'choose another --out'.format(job.key, out, *differ))
+
+
+def kept_flags_differ(argv, folder, parse_args, uncompared=UNCOMPARED):
+    """How the finished run in ``folder`` (its ``args.json``) differs from
+    the command ``argv`` (``[python, script, flags...]``), other than in
+    ``uncompared``: ``(kept, wanted)``, each as flags, or ``None`` when
+    it does not (or the run is unfinished or has no ``args.json``)."""
+    path = os.path.join(folder, ARGS_FILE)
+    if not finished(folder) or not os.path.lexists(path):
+        return None
+    kept = read_json(path, 'move the run away to train it again')
+    wanted = json.loads(json.dumps(vars(parse_args(argv[2:])),
+                                   default=str))
+    differ = sorted(k for k in wanted if k not in uncompared
+                    and k in kept and kept[k] != wanted[k])
+    if not differ:
+        return None
+    return _values(kept, differ), _values(wanted, differ)
 
 
 def _values(flags, keys):
@@ -152,7 +158,7 @@ def _flags(settings):
 
 
 def folder_results(out, ran, keys, read, comparable, summary, resume,
-                   fresh=()):
+                   fresh=(), unlike=None):
     """The results a reproduction's table shows, and their commands.
 
     Those of the runs of this invocation (``ran``: ``{key: argv}``, all
@@ -167,6 +173,9 @@ def folder_results(out, ran, keys, read, comparable, summary, resume,
         read (callable): ``read(run_out)``, a run's results, the metrics
             first.
         comparable (callable): ``comparable(metrics_a, metrics_b)``.
+        unlike (callable): ``unlike(key)``, how a kept run's flags differ
+            from those this invocation would give it (a string), or a
+            false value; such runs are left out too.
 
     Returns:
         tuple: ``{key: results}`` in the order of ``keys`` and the list of
@@ -196,6 +205,11 @@ def folder_results(out, ran, keys, read, comparable, summary, resume,
             if not comparable(run[0], reference):
                 print('left {} out of the table: its budget or seed differs'
                       .format(run[0].get('model', key)), flush=True)
+                continue
+            differ = unlike(key) if unlike is not None else None
+            if differ:
+                print('left {} out of the table: it was made with {}'
+                      .format(run[0].get('model', key), differ), flush=True)
                 continue
             results[key] = run
             argvs[key] = next((a for a in earlier

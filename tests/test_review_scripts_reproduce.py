@@ -1,0 +1,150 @@
+"""Hostile review of the reproduction scripts: kept runs that are not what
+the table says (older runs without args.json, diverged or crafted
+metrics) are refused in one line before anything trains."""
+import json
+import os
+
+import numpy
+import pytest
+
+from vae_avb.experiment import UsageError
+from vae_avb.experiment import write_json
+
+from tests.test_examples import load_example
+
+
+def four_points_run(out, method, seed=0, **changes):
+    """A finished four-point run as train.py wrote it before args.json
+    (metrics, latent codes), made without training."""
+    folder = os.path.join(out, '{}_seed{}'.format(method, seed))
+    os.makedirs(folder)
+    metrics = {'log_likelihood': -2.0, 'reconstruction_error': 2.0,
+               'elbo': -3.0, 'kl': 1.0, 'kl_aggregate': 0.5,
+               'method': method, 'iterations': 50, 'train_seconds': 1.0,
+               'batch_size': 256, 'seed': seed}
+    metrics.update(changes)
+    write_json(os.path.join(folder, 'metrics.json'), metrics)
+    numpy.savez(os.path.join(folder, 'latent.npz'),
+                z=numpy.zeros((8, 2), numpy.float32),
+                labels=numpy.repeat(numpy.arange(4), 2))
+    return folder
+
+
+def test_four_points_resume_refuses_runs_of_other_iterations_by_metrics(
+        tmp_path):
+    # Runs made before train.py wrote args.json: their metrics say they
+    # ran 50 iterations (--test); a --resume without --test kept them as
+    # Table 1's numbers.
+    out = str(tmp_path)
+    for method in ('avb', 'vae'):
+        four_points_run(out, method)
+    module = load_example('examples/four_points/reproduce.py')
+    with pytest.raises(UsageError, match=r'avb_seed0 in --out .* was '
+                       r'finished with .*--iteration 50.*this run asks for '
+                       r'.*--iteration 14000'):
+        module.main(['--seeds', '0', '--resume', '--out', out])
+    assert not os.path.exists(os.path.join(out, 'table1.md'))
+    # The same runs under the flags that made them are kept.
+    results = module.main(['--test', '--seeds', '0', '--resume', '--out',
+                           out])
+    assert results['avb'][0]['iterations'] == 50
+
+
+@pytest.mark.parametrize('value', [None, 'abc', True])
+def test_four_points_resume_refuses_a_diverged_kept_run(tmp_path, value):
+    # A diverged run writes null for NaN (and exits 1); its metrics.json
+    # reads back, so --resume kept it and wrote "nan" into Table 1 (or
+    # raised a traceback for a crafted string).
+    out = str(tmp_path)
+    four_points_run(out, 'avb')
+    four_points_run(out, 'vae', elbo=value)
+    with pytest.raises(UsageError, match=r'vae_seed0.metrics.json: elbo is '
+                       r'.*, not a number'):
+        load_example('examples/four_points/reproduce.py').main(
+            ['--test', '--seeds', '0', '--resume', '--out', out])
+    assert not os.path.exists(os.path.join(out, 'table1.md'))
+
+
+def table2_run(out, key, **changes):
+    folder = os.path.join(out, key)
+    os.makedirs(folder)
+    log_px = numpy.full(10, -500.)
+    numpy.save(os.path.join(folder, 'ais_log_px.npy'), log_px)
+    metrics = {'model': 'VAE (8-dim)', 'test_elbo': -510.,
+               'elbo_is_estimate': False, 'ais_log_likelihood': -500.,
+               'ais_standard_error': 0., 'ais': {
+                   'images': 10, 'temperatures': 20, 'leapfrog': 10,
+                   'step': 0.01, 'chains': 8, 'adapt': True,
+                   'batch_size': 100, 'start': 'encoder Gaussian',
+                   'acceptance': 1.0, 'seconds': 1.0},
+               'epochs': 1, 'train_seconds': 1.0, 'dim_z': 8,
+               'arch': 'mlp', 'conv_padding': 'same', 'seed': 0,
+               'device': '@numpy', 'processes': 1}
+    metrics.update(changes)
+    with open(os.path.join(folder, 'metrics.json'), 'w') as f:
+        json.dump(metrics, f)
+    return folder
+
+
+@pytest.mark.parametrize('changes, named', [
+    ({'test_elbo': None}, 'test_elbo is None'),
+    ({'train_seconds': None}, 'train_seconds is None'),
+])
+def test_table2_resume_refuses_a_kept_run_without_its_numbers(
+        tmp_path, changes, named):
+    # A diverged run's test_elbo is null: --resume kept it and the table
+    # raised a traceback (estimate_cell's TypeError).
+    out = str(tmp_path)
+    table2_run(out, 'vae8', **changes)
+    with pytest.raises(UsageError, match=r'vae8.metrics.json: {}, not a '
+                       r'number'.format(named)):
+        load_example('examples/mnist/reproduce_table2.py').main(
+            ['--test', '--models', 'vae8', '--resume', '--out', out])
+    assert not os.path.exists(os.path.join(out, 'table2.md'))
+
+
+def test_table2_resume_keeps_a_good_run(tmp_path):
+    out = str(tmp_path)
+    table2_run(out, 'vae8')
+    metrics = load_example('examples/mnist/reproduce_table2.py').main(
+        ['--test', '--models', 'vae8', '--resume', '--out', out])
+    assert metrics['vae8']['test_elbo'] == -510.
+
+
+def summarized_folder(root, seed, **flags):
+    out = os.path.join(root, 'seed{}'.format(seed))
+    folder = table2_run(out, 'vae8', seed=seed)
+    write_json(os.path.join(folder, 'args.json'), dict(
+        {'method': 'vae', 'dim_z': 8, 'lr': 3e-4, 'epoch': 1, 'seed': seed,
+         'out': folder, 'ais_batch_size': 100 * (seed + 1)}, **flags))
+    write_json(os.path.join(out, 'table2.json'), {'results': {'vae8': {}}})
+    return out
+
+
+def test_table2_summary_refuses_seeds_trained_with_other_flags(tmp_path):
+    # One seed's folder made with --extra=--lr=0.001, the other's
+    # without: same epochs and AIS, so the summary mixed them as one
+    # budget.
+    root = str(tmp_path)
+    module = load_example('examples/mnist/reproduce_table2.py')
+    same = [summarized_folder(root, 0), summarized_folder(root, 1)]
+    # The seed, --out and the AIS batch size may differ.
+    module.main(['--summarize'] + same + ['--out', root])
+    other = summarized_folder(root, 2, lr=1e-3)
+    with pytest.raises(UsageError, match=r'VAE \(8-dim\) was trained with '
+                       r'other flags in .*seed2 than in .*seed0 \(--lr '
+                       r'0.001 against --lr 0.0003\)'):
+        module.main(['--summarize', same[0], other, '--out', root])
+    # A flag one run's args.json lacks (an older version) is not compared.
+    older = summarized_folder(root, 3)
+    path = os.path.join(older, 'vae8', 'args.json')
+    with open(path) as f:
+        flags = json.load(f)
+    del flags['lr']
+    write_json(path, flags)
+    module.main(['--summarize', other, older, '--out', root])
+    # A crafted args.json that holds no flags is refused in one line.
+    write_json(path, [1, 2])
+    with pytest.raises(UsageError,
+                       match=r'args.json holds a list, not a JSON object'):
+        module.main(['--summarize', other, older, '--out', root])
