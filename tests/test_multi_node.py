@@ -194,6 +194,24 @@ def test_resume_where_only_some_ranks_wrote_the_first_snapshot(
 
 
 @needs_mpi
+def test_resume_is_refused_when_a_rank_folder_is_gone(straight, tmp_path):
+    # Rank 0's snapshots without rank 1's (its folder deleted, or on
+    # another host's disk): refused, not started afresh over them.
+    out = str(tmp_path / 'copy')
+    shutil.copytree(straight, out)
+    os.remove(os.path.join(out, 'metrics.json'))
+    shutil.rmtree(os.path.join(out, 'rank1'))
+    before = {name: os.path.getmtime(os.path.join(out, name))
+              for name in os.listdir(out) if name.startswith('snapshot_')}
+    result = run(2, STRAIGHT + ['--out', out, '--resume', 'auto'])
+    assert result.returncode == 2
+    assert 'no snapshot that every process holds reads back' in \
+        result.stderr
+    assert before == {name: os.path.getmtime(os.path.join(out, name))
+                      for name in before}
+
+
+@needs_mpi
 def test_resume_after_a_kill_at_a_random_moment_equals_uninterrupted(
         straight, tmp_path):
     out = str(tmp_path / 'killed')

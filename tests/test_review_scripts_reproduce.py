@@ -148,3 +148,23 @@ def test_table2_summary_refuses_seeds_trained_with_other_flags(tmp_path):
     with pytest.raises(UsageError,
                        match=r'args.json holds a list, not a JSON object'):
         module.main(['--summarize', other, older, '--out', root])
+
+
+def test_table2_leaves_out_a_kept_model_its_extra_flags_do_not_fit(
+        tmp_path, capsys):
+    # train_avb.py refusing this invocation's --extra for a kept model
+    # not named by --models (argparse's exit) leaves that model out of
+    # the table with a line, instead of ending the script after training.
+    module = load_example('examples/mnist/reproduce_table2.py')
+    folder = tmp_path / 'avb_ac8'
+    folder.mkdir()
+    write_json(str(folder / 'metrics.json'), {'seed': 0})
+    write_json(str(folder / 'args.json'), {'batch_size': 100})
+    args = module.parse_args(['--test', '--models', 'vae8', '--out',
+                              str(tmp_path), '--extra=--batch-size=1'])
+
+    def refusing(argv):
+        raise SystemExit(2)
+    reason = module.unlike(args, 'avb_ac8', refusing)
+    assert 'which train_avb.py refuses for that model' in reason
+    assert capsys.readouterr().err == ''

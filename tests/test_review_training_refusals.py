@@ -143,6 +143,9 @@ def test_snapshots_takes_numpy_counts_and_lists():
                           numpy.int32(4))
     assert snapshots.interval == (2, 'iteration')
     assert snapshots.keep == 4 and type(snapshots.keep) is int
+    # --snapshot-every has no upper bound: a huge interval means never.
+    assert Snapshots((3000000000, 'iteration')).interval == (
+        3000000000, 'iteration')
 
 
 @pytest.mark.parametrize('rank,size', [(True, 2), (0, math.nan),

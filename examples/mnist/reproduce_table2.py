@@ -22,6 +22,8 @@ and range over seeds and the paired differences by seed.
         --threads 2 --device @cupy:0
 """
 import collections
+import contextlib
+import io
 import math
 import os
 import sys
@@ -63,8 +65,13 @@ def unlike(args, key, parse_train):
     ``--models``, was made with other flags than this invocation would
     give it (a string), or ``None``."""
     (_, _, argv), = commands(args, [key])
-    differ = ex.kept_flags_differ(argv, os.path.join(args.out, key),
-                                  parse_train)
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            differ = ex.kept_flags_differ(argv, os.path.join(args.out, key),
+                                          parse_train)
+    except SystemExit:  # train_avb.py refuses these flags for that model.
+        return ('other flags than this run\'s --extra, which train_avb.py '
+                'refuses for that model')
     return differ and '{}, where this run gives {}'.format(*differ)
 
 

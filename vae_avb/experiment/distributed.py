@@ -329,12 +329,13 @@ class Ranks(object):
                 print('warning: skipped the snapshots of iteration {}: rank '
                       '{}: {}'.format(iteration, rank, message),
                       file=sys.stderr)
-        if corrupt:
+        if corrupt or len(candidates) > 1:
             raise _usage('no snapshot that every process holds reads back '
                          'in {} and its rank folders; move them away to '
                          'start afresh'.format(trainer.out))
-        # None, or only some ranks' of one iteration (a kill while the
-        # ranks wrote their first snapshot, which the run writes again).
+        # None, or only some ranks' of one iteration: a kill while the
+        # ranks wrote their first snapshot, which the run writes again.
+        # (With more, a rank's folder is gone: refused above.)
         if self.is_root:
             print('no snapshot {}in {}; starting afresh'.format(
                 'that every process holds ' if candidates else '',

@@ -11,6 +11,7 @@ Chainer's ``NpzDeserializer`` that checks each entry first) and changes
 only how files are written, found and read: never with pickles.
 """
 import errno
+import math
 import os
 import re
 import sys
@@ -458,7 +459,8 @@ class Snapshots(training.Extension):
                 continue
             try:
                 n, unit = value
-                n = check_count(n, name, 'Snapshots')
+                # (No upper bound: a huge interval means never.)
+                n = check_count(n, name, 'Snapshots', 1, math.inf)
                 if unit not in ('iteration', 'epoch'):
                     raise ValueError(unit)
             except (TypeError, ValueError):
