@@ -478,3 +478,34 @@ def test_files_that_fingerprinted_the_images_as_passed_resume(
     numpy.savez(path, **entries)
     got, _ = estimate(decoder, x64, start, path)
     numpy.testing.assert_array_equal(got, want)
+
+
+def test_a_start_that_differs_by_rounding_resumes(half_done):
+    # The same run under another BLAS thread count: the encoder's start
+    # rounds otherwise in its last bits, and the estimate went on afresh,
+    # dropping the images done. The file keeps the start; within
+    # START_RTOL it is the same estimate, the fingerprint now this one's.
+    decoder, x, start, path = half_done
+    with numpy.load(path) as f:
+        done = f['log_px'].copy()
+        numpy.testing.assert_array_equal(f['start_mean'], start[0])
+        numpy.testing.assert_array_equal(f['start_std'], start[1])
+    assert len(done) == 3
+    rounded = tuple(numpy.nextafter(a, numpy.float32(numpy.inf)) for a in
+                    start)
+    assert not numpy.array_equal(rounded[0], start[0])
+    whole = estimate(decoder, x, start)[0]
+    again = estimate(decoder, x, rounded, path)[0]
+    numpy.testing.assert_array_equal(again[:3], done)
+    numpy.testing.assert_allclose(again, whole, rtol=1e-4)
+    # A start beyond rounding is another estimate, refused as before.
+    os.remove(path)
+    with pytest.raises(Interrupt):
+        with pytest.MonkeyPatch.context() as m:
+            interrupted_after(m, 40)
+            estimate(decoder, x, start, path)
+    refused(decoder, x, (start[0] * (1 + 1e-3), start[1]), path,
+            'another start distribution')
+    # A crafted kept start of another shape is refused in one line.
+    rewrite(path, start_mean=numpy.zeros((7, 2), numpy.float32))
+    refused(decoder, x, rounded, path, 'start_mean is float32')

@@ -190,7 +190,7 @@ def ais_log_likelihood(decoder, x, n_temperatures=2000, n_leapfrog=10,
             'data': data_fingerprint(x)}
         keeper = AISProgress(os.fspath(checkpoint), fingerprints(
             decoder, xp.asarray(x, dtype=decoder.dtype), start, settings,
-            xp), checkpoint_every, also)
+            xp), checkpoint_every, also, start)
         saved = keeper.load(n, n_latent, n_temperatures, n_chains,
                             batch_size, decoder.dtype, start is None)
         keeper.remove_temporaries()

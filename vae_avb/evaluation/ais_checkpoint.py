@@ -36,9 +36,14 @@ LOG_ROOM = 1.
 _BATCH = ('u', 'log_f', 'grad_z', 'log_w', 'steps')
 _RANDOM = ('rng_key', 'rng_pos', 'rng_has_gauss', 'rng_gauss')
 _DONE = ('log_px', 'batches', 'acceptance')
+_START = ('start_mean', 'start_std')
 _NAMES = frozenset(('format', 'temperature', 'batch_acceptance') + _BATCH +
-                   _RANDOM + _DONE + tuple('fingerprint_' + name
-                                           for name, _ in _FINGERPRINTS))
+                   _RANDOM + _DONE + _START + tuple(
+                       'fingerprint_' + name for name, _ in _FINGERPRINTS))
+# How far a start distribution kept in a file may differ from this
+# estimate's, relatively, and be the same start: the encoder's output
+# rounds otherwise under another BLAS thread count (about 1e-7 in float32).
+START_RTOL = 1e-4
 
 
 class AISCheckpointError(ValueError):
@@ -107,12 +112,19 @@ class AISProgress(object):
             same estimate (the images as passed, which files written
             before 2026-12-06 fingerprinted uncast); files are written
             with ``prints``.
+        start (tuple or None): The start distribution's ``(mean, std)``,
+            kept in the file: a file whose start fingerprint differs but
+            whose kept start is this one within :data:`START_RTOL` (the
+            same run under another BLAS thread count) is the same
+            estimate.
     """
 
-    def __init__(self, path, prints, every, also=None):
+    def __init__(self, path, prints, every, also=None, start=None):
         self.path = path
         self.prints = prints
         self.also = also or {}
+        self.start = None if start is None else tuple(
+            _cpu(a) for a in start)
         self.every = every
         self.last = time.time()
         self.done = {}
@@ -160,7 +172,7 @@ class AISProgress(object):
         try:
             s = read_npz(self.path, allowed=_NAMES,
                          entry_bytes=1024 + 8 * max(n, 2 * rows * n_latent,
-                                                    624))
+                                                    n * n_latent, 624))
         except OSError as e:
             self._refuse('cannot be read ({})'.format(e.strerror or e),
                          foreign=True)
@@ -181,7 +193,9 @@ class AISProgress(object):
             self._check(s, key, (32,), 'u', numpy.uint8)
             if not numpy.array_equal(s[key], self.prints[name]) and not (
                     name in self.also and
-                    numpy.array_equal(s[key], self.also[name])):
+                    numpy.array_equal(s[key], self.also[name])) and not (
+                    name == 'start' and self._same_start(s, n, n_latent,
+                                                         dtype)):
                 self._refuse('holds an estimate of {}'.format(what),
                              other=what)
         # The estimate's own values may be infinite (a log-likelihood of
@@ -242,6 +256,16 @@ class AISProgress(object):
         self.done = {key: s[key] for key in _DONE}
         return s
 
+    def _same_start(self, s, n, n_latent, dtype):
+        """Whether the file keeps this estimate's start within rounding."""
+        if self.start is None or not all(key in s for key in _START):
+            return False
+        for key, ours in zip(_START, self.start):
+            kept = self._check(s, key, (n, n_latent), 'f', dtype)
+            if not numpy.allclose(kept, ours, rtol=START_RTOL, atol=0):
+                return False
+        return True
+
     def _check(self, s, key, shape, kinds, dtype=None, finite=True):
         if key not in s:
             self._refuse('is not an AIS progress file of this estimate (no '
@@ -291,6 +315,8 @@ class AISProgress(object):
         for name, _ in _FINGERPRINTS:
             arrays['fingerprint_' + name] = self.prints[name]
         arrays.update(self.done)
+        if self.start is not None:
+            arrays.update(zip(_START, self.start))
         if batch is not None:
             arrays['temperature'] = numpy.int64(batch['temperature'])
             arrays['batch_acceptance'] = numpy.float64(
