@@ -296,11 +296,7 @@ class Ranks(object):
                     error = UsageError(other_ranks(stored, self.size))
                 errors = gather_errors(self.comm, error)
                 if errors:
-                    rank, _, message = errors[0]
-                    if rank != self.rank:
-                        error = UsageError('rank {}: {}'.format(rank, message))
-                    error.on_every_rank = True
-                    raise error
+                    self._raise_on_every_rank(error, errors[0])
                 if self.is_root:
                     print('warning: skipped the snapshots of iteration {}: '
                           'rank {} has none'.format(iteration, lacking[0]),
@@ -319,12 +315,9 @@ class Ranks(object):
             # for one process; missing or corrupt ones are passed over.
             hard = [e for e in errors if e[1] != '_Skip']
             corrupt = True
-            rank, _, message = (hard or errors)[0]
             if hard:
-                if rank != self.rank:
-                    error = UsageError('rank {}: {}'.format(rank, message))
-                error.on_every_rank = True
-                raise error
+                self._raise_on_every_rank(error, hard[0])
+            rank, _, message = errors[0]
             if self.is_root:
                 print('warning: skipped the snapshots of iteration {}: rank '
                       '{}: {}'.format(iteration, rank, message),
@@ -341,6 +334,16 @@ class Ranks(object):
                 'that every process holds ' if candidates else '',
                 trainer.out))
         return None
+
+    def _raise_on_every_rank(self, error, first):
+        """Raises ``first`` (``(rank, type name, message)`` of
+        :func:`gather_errors`) on every rank: this rank's ``error`` where
+        it is its own, else a :class:`UsageError` naming the rank."""
+        rank, _, message = first
+        if rank != self.rank:
+            error = UsageError('rank {}: {}'.format(rank, message))
+        error.on_every_rank = True
+        raise error
 
     def _fresh(self, trainer, folder):
         if self.is_root:
