@@ -225,8 +225,8 @@ def test_mnist_table2_reproduction(tmp_path):
     refused([str(tmp_path), copy], r'VAE \(8-dim\) was trained or estimated '
             'otherwise in .* than in .*; summarize folders of one budget')
     change(copy, 'vae8', epochs=epochs, test_elbo=None)
-    refused([str(tmp_path), copy], 'vae8.metrics.json: test_elbo is None, '
-            'not a number')
+    refused([str(tmp_path), copy], "vae8: 'test_elbo' is None, but must "
+            'be a finite number')
     change(copy, 'vae8', test_elbo=-100., seed=2)
     refused([str(tmp_path), copy], "vae8.metrics.json: seed 2, where the "
             "folder's other runs have")

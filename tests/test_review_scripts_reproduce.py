@@ -3,6 +3,7 @@ the table says (older runs without args.json, diverged or crafted
 metrics) are refused in one line before anything trains."""
 import json
 import os
+import re
 
 import numpy
 import pytest
@@ -58,8 +59,8 @@ def test_four_points_resume_refuses_a_diverged_kept_run(tmp_path, value):
     out = str(tmp_path)
     four_points_run(out, 'avb')
     four_points_run(out, 'vae', elbo=value)
-    with pytest.raises(UsageError, match=r'vae_seed0.metrics.json: elbo is '
-                       r'.*, not a number'):
+    with pytest.raises(UsageError, match=r"vae_seed0: 'elbo' is .*, but "
+                       r'must be a finite number .*; move that run away'):
         load_example('examples/four_points/reproduce.py').main(
             ['--test', '--seeds', '0', '--resume', '--out', out])
     assert not os.path.exists(os.path.join(out, 'table1.md'))
@@ -87,20 +88,37 @@ def table2_run(out, key, **changes):
 
 
 @pytest.mark.parametrize('changes, named', [
-    ({'test_elbo': None}, 'test_elbo is None'),
-    ({'train_seconds': None}, 'train_seconds is None'),
+    ({'test_elbo': None}, "vae8: 'test_elbo' is None"),
+    ({'train_seconds': None}, "vae8: 'train_seconds' is None"),
+    ({'ais_seconds': 'abc'}, 'vae8\'s "ais" entry: \'seconds\' is \'abc\''),
 ])
 def test_table2_resume_refuses_a_kept_run_without_its_numbers(
         tmp_path, changes, named):
     # A diverged run's test_elbo is null: --resume kept it and the table
     # raised a traceback (estimate_cell's TypeError).
     out = str(tmp_path)
-    table2_run(out, 'vae8', **changes)
-    with pytest.raises(UsageError, match=r'vae8.metrics.json: {}, not a '
-                       r'number'.format(named)):
+    folder = table2_run(out, 'vae8', **{
+        k: v for k, v in changes.items() if k != 'ais_seconds'})
+    if 'ais_seconds' in changes:
+        path = os.path.join(folder, 'metrics.json')
+        with open(path) as f:
+            metrics = json.load(f)
+        metrics['ais']['seconds'] = changes['ais_seconds']
+        with open(path, 'w') as f:
+            json.dump(metrics, f)
+    with pytest.raises(UsageError, match=re.escape(named) + r', but must be '
+                       r'a finite number .*; move that model\'s folder '
+                       r'away'):
         load_example('examples/mnist/reproduce_table2.py').main(
             ['--test', '--models', 'vae8', '--resume', '--out', out])
     assert not os.path.exists(os.path.join(out, 'table2.md'))
+    # A bool is no number either (read_ais refuses it first).
+    table2_run(os.path.join(out, 'b'), 'vae8', train_seconds=True)
+    with pytest.raises(UsageError, match=r"vae8: 'train_seconds' is True, "
+                       r'but must be a number'):
+        load_example('examples/mnist/reproduce_table2.py').main(
+            ['--test', '--models', 'vae8', '--resume', '--out',
+             os.path.join(out, 'b')])
 
 
 def test_table2_resume_keeps_a_good_run(tmp_path):

@@ -8,7 +8,6 @@ right, first seed) and ``table1.md`` (paper | ours, mean and spread over
 seeds, with the wall times) to ``--out``.
 """
 import functools
-import math
 import os
 import sys
 import time
@@ -68,12 +67,16 @@ def run_all(args):
     # A kept run of other flags (another --test) is refused before
     # anything trains: by its args.json, then by its metrics (runs made
     # before train.py wrote args.json too, and diverged runs).
+    # (Each job's flags parsed once, for both checks, and only to check
+    # kept runs.)
     parse_args = ex.load_script(TRAIN).parse_args
+    parsed = {tuple(job.argv[2:]): parse_args(job.argv[2:])
+              for job in jobs} if args.resume else {}
     todo = ex.plan_runs(jobs, args.out, args.resume, lambda j: j.key,
-                        parse_args)
+                        lambda flags: parsed[tuple(flags)])
     if args.resume:
         for job in jobs:
-            planned = vars(parse_args(job.argv[2:]))
+            planned = vars(parsed[tuple(job.argv[2:])])
             # (train.py's flag is --iteration, its metrics' iterations.)
             wanted = {flag: planned[key.rstrip('s')]
                       for flag, key in KEPT.items()}
@@ -104,16 +107,9 @@ def read_numbers(out):
     """A finished run's metrics, those of the table finite numbers (a
     diverged run writes null for NaN)."""
     keys = [key for _, key, _ in ROWS] + ['train_seconds']
-    metrics = ex.read_metrics(out, keys)
-    for key in keys:
-        value = metrics[key]
-        if isinstance(value, bool) or not isinstance(
-                value, (int, float)) or not math.isfinite(value):
-            raise ex.UsageError(
-                '{}: {} is {!r}, not a number (a diverged run?); move that '
-                'run away and train it again with --resume'.format(
-                    os.path.join(out, 'metrics.json'), key, value))
-    return metrics
+    return ex.check_numbers(out, ex.read_metrics(out, keys), keys,
+                            'move that run away and train it again with '
+                            '--resume')
 
 
 @ex.script_main

@@ -24,7 +24,6 @@ and range over seeds and the paired differences by seed.
 import collections
 import contextlib
 import io
-import math
 import os
 import sys
 import time
@@ -166,15 +165,10 @@ def read(run_out):
     number of the table is missing (a diverged run writes null for NaN).
     """
     metrics, log_px = ex.read_ais(run_out, ex.RUN_KEYS)
-    for name, value in (('test_elbo', metrics['test_elbo']),
-                        ('train_seconds', metrics['train_seconds']),
-                        ('ais seconds', metrics['ais'].get('seconds', 0))):
-        if isinstance(value, bool) or not isinstance(
-                value, (int, float)) or not math.isfinite(value):
-            raise ex.UsageError(
-                '{}: {} is {!r}, not a number (a diverged run?); move that '
-                'model\'s folder away and train it again with --resume'
-                .format(os.path.join(run_out, 'metrics.json'), name, value))
+    again = 'move that model\'s folder away and train it again with --resume'
+    ex.check_numbers(run_out, metrics, ['test_elbo', 'train_seconds'], again)
+    ex.check_numbers(run_out + "'s \"ais\" entry", metrics['ais'],
+                     ['seconds'], again)
     return metrics, log_px
 
 
@@ -247,8 +241,8 @@ def table(results, wall_seconds, args):
 def check_one_budget(dirs, runs, seeds):
     """Refuses folders that are not one experiment over seeds: a seed
     twice, or a model trained or estimated otherwise (epochs, AIS
-    settings) in one folder than in another, or a run whose table values
-    are missing (a diverged run records none)."""
+    settings) in one folder than in another. (Runs whose table values
+    are missing, as a diverged run's, were refused by :func:`read`.)"""
     for d, r, seed in zip(dirs, runs, seeds):
         for key, (metrics, _) in r.items():
             path = os.path.join(d, key, 'metrics.json')
@@ -257,13 +251,6 @@ def check_one_budget(dirs, runs, seeds):
                     '{}: seed {!r}, where the folder\'s other runs have {!r}; '
                     'pass folders written by one reproduce_table2.py '
                     'command'.format(path, metrics.get('seed'), seed))
-            for name in ('test_elbo', 'train_seconds'):
-                value = metrics.get(name)
-                if isinstance(value, bool) or not isinstance(
-                        value, (int, float)) or not math.isfinite(value):
-                    raise ex.UsageError(
-                        '{}: {} is {!r}, not a number (a diverged run?); '
-                        'train that model again'.format(path, name, value))
     repeated = sorted({repr(s) for s in seeds if seeds.count(s) > 1})
     if repeated:
         raise ex.UsageError(
@@ -290,14 +277,12 @@ def check_one_budget(dirs, runs, seeds):
         kept = [(d, flags) for d, flags in kept if flags is not None]
         for d, flags in kept[1:]:
             first, base = kept[0]
-            differ = sorted(k for k in flags if k in base
-                            and flags[k] != base[k])
+            differ = ex.flags_differ(base, flags)
             if differ:
                 raise ex.UsageError(
                     '{} was trained with other flags in {} than in {} ({} '
                     'against {}); summarize folders of one budget'.format(
-                        m.name, d, first, _flags(flags, differ),
-                        _flags(base, differ)))
+                        m.name, d, first, differ[1], differ[0]))
 
 
 def training_flags(run_out):
@@ -310,11 +295,6 @@ def training_flags(run_out):
     flags = ex.read_json(path, 'pass folders written by this script')
     return {k: v for k, v in flags.items() if k not in ex.UNCOMPARED
             and k != 'seed' and not k.startswith('ais_')}
-
-
-def _flags(flags, keys):
-    return ' '.join('--{} {}'.format(k.replace('_', '-'), flags[k])
-                    for k in keys)
 
 
 def summarize(dirs, out):

@@ -213,3 +213,32 @@ def test_write_atomic_refuses_a_nul_character_before_writing(tmp_path):
     with pytest.raises(ValueError, match='holds a NUL character'):
         write_atomic(str(tmp_path / 'a\0b'), lambda f: ran.append(1))
     assert ran == [] and os.listdir(str(tmp_path)) == []
+
+
+@pytest.mark.parametrize('value, good', [
+    (0, True), (-3.5, True), (10 ** 400, True), (1e308, True),
+    (float('nan'), False), (float('inf'), False), (-float('inf'), False),
+    (None, False), (True, False), (False, False), ('1.0', False),
+    ([1.0], False), ({'a': 1}, False)])
+def test_is_finite_number(value, good):
+    from vae_avb.experiment import is_finite_number
+    assert is_finite_number(value) is good
+
+
+def test_check_numbers_names_the_entry_and_the_way_out(tmp_path):
+    from vae_avb.experiment import check_numbers
+    metrics = {'elbo': -1.5, 'seconds': 3, 'note': 'x'}
+    # Keys it is not asked about, and missing keys, pass.
+    assert check_numbers('run', metrics, ['elbo', 'seconds', 'absent'],
+                         'fix it') is metrics
+    for bad in (None, True, 'abc', float('nan'), [1.0]):
+        with pytest.raises(UsageError, match=r"^run: 'elbo' is .*, but "
+                           r'must be a finite number \(null: did the run '
+                           r'diverge\?\); fix it$'):
+            check_numbers('run', dict(metrics, elbo=bad), ['elbo'],
+                          'fix it')
+    # One written by write_metrics from a diverged run reads back null.
+    write_json(str(tmp_path / 'metrics.json'), {'elbo': float('nan')})
+    read = read_metrics(str(tmp_path), ['elbo'])
+    with pytest.raises(UsageError, match="'elbo' is None"):
+        check_numbers(str(tmp_path), read, ['elbo'], 'fix it')

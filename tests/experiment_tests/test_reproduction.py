@@ -124,3 +124,25 @@ def test_kept_runs_of_other_flags_are_refused_before_anything_runs(
     with pytest.raises(UsageError, match='already holds runs'):
         plan_runs(runs, out, False, lambda j: os.path.join(out, j.key),
                   parse_args)
+
+
+def test_flags_differ_and_format_flags():
+    from vae_avb.experiment import flags_differ
+    from vae_avb.experiment import format_flags
+    kept = {'dim_z': 8, 'lr': 0.001, 'arch': 'conv', 'test': False,
+            'extra': [1, 2], 'old': 1}
+    assert flags_differ(kept, dict(kept)) is None
+    # A key one side lacks (a flag added since) is not compared, nor
+    # an uncompared one.
+    assert flags_differ(kept, {'dim_z': 8, 'new': 3}) is None
+    assert flags_differ(kept, dict(kept, out='x'), ['out']) is None
+    assert flags_differ(kept, dict(kept, lr=0.01, out='y'), ['out']) == (
+        '--lr 0.001', '--lr 0.01')
+    wanted = dict(kept, arch='mlp', test=True, extra=[3], dim_z=32)
+    assert flags_differ(kept, wanted) == (
+        '--arch conv --dim-z 8 --extra [1, 2] --test false',
+        '--arch mlp --dim-z 32 --extra [3] --test true')
+    # Strings unquoted, everything else as JSON.
+    assert format_flags({'a_b': 'x y', 'c': None}, ['a_b', 'c']) == \
+        '--a-b x y --c null'
+    assert format_flags(kept, []) == ''

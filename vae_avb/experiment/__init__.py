@@ -54,6 +54,7 @@ from vae_avb.experiment.memory import PER_PARAMETER  # NOQA
 from vae_avb.experiment.method_arguments import add_method_arguments  # NOQA
 from vae_avb.experiment.method_arguments import method_config  # NOQA
 from vae_avb.experiment.metrics import ais_pairing  # NOQA
+from vae_avb.experiment.metrics import check_numbers  # NOQA
 from vae_avb.experiment.metrics import read_ais  # NOQA
 from vae_avb.experiment.metrics import read_metrics  # NOQA
 from vae_avb.experiment.metrics import RUN_KEYS  # NOQA
@@ -66,6 +67,8 @@ from vae_avb.experiment.output import script_main  # NOQA
 from vae_avb.experiment.output import resume  # NOQA
 from vae_avb.experiment.reproduction import finished  # NOQA
 from vae_avb.experiment.reproduction import folder_results  # NOQA
+from vae_avb.experiment.reproduction import flags_differ  # NOQA
+from vae_avb.experiment.reproduction import format_flags  # NOQA
 from vae_avb.experiment.reproduction import kept_flags_differ  # NOQA
 from vae_avb.experiment.reproduction import load_script  # NOQA
 from vae_avb.experiment.reproduction import plan_runs  # NOQA
@@ -86,4 +89,5 @@ from vae_avb.experiment.trainer import keep_run_flags  # NOQA
 from vae_avb.experiment.trainer import run_trainer  # NOQA
 from vae_avb.experiment.trainer import seed_and_use  # NOQA
 from vae_avb.experiment.files import check_entries  # NOQA
+from vae_avb.experiment.files import is_finite_number  # NOQA
 from vae_avb.experiment.files import is_int  # NOQA

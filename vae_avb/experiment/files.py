@@ -112,6 +112,14 @@ def is_int(low=None, high=None):
         low is None or v >= low) and (high is None or v <= high)
 
 
+def is_finite_number(value):
+    """A test for :func:`check_entries`: an integer or float (not a bool)
+    that is neither NaN nor infinite."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return isinstance(value, int) or math.isfinite(value)
+
+
 def all_finite(value):
     """Whether no float in ``value`` (nested dicts and lists included) is
     NaN or infinite: what :func:`write_json` writes unchanged."""

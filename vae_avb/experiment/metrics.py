@@ -10,6 +10,7 @@ import numpy
 from vae_avb.experiment.errors import UsageError
 from vae_avb.experiment.files import all_finite
 from vae_avb.experiment.files import check_entries
+from vae_avb.experiment.files import is_finite_number
 from vae_avb.experiment.files import is_int
 from vae_avb.experiment.files import read_array
 from vae_avb.experiment.files import read_json
@@ -83,6 +84,16 @@ def read_metrics(folder, keys=()):
                              '--resume to write it again', keys)
     raise UsageError('{} has neither {} nor {}; is the run finished?'.format(
         folder, METRICS, EVALUATION))
+
+
+def check_numbers(path, metrics, keys, what):
+    """Refuses, in one line naming ``path``, an entry of ``keys`` in
+    ``metrics`` that is not a finite number: a diverged run writes null
+    for NaN, and a table or mean must not take it in. Missing keys are
+    left to :func:`read_metrics`. Returns ``metrics``."""
+    return check_entries(path, metrics, {
+        key: (is_finite_number, 'a finite number (null: did the run '
+              'diverge?)') for key in keys}, what)
 
 
 def read_ais(folder, keys=()):

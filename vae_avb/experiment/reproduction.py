@@ -113,14 +113,25 @@ def kept_flags_differ(argv, folder, parse_args, uncompared=UNCOMPARED):
     kept = read_json(path, 'move the run away to train it again')
     wanted = json.loads(json.dumps(vars(parse_args(argv[2:])),
                                    default=str))
+    return flags_differ(kept, wanted, uncompared)
+
+
+def flags_differ(kept, wanted, uncompared=()):
+    """How two runs' flags (``{dest: value}``, as ``args.json`` keeps
+    them) differ in the keys both hold, other than ``uncompared``:
+    ``(kept, wanted)``, each as :func:`format_flags`, or ``None`` when
+    they agree. A key one of them lacks (a flag added since) is not
+    compared."""
     differ = sorted(k for k in wanted if k not in uncompared
                     and k in kept and kept[k] != wanted[k])
     if not differ:
         return None
-    return _values(kept, differ), _values(wanted, differ)
+    return format_flags(kept, differ), format_flags(wanted, differ)
 
 
-def _values(flags, keys):
+def format_flags(flags, keys):
+    """``keys`` of ``flags`` (``{dest: value}``) as command-line flags:
+    ``--dim-z 8 --lr 0.001``, values other than strings as JSON."""
     return ' '.join('--{} {}'.format(
         k.replace('_', '-'), flags[k] if isinstance(flags[k], str)
         else json.dumps(flags[k])) for k in keys)
