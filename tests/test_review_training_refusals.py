@@ -54,6 +54,21 @@ CRAFTS = {
         'updater/optimizer:main/epoch': numpy.asarray(-3)},
     'update rule t': _negative_rule_t,
     'adam v': _negative_v,
+    # A count written as a float, and an iteration other than the file's
+    # name says (a huge one ended the run at once; a fractional one
+    # stopped the search as "does not match this model").
+    'fractional iteration': lambda e: {
+        'updater/iteration': numpy.asarray(3.5)},
+    'iteration as a float': lambda e: {
+        'updater/iteration': numpy.asarray(8.0)},
+    'huge iteration': lambda e: {
+        'updater/iteration': numpy.asarray(2 ** 62)},
+    'iteration of another snapshot': lambda e: {
+        'updater/iteration': numpy.asarray(7)},
+    'iteration as an array': lambda e: {
+        'updater/iteration': numpy.asarray([8])},
+    'fractional optimizer epoch': lambda e: {
+        'updater/optimizer:main/epoch': numpy.asarray(2.5)},
 }
 
 

@@ -261,6 +261,11 @@ def _same_kind(stored, value):
     if isinstance(value, str):
         return stored.dtype.kind in 'US' and stored.ndim == 0
     numeric = stored.dtype.kind in 'biuf'
+    if isinstance(value, (int, numpy.integer)) and not isinstance(
+            value, (bool, numpy.bool_)):
+        # A count (an iteration, a step): Chainer writes it as integers,
+        # so a float there (3.5, 1e30) was made by hand.
+        return stored.dtype.kind in 'biu' and stored.ndim == 0
     if isinstance(value, (bool, int, float, numpy.generic)):
         return numeric and stored.ndim == 0
     if hasattr(value, 'ndim') and hasattr(value, 'dtype'):
@@ -271,7 +276,8 @@ def _same_kind(stored, value):
 def _describe(value):
     if hasattr(value, 'ndim') and hasattr(value, 'dtype'):
         return 'a {}-dimensional array of {}'.format(value.ndim, value.dtype)
-    return 'a {}'.format(type(value).__name__)
+    name = type(value).__name__
+    return '{} {}'.format('an' if name[0] in 'aeiou' else 'a', name)
 
 
 def read_snapshot(path):
@@ -329,6 +335,24 @@ def _check_settings_first(deserializer, obj):
             entry.extension.serialize(deserializer['extensions'][name])
 
 
+def _check_named_iteration(path, arrays, obj, prefix):
+    """A trainer snapshot named ``snapshot_iter_<n>.npz`` (as
+    :class:`Snapshots` and Chainer's snapshot name them) must hold
+    iteration ``n``: one that holds another (a huge one ends the run at
+    once) was altered, and an older snapshot is tried instead."""
+    match = _SNAPSHOT_RE.match(os.path.basename(path))
+    stored = arrays.get(prefix + 'updater/iteration')
+    if not isinstance(obj, training.Trainer) or match is None or \
+            stored is None:
+        return
+    if stored.ndim or stored.dtype.kind not in 'iu' or \
+            int(stored) != int(match.group(1)):
+        raise CorruptSnapshotError(
+            'its name says iteration {}, but it holds {} {}'.format(
+                match.group(1), stored.dtype, stored.tolist()
+                if stored.size <= 4 else tuple(stored.shape)))
+
+
 def load_snapshot(path, obj, prefix=''):
     """Loads a snapshot written by :func:`save_atomic` (or Chainer) into
     ``obj``; with ``prefix``, the entries under that path of the file
@@ -351,6 +375,7 @@ def load_snapshot(path, obj, prefix=''):
     """
     arrays = read_snapshot(path)
     try:
+        _check_named_iteration(path, arrays, obj, prefix)
         deserializer = _CheckedDeserializer(arrays, path=prefix)
         _check_settings_first(deserializer, obj)
         load_whole(deserializer, obj)
