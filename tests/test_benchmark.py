@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -84,6 +86,19 @@ def test_benchmark_of_ranks_prints_one_json_report():
     for values in settings.values():
         assert values['samples_per_s_median'] > 0
     assert settings['1 process, 1 thread']['speed_up'] == 1
+
+
+@pytest.mark.parametrize('ranks', ['1000000', '0', '-2', 'two', 'nan'])
+def test_benchmark_of_ranks_refuses_a_bad_rank_count(ranks):
+    # A huge --ranks started that many processes per setting.
+    done = subprocess.run(
+        [sys.executable, os.path.join(ROOT, 'benchmarks',
+                                      'benchmark_ranks.py'),
+         '--cases', 'avb_toy', '--rounds', '1', '--ranks', ranks],
+        capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 2
+    assert done.stdout == ''
+    assert '--ranks' in done.stderr.splitlines()[-1]
 
 
 def test_benchmark_of_ais_prints_one_json_report():

@@ -186,3 +186,27 @@ def test_table2_leaves_out_a_kept_model_its_extra_flags_do_not_fit(
     reason = module.unlike(args, 'avb_ac8', refusing)
     assert 'which train_avb.py refuses for that model' in reason
     assert capsys.readouterr().err == ''
+
+
+@pytest.mark.parametrize('resume', [False, True])
+@pytest.mark.parametrize('extra', ['--extra=--epoch=0',
+                                   '--extra=--lr=nan',
+                                   '--extra=--no-such-flag'])
+def test_table2_refuses_extra_flags_train_avb_refuses_before_any_run(
+        tmp_path, capsys, resume, extra):
+    # Before: without --resume every run started and failed on its own
+    # (the message in its log); with --resume the planned runs' flags
+    # were parsed for the kept-run check and argparse's error carried
+    # reproduce_table2.py's name.
+    out = str(tmp_path)
+    if resume:
+        table2_run(out, 'vae8')
+    with pytest.raises(UsageError, match=r'^train_avb.py refuses the flags '
+                       r'of AVB \(8-dim\) \(.*\); change the flags passed '
+                       r'on to it$') as error:
+        load_example('examples/mnist/reproduce_table2.py').main(
+            ['--test', '--models', 'vae8', 'avb8', '--out', out, extra]
+            + (['--resume'] if resume else []))
+    assert extra.split('=')[1].lstrip('-').split('-')[0] in str(error.value)
+    assert sorted(os.listdir(out)) == (['vae8'] if resume else [])
+    assert 'usage' not in capsys.readouterr().err

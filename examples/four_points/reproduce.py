@@ -67,11 +67,9 @@ def run_all(args):
     # A kept run of other flags (another --test) is refused before
     # anything trains: by its args.json, then by its metrics (runs made
     # before train.py wrote args.json too, and diverged runs).
-    # (Each job's flags parsed once, for both checks, and only to check
-    # kept runs.)
-    parse_args = ex.load_script(TRAIN).parse_args
-    parsed = {tuple(job.argv[2:]): parse_args(job.argv[2:])
-              for job in jobs} if args.resume else {}
+    # (Each job's flags parsed once, for both checks.)
+    parsed = ex.parse_planned(jobs, ex.load_script(TRAIN).parse_args,
+                              'train.py') if args.resume else {}
     todo = ex.plan_runs(jobs, args.out, args.resume, lambda j: j.key,
                         lambda flags: parsed[tuple(flags)])
     if args.resume:

@@ -369,10 +369,14 @@ def main(argv=None):
             kept_settings({'seed': args.seed, 'arch': args.arch,
                            'conv_padding': args.conv_padding}))
     parse_train = ex.load_script(TRAIN).parse_args
-    todo = ex.plan_runs([ex.Job(key, name, argv, os.path.join(
-        args.out, key + '.log')) for key, name, argv in runs], args.out,
-        args.resume, lambda job: os.path.join(args.out, job.key),
-        parse_train)
+    jobs = [ex.Job(key, name, argv, os.path.join(args.out, key + '.log'))
+            for key, name, argv in runs]
+    # --extra flags train_avb.py refuses for a model end here, in one
+    # line, before any run starts.
+    parsed = ex.parse_planned(jobs, parse_train, 'train_avb.py')
+    todo = ex.plan_runs(jobs, args.out, args.resume,
+                        lambda job: os.path.join(args.out, job.key),
+                        lambda flags: parsed[tuple(flags)])
     began = time.time()
     ex.run_jobs(todo, args.jobs, ex.thread_env(args.threads))
     wall = time.time() - began

@@ -146,3 +146,29 @@ def test_flags_differ_and_format_flags():
     assert format_flags({'a_b': 'x y', 'c': None}, ['a_b', 'c']) == \
         '--a-b x y --c null'
     assert format_flags(kept, []) == ''
+
+
+def test_parse_planned_parses_once_and_refuses_in_one_line(capsys):
+    from vae_avb.experiment import ArgumentParser
+    from vae_avb.experiment import parse_planned
+    calls = []
+
+    def parse_args(argv):
+        calls.append(argv)
+        parser = ArgumentParser(prog='reproduce.py')
+        parser.add_argument('--epoch', type=int, default=3)
+        return parser.parse_args(argv)
+
+    same = ['python', 'train.py', '--epoch', '4']
+    runs = [Job('a', 'run a', same, None), Job('b', 'run b', list(same),
+                                               None)]
+    parsed = parse_planned(runs, parse_args, 'train.py')
+    assert list(parsed) == [('--epoch', '4')] and len(calls) == 1
+    assert parsed[('--epoch', '4')].epoch == 4
+    runs.append(Job('c', 'run c', ['python', 'train.py', '--epoch', 'x'],
+                    None))
+    with pytest.raises(UsageError, match=r"^train.py refuses the flags of "
+                       r"run c \(argument --epoch: invalid int value: "
+                       r"'x'\); change the flags passed on to it$"):
+        parse_planned(runs, parse_args, 'train.py')
+    assert capsys.readouterr().err == ''

@@ -71,6 +71,7 @@ from vae_avb.experiment.reproduction import flags_differ  # NOQA
 from vae_avb.experiment.reproduction import format_flags  # NOQA
 from vae_avb.experiment.reproduction import kept_flags_differ  # NOQA
 from vae_avb.experiment.reproduction import load_script  # NOQA
+from vae_avb.experiment.reproduction import parse_planned  # NOQA
 from vae_avb.experiment.reproduction import plan_runs  # NOQA
 from vae_avb.experiment.reproduction import refuse_kept_flags  # NOQA
 from vae_avb.experiment.reproduction import refuse_kept_unlike  # NOQA

@@ -1,6 +1,8 @@
 """Reproduction folders: one training run per sub-folder, finished when
 its ``metrics.json`` is written."""
+import contextlib
 import importlib.util
+import io
 import json
 import os
 
@@ -78,6 +80,41 @@ def load_script(path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def parse_planned(jobs, parse_args, script):
+    """Each job's flags as the training script ``script`` (a name, for
+    the message) reads them, before anything runs: ``{tuple(flags):
+    argparse.Namespace}``, ``flags`` being ``job.argv[2:]``.
+
+    A flag a reproduction passes on (``--extra``) that the training
+    script refuses is refused here, in one line naming the run and the
+    script's own reason, rather than by every run after the others
+    trained, or in a usage message carrying the reproduction's name.
+
+    Raises:
+        UsageError: ``parse_args`` refuses a job's flags.
+    """
+    parsed = {}
+    for job in jobs:
+        flags = tuple(job.argv[2:])
+        if flags in parsed:
+            continue
+        said = io.StringIO()
+        try:
+            with contextlib.redirect_stderr(said):
+                parsed[flags] = parse_args(list(flags))
+        except SystemExit:
+            lines = [line for line in said.getvalue().splitlines()
+                     if line.strip()]
+            reason = lines[-1].split(': error: ', 1)[-1] if lines else \
+                'no reason given'
+            if reason.endswith(' (see --help)'):
+                reason = reason[:-len(' (see --help)')]
+            raise UsageError('{} refuses the flags of {} ({}); change the '
+                             'flags passed on to it'.format(
+                                 script, job.name, reason))
+    return parsed
 
 
 def refuse_kept_flags(jobs, out, run_out, parse_args, uncompared=UNCOMPARED):
