@@ -12,7 +12,7 @@ from vae_avb import experiment as ex
 from vae_avb.datasets.mnist import BINARIZATIONS
 from vae_avb.training import load_snapshot
 from vae_avb.training import SnapshotError
-from vae_avb.utils.activation import ACTIVATIONS
+from vae_avb.functions import ACTIVATIONS
 from vae_avb.visualization import make_vae_figures
 
 

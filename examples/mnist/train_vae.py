@@ -23,7 +23,7 @@ from vae_avb.optimizers import Adam
 from vae_avb.training import KeepState
 from vae_avb.training import save_atomic
 from vae_avb.training import SkipNonFiniteUpdater
-from vae_avb.utils.activation import ACTIVATIONS
+from vae_avb.functions import ACTIVATIONS
 from vae_avb.visualization import make_vae_figures
 
 

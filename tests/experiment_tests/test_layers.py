@@ -168,3 +168,13 @@ def test_old_harness_names_fail_with_their_new_place():
         from vae_avb.utils.cli import UsageError  # NOQA
     with pytest.raises(AttributeError):
         cli.no_such_name
+    # Activations moved to functions/ (2026-12-07), beside their ELU node.
+    with pytest.raises(ImportError, match=r'use vae_avb.functions.'
+                       r'get_activation \(from vae_avb.functions import '
+                       r'get_activation\)'):
+        from vae_avb.utils import get_activation  # NOQA
+    with pytest.raises(ImportError, match='use vae_avb.functions.ACTIVATIONS'):
+        from vae_avb.utils.activation import ACTIVATIONS  # NOQA
+    import vae_avb.utils
+    with pytest.raises(AttributeError):
+        vae_avb.utils.no_such_name

@@ -12,7 +12,7 @@ from vae_avb.experiment.arguments import positive_int
 from vae_avb.methods import ConvNetworks
 from vae_avb.methods import MethodConfig
 from vae_avb.methods import MLPNetworks
-from vae_avb.utils.activation import ACTIVATIONS
+from vae_avb.functions import ACTIVATIONS
 
 _DEFAULTS = MethodConfig()
 _NETWORKS = MLPNetworks()

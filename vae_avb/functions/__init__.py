@@ -21,3 +21,6 @@ from vae_avb.functions.fused_path import reference_path  # NOQA
 from vae_avb.functions.fused_path import use_fused  # NOQA
 from vae_avb.functions.convolution import convolution_2d  # NOQA
 from vae_avb.functions.convolution import deconvolution_2d  # NOQA
+from vae_avb.functions.activation import ACTIVATIONS  # NOQA
+from vae_avb.functions.activation import get_activation  # NOQA
+from vae_avb.functions.elu import elu  # NOQA

@@ -5,7 +5,7 @@ from vae_avb.functions.dense_stack import dense_stack
 from vae_avb.functions.dense_stack import dense_stack_array
 from vae_avb.functions.dense_stack import FUSED_ACTIVATIONS
 from vae_avb.functions.fused_path import use_fused
-from vae_avb.utils.activation import get_activation
+from vae_avb.functions.activation import get_activation
 
 
 def _fusable(activation, layers):

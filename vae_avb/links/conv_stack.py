@@ -10,7 +10,7 @@ from vae_avb.functions.convolution import convolution_2d
 from vae_avb.functions.dense_layers import dense_layers
 from vae_avb.initializers import Xavier
 from vae_avb.utils import check_batch
-from vae_avb.utils.activation import get_activation
+from vae_avb.functions.activation import get_activation
 from vae_avb.utils.check import check_count
 from vae_avb.utils.check import check_initializer
 

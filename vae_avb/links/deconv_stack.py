@@ -11,7 +11,7 @@ from vae_avb.links.conv_stack import check_sizes
 from vae_avb.links.conv_stack import axis_padding
 from vae_avb.links.conv_stack import serialize_padding
 from vae_avb.utils import check_batch
-from vae_avb.utils.activation import get_activation
+from vae_avb.functions.activation import get_activation
 from vae_avb.utils.check import check_count
 from vae_avb.utils.check import check_initializer
 

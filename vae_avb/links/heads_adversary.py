@@ -1,7 +1,7 @@
 import chainer
-import chainer.functions as F
 import chainer.links as L
 
+from vae_avb.functions.elu import elu
 from vae_avb.functions.row_inner_product import row_inner_product
 from vae_avb.initializers import Xavier
 from vae_avb.links.adversary import _add_prior_term
@@ -120,8 +120,8 @@ class HeadsAdversary(chainer.Chain):
     def _score(self, x, z, shared_x, constant):
         x, k = _pairs(self, x, z, shared_x)
         tower = 'constant' if constant else 'forward'
-        theta = F.elu(_linear(self.theta,
-                              getattr(self.theta_tower, tower)(x), constant))
+        theta = elu(_linear(self.theta,
+                            getattr(self.theta_tower, tower)(x), constant))
         s = _linear(self.s, getattr(self.s_tower, tower)(z), constant)
         t = _add_side_terms(
             row_inner_product(theta, s, 1.0),

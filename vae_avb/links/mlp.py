@@ -5,7 +5,7 @@ from vae_avb.functions.dense_layers import dense_layers
 from vae_avb.functions.dense_layers import dense_layers_array
 from vae_avb.initializers import Xavier
 from vae_avb.utils import check_batch
-from vae_avb.utils import get_activation
+from vae_avb.functions import get_activation
 from vae_avb.utils.check import check_bool
 from vae_avb.utils.check import check_count
 from vae_avb.utils.check import check_initializer

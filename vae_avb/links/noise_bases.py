@@ -8,7 +8,7 @@ import chainer.functions as F
 from vae_avb.functions.basis_moments import basis_moments
 from vae_avb.initializers import Xavier
 from vae_avb.links.mlp import MAX_LAYERS
-from vae_avb.utils import get_activation
+from vae_avb.functions import get_activation
 from vae_avb.utils.check import check_bool
 from vae_avb.utils.check import check_count
 from vae_avb.utils.check import check_initializer

@@ -29,7 +29,7 @@ from vae_avb.links.deconv_stack import DECONV_PADDINGS
 from vae_avb.links.deconv_stack import layer_sizes
 from vae_avb.links.mlp import MAX_LAYERS
 from vae_avb.utils.check import MAX_COUNT
-from vae_avb.utils.activation import ACTIVATIONS
+from vae_avb.functions import ACTIVATIONS
 
 
 def _check_positive_int(owner, name, value):

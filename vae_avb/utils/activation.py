@@ -1,33 +1,15 @@
-import chainer.functions as F
+"""Moved: activations are :mod:`vae_avb.functions.activation`
+(2026-12-07), beside the ELU node they name.
+
+Importing a name from here raises one line naming its new place; this
+module imports nothing of vae_avb (``utils/`` is the ground floor).
+"""
 
 
-ACTIVATIONS = {
-    'tanh': F.tanh,
-    'relu': F.relu,
-    'elu': F.elu,
-    'softplus': F.softplus,
-    'sigmoid': F.sigmoid,
-    # Slope 0.2 (Chainer's default), as the AVB authors' adversary.
-    'leaky_relu': F.leaky_relu,
-}
-
-
-def get_activation(activation):
-    """Returns the activation function named ``activation``.
-
-    Args:
-        activation (str or callable): One of ``'tanh'``, ``'relu'``,
-            ``'elu'``, ``'softplus'``, ``'sigmoid'``, ``'leaky_relu'`` (slope
-            0.2), or a callable that is returned unchanged.
-
-    Returns:
-        callable: A function of one :class:`chainer.Variable`.
-    """
-    if callable(activation):
-        return activation
-    try:
-        return ACTIVATIONS[activation]
-    except (KeyError, TypeError):
-        raise ValueError(
-            'unknown activation {!r}: use one of {} or pass a '
-            'callable'.format(activation, ', '.join(sorted(ACTIVATIONS))))
+def __getattr__(name):
+    if name not in ('get_activation', 'ACTIVATIONS'):
+        raise AttributeError('module vae_avb.utils.activation has no '
+                             'attribute {!r}'.format(name))
+    raise ImportError(
+        'vae_avb.utils.activation.{0} has moved: use vae_avb.functions.{0} '
+        '(from vae_avb.functions import {0})'.format(name))
