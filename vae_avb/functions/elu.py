@@ -1,15 +1,18 @@
 """Chainer's ELU with a CPU forward and backward of whole-array NumPy
-operations.
+operations, without masks.
 
 Chainer's CPU ELU selects the negative inputs by boolean indexing
 (``y[y <= 0] = alpha * expm1(y[y <= 0])``) and its gradient likewise
-(``gx[cond > 0] = 1``): on the AVB authors' convolutional encoders, where
-every layer is an ELU, that indexing took a third of a training step on
-this project's 2-core machine. The nodes here are Chainer's own
+(``gx[cond > 0] = 1``); boolean masks (indexing, ``where``) cost NumPy 10
+to 30 times an ``expm1`` of the whole array. On the AVB authors' networks
+for MNIST, where the encoders and the adaptive-contrast bases are ELUs,
+Chainer's ELU took a fifth of a training step on this project's 2-core
+machine. The nodes here are Chainer's own
 (:class:`chainer.functions.activation.elu.ELU` and ``ELUGrad``,
 subclassed): the GPU kernels, the backward graph and double
-backpropagation are Chainer's, and the CPU passes give the same bits,
-signed zeros and NaNs included (tests compare them with Chainer's).
+backpropagation are Chainer's, and for ``alpha`` 1 the CPU passes give
+Chainer's values bit for bit, NaN and infinities included (a zero's sign
+may differ); other ``alpha`` run Chainer's own CPU passes.
 """
 import numpy
 
@@ -22,24 +25,18 @@ from vae_avb.functions.fused_path import use_fused
 
 class ELU(chainer_elu.ELU):
 
-    """Chainer's ELU node whose CPU forward avoids boolean indexing."""
+    """Chainer's ELU node; with ``alpha`` 1 (the networks' ELU) its CPU
+    forward is ``max(expm1(min(x, 0)), x)``: for ``x <= 0``,
+    ``expm1(x) >= x``, and for ``x > 0``, ``expm1(0) = 0 < x``, so it is
+    Chainer's ``x`` or ``expm1(x)``, NaN kept, without a mask."""
 
     def forward_cpu(self, inputs):
-        if self.alpha < 0:
-            self.retain_inputs((0,))
-        x, = inputs
-        # expm1 where x <= 0 (Chainer's set: -0.0 included), of 0
-        # elsewhere (large x do not overflow), then x copied back where
-        # not (NaN included, as Chainer's copy of x keeps it).
-        negative = force_array(x <= 0)
-        y = force_array(numpy.where(negative, x, x.dtype.type(0)))
-        numpy.expm1(y, out=y)
         if self.alpha != 1:
-            # Chainer's ``alpha * expm1(...)``: the Python float is taken
-            # in the array's dtype.
-            numpy.multiply(y, self.alpha, out=y, casting='same_kind')
-        numpy.logical_not(negative, out=negative)
-        numpy.copyto(y, x, where=negative)
+            return super(ELU, self).forward_cpu(inputs)
+        x, = inputs
+        y = force_array(numpy.minimum(x, x.dtype.type(0)))
+        numpy.expm1(y, out=y)
+        numpy.maximum(y, x, out=y)
         self.retain_outputs((0,))
         return y,
 
@@ -55,13 +52,17 @@ class ELU(chainer_elu.ELU):
 
 class ELUGrad(chainer_elu.ELUGrad):
 
-    """Chainer's ELU gradient node whose CPU forward avoids boolean
-    indexing."""
+    """Chainer's ELU gradient node; with ``alpha`` 1 its CPU forward is
+    ``min(y + 1, 1)``: ``exp(x) <= 1`` where ``x <= 0``, ``x + 1 > 1``
+    elsewhere, as Chainer's ``y + 1`` set to 1 where ``y > 0``."""
 
     def forward_cpu(self, inputs):
+        if self.alpha != 1:
+            return super(ELUGrad, self).forward_cpu(inputs)
         y, = inputs
-        gx = force_array(y + y.dtype.type(self.alpha))
-        numpy.copyto(gx, y.dtype.type(1), where=self.cond > 0)
+        one = y.dtype.type(1)
+        gx = force_array(y + one)
+        numpy.minimum(gx, one, out=gx)
         return gx,
 
 
