@@ -22,10 +22,16 @@ Cases:
              (train_vae.py --arch conv). Its limit counts the
              convolutions as the matrix products Chainer's im2col turns
              them into.
+  conv_avb_ac  AVB + AC (8-dim) with the AVB authors' conv networks, as
+             reproduce_table2.py --arch conv trains it (2 x 1,024
+             adversary towers, batch 100): the same Links on Chainer's
+             own functions (the reference path) and Chainer's Adam, vs
+             vae_avb's path. No matmul limit is computed for it.
 
 Usage: python benchmarks/benchmark.py [--device @numpy] [--rounds 5]
 """
 import argparse
+import contextlib
 import functools
 import json
 import os
@@ -64,6 +70,10 @@ from vae_avb.experiment import add_device_argument  # NOQA: E402
 from vae_avb.experiment import build_vae  # NOQA: E402
 from vae_avb.experiment import positive_int  # NOQA: E402
 from vae_avb.experiment import resolve_device  # NOQA: E402
+from vae_avb.functions import reference_path  # NOQA: E402
+from vae_avb.methods import ConvNetworks  # NOQA: E402
+from vae_avb.methods import make_method  # NOQA: E402
+from vae_avb.methods import MethodConfig  # NOQA: E402
 
 CASES = {
     'vae': dict(batch_size=100, n_in=784, sizes=[(784, 500), (500, 40),
@@ -88,7 +98,12 @@ CASES = {
         n_layers=2, n_adversary_hidden=512, encoder_activation='relu',
         decoder_activation='relu', lr=1e-4, adversary_lr=2e-4,
         adversary_steps=1),
+    'conv_avb_ac': dict(batch_size=100, dim_z=8, adversary_dim_h=1024,
+                        adversary_layers=3),
 }
+# Cases without a matrix-product count: their share of the limit is not
+# reported.
+NO_LIMIT = ('conv_avb_ac',)
 
 
 def avb_matmuls(c):
@@ -203,6 +218,36 @@ def vae_updater(vae, train, batch_size, device):
         iterator, optimizer, converter=send_array, device=device)
 
 
+def method_updater(case, path, device):
+    """The updater of a method as train_avb.py builds it; the baseline
+    with Chainer's Adam (its step sizes and beta1), to run on the
+    reference path (:func:`path_context`)."""
+    c = CASES[case]
+    method = make_method(MethodConfig(
+        method='avb_ac', dim_z=c['dim_z'], networks=ConvNetworks(
+            adversary_dim_h=c['adversary_dim_h'],
+            adversary_layers=c['adversary_layers'])))
+    model = method.build(device)
+    optimizers = method.make_optimizers(model)
+    if path == 'baseline':
+        for name, ours in list(optimizers.items()):
+            optimizers[name] = chainer.optimizers.Adam(
+                ours.alpha, beta1=ours.beta1)
+            optimizers[name].setup(ours.target)
+    iterator = ArrayIterator(device.send(mnist_array()), c['batch_size'],
+                             seed=0)
+    return method.make_updater(model, optimizers, iterator, send_array,
+                               device)
+
+
+def path_context(case, path):
+    """Where a path runs: the baselines of the method cases on Chainer's
+    own functions."""
+    if case in NO_LIMIT and path == 'baseline':
+        return reference_path()
+    return contextlib.nullcontext()
+
+
 def build(case, path, device):
     """Returns the updater of ``path`` ('baseline' or 'vae_avb')."""
     c = CASES[case]
@@ -221,6 +266,8 @@ def build(case, path, device):
                 train, c['batch_size'], c['n_latent'], device=device), True
         return vae_updater(build_vae('conv', c['n_latent']), train,
                            c['batch_size'], device), False
+    if case == 'conv_avb_ac':
+        return method_updater(case, path, device), path == 'baseline'
     if path == 'baseline':
         train = mnist_array() if case == 'avb_mnist' else \
             four_points_array()
@@ -269,37 +316,44 @@ def timed_run(updater, type_check, n_batches, fast_guard):
 def measure(case, device, rounds, n_batches, warmup):
     paths = {}
     for path in ('baseline', 'vae_avb'):
-        updater, type_check = build(case, path, device)
-        timed_run(updater, type_check, warmup, path == 'vae_avb')
+        with path_context(case, path):
+            updater, type_check = build(case, path, device)
+            timed_run(updater, type_check, warmup, path == 'vae_avb')
         paths[path] = (updater, type_check)
     batch = CASES[case]['batch_size']
     speeds = {path: [] for path in paths}
     for _ in range(rounds):
         for path, (updater, type_check) in paths.items():
-            seconds = timed_run(updater, type_check, n_batches,
-                                path == 'vae_avb')
+            with path_context(case, path):
+                seconds = timed_run(updater, type_check, n_batches,
+                                    path == 'vae_avb')
             speeds[path].append(n_batches * batch / seconds)
     ratios = [b / a for a, b in zip(speeds['baseline'], speeds['vae_avb'])]
-    limit_gflops = matmul_limit(case, device)
-    limit = limit_gflops * 1e9 / flops_per_example(case)
     result = {
         'batch_size': batch,
         'batches_per_round': n_batches,
         'rounds': rounds,
         'ratio_per_round': [round(r, 3) for r in ratios],
         'ratio_median': round(statistics.median(ratios), 3),
-        'matmul_gflops': round(limit_gflops, 1),
-        'mflop_per_example': round(flops_per_example(case) / 1e6, 3),
-        'matmul_limit_samples_per_s': round(limit),
     }
+    limit = None
+    if case not in NO_LIMIT:
+        limit_gflops = matmul_limit(case, device)
+        limit = limit_gflops * 1e9 / flops_per_example(case)
+        result.update({
+            'matmul_gflops': round(limit_gflops, 1),
+            'mflop_per_example': round(flops_per_example(case) / 1e6, 3),
+            'matmul_limit_samples_per_s': round(limit),
+        })
     for path, values in speeds.items():
         result[path] = {
             'samples_per_s_median': round(statistics.median(values)),
             'samples_per_s_min': round(min(values)),
             'samples_per_s_max': round(max(values)),
-            'share_of_matmul_limit': round(statistics.median(values) / limit,
-                                           3),
         }
+        if limit is not None:
+            result[path]['share_of_matmul_limit'] = round(
+                statistics.median(values) / limit, 3)
     return result
 
 
@@ -328,8 +382,9 @@ def child_spec(text):
 
 def child(spec, device, n_batches):
     case, path = spec
-    updater, type_check = build(case, path, device)
-    timed_run(updater, type_check, n_batches, path == 'vae_avb')
+    with path_context(case, path):
+        updater, type_check = build(case, path, device)
+        timed_run(updater, type_check, n_batches, path == 'vae_avb')
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(json.dumps({'peak_rss_mib': round(rss, 1)}))
 

@@ -69,6 +69,36 @@ def test_conv_vae_case_runs():
         assert case[path]['samples_per_s_median'] > 0
 
 
+def test_conv_avb_ac_case_runs_its_baseline_on_chainers_functions():
+    sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+    try:
+        import benchmark
+    finally:
+        sys.path.pop(0)
+    import chainer
+    from vae_avb.functions import use_fused
+    # The baseline runs on Chainer's functions and Chainer's own Adam.
+    with benchmark.path_context('conv_avb_ac', 'baseline'):
+        assert not use_fused()
+    with benchmark.path_context('conv_avb_ac', 'vae_avb'):
+        assert use_fused()
+    with benchmark.path_context('conv_vae', 'baseline'):
+        assert use_fused()
+    device = chainer.get_device('@numpy')
+    updater = benchmark.method_updater('conv_avb_ac', 'baseline', device)
+    assert {type(o) for o in updater.get_all_optimizers().values()} == {
+        chainer.optimizers.Adam}
+    out = subprocess.run(
+        [sys.executable, os.path.join(ROOT, 'benchmarks', 'benchmark.py'),
+         '--cases', 'conv_avb_ac', '--rounds', '1', '--batches', '1',
+         '--warmup', '1', '--no-memory'],
+        check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    case = json.loads(out)['cases']['conv_avb_ac']
+    for path in ('baseline', 'vae_avb'):
+        assert case[path]['samples_per_s_median'] > 0
+        assert 'share_of_matmul_limit' not in case[path]
+
+
 def test_benchmark_of_ranks_prints_one_json_report():
     """benchmarks/benchmark_ranks.py: one, then two processes (mpiexec)."""
     if not os.path.exists(os.path.join(os.path.dirname(sys.executable),
