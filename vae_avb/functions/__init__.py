@@ -24,3 +24,4 @@ from vae_avb.functions.convolution import deconvolution_2d  # NOQA
 from vae_avb.functions.activation import ACTIVATIONS  # NOQA
 from vae_avb.functions.activation import get_activation  # NOQA
 from vae_avb.functions.elu import elu  # NOQA
+from vae_avb.functions.softplus import softplus  # NOQA

@@ -2,6 +2,7 @@
 import chainer.functions as F
 
 from vae_avb.functions.elu import elu
+from vae_avb.functions.softplus import softplus
 
 
 ACTIVATIONS = {
@@ -9,7 +10,8 @@ ACTIVATIONS = {
     'relu': F.relu,
     # Chainer's ELU node with whole-array CPU passes (the same values).
     'elu': elu,
-    'softplus': F.softplus,
+    # Chainer's softplus node with in-place CPU passes (the same values).
+    'softplus': softplus,
     'sigmoid': F.sigmoid,
     # Slope 0.2 (Chainer's default), as the AVB authors' adversary.
     'leaky_relu': F.leaky_relu,
