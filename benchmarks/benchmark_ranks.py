@@ -104,13 +104,17 @@ def main(argv=None):
     parser.add_argument('--iterations', type=positive_int, default=2000,
                         help='iterations of avb_toy per run')
     args = parser.parse_args(argv)
-    cores = max(2, os.cpu_count() or 1)
-    if args.ranks > cores:
+    # The cores this process may run on (its affinity), 2 at least so
+    # that the default runs anywhere.
+    usable = len(os.sched_getaffinity(0)) if hasattr(
+        os, 'sched_getaffinity') else (os.cpu_count() or 1)
+    if args.ranks > max(2, usable):
         # Each setting starts --ranks processes or threads: more than the
-        # machine's cores times oversubscription, not ranks (and a huge
-        # number starts processes without end).
-        parser.error('--ranks {} is more than this machine\'s {} cores; '
-                     'give at most {}'.format(args.ranks, cores, cores))
+        # cores times oversubscription, not ranks (and a huge number
+        # starts processes without end).
+        parser.error('--ranks {} is more than the {} cores this process '
+                     'may use; give at most {}'.format(
+                         args.ranks, usable, max(2, usable)))
     if not os.path.exists(MPIEXEC):
         parser.error('no mpiexec beside {}: pip install ".[mpi]"'.format(
             sys.executable))

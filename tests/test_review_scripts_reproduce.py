@@ -210,3 +210,15 @@ def test_table2_refuses_extra_flags_train_avb_refuses_before_any_run(
     assert extra.split('=')[1].lstrip('-').split('-')[0] in str(error.value)
     assert sorted(os.listdir(out)) == (['vae8'] if resume else [])
     assert 'usage' not in capsys.readouterr().err
+
+
+def test_table2_extra_help_is_one_line_and_runs_nothing(tmp_path, capsys):
+    # Before: train_avb.py's 70 lines of help headed "usage:
+    # reproduce_table2.py", then "refuses ... (no reason given)".
+    out = str(tmp_path)
+    with pytest.raises(UsageError, match=r'^the flags of AVB \(8-dim\) ask '
+                       r'train_avb.py for its help, which runs nothing'):
+        load_example('examples/mnist/reproduce_table2.py').main(
+            ['--test', '--models', 'avb8', '--out', out, '--extra=--help'])
+    assert capsys.readouterr().out == ''
+    assert os.listdir(out) == []

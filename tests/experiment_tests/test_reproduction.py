@@ -172,3 +172,10 @@ def test_parse_planned_parses_once_and_refuses_in_one_line(capsys):
                        r"'x'\); change the flags passed on to it$"):
         parse_planned(runs, parse_args, 'train.py')
     assert capsys.readouterr().err == ''
+    # --help passed on prints nothing and says so, in one line.
+    runs[-1].argv[2:] = ['-h']
+    with pytest.raises(UsageError, match=r'^the flags of run c ask '
+                       r'train.py for its help, which runs nothing; pass '
+                       r'it no -h/--help \(its flags: train.py --help\)$'):
+        parse_planned(runs, parse_args, 'train.py')
+    assert capsys.readouterr() == ('', '')

@@ -102,9 +102,15 @@ def parse_planned(jobs, parse_args, script):
             continue
         said = io.StringIO()
         try:
-            with contextlib.redirect_stderr(said):
+            with contextlib.redirect_stderr(said), \
+                    contextlib.redirect_stdout(io.StringIO()):
                 parsed[flags] = parse_args(list(flags))
-        except SystemExit:
+        except SystemExit as e:
+            if e.code in (0, None):  # --help or --version: no run.
+                raise UsageError(
+                    'the flags of {} ask {} for its help, which runs '
+                    'nothing; pass it no -h/--help (its flags: {} --help)'
+                    .format(job.name, script, script))
             lines = [line for line in said.getvalue().splitlines()
                      if line.strip()]
             reason = lines[-1].split(': error: ', 1)[-1] if lines else \

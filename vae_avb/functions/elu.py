@@ -11,8 +11,9 @@ machine. The nodes here are Chainer's own
 (:class:`chainer.functions.activation.elu.ELU` and ``ELUGrad``,
 subclassed): the GPU kernels, the backward graph and double
 backpropagation are Chainer's, and for ``alpha`` 1 the CPU passes give
-Chainer's values bit for bit, NaN and infinities included (a zero's sign
-may differ); other ``alpha`` run Chainer's own CPU passes.
+Chainer's values bit for bit, infinities included, but for the sign of a
+zero and NaN's bits (a NaN stays NaN; a signalling one comes back
+quiet); other ``alpha`` run Chainer's own CPU passes.
 """
 import numpy
 

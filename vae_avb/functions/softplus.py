@@ -11,8 +11,9 @@ leapfrog step. The nodes here are Chainer's own
 ``SoftplusGrad``, subclassed): GPU kernels, the backward graph and
 double backpropagation are Chainer's, and for ``beta`` 1 the CPU passes
 are Chainer's operations in its order (a sum's terms swapped), so the
-values are Chainer's bit for bit (tests compare them); other ``beta``
-run Chainer's own CPU passes.
+values are Chainer's bit for bit (tests compare them); other ``beta``,
+0-d arrays and a gradient of another dtype run Chainer's own CPU
+passes.
 """
 import numpy
 
@@ -29,7 +30,9 @@ class Softplus(chainer_softplus.Softplus):
     ``log1p(exp(-|x|)) + max(x, 0)`` in place."""
 
     def forward_cpu(self, inputs):
-        if self.beta != 1:
+        if self.beta != 1 or inputs[0].ndim == 0:
+            # (NumPy 1 computes Chainer's ``beta * x`` of a 0-d array in
+            # float64: its own passes give its bits.)
             return super(Softplus, self).forward_cpu(inputs)
         self.retain_inputs((0,))
         x, = inputs
@@ -53,7 +56,7 @@ class SoftplusGrad(chainer_softplus.SoftplusGrad):
 
     def forward_cpu(self, inputs):
         x, gy = inputs
-        if self.beta != 1 or gy.dtype != x.dtype:
+        if self.beta != 1 or gy.dtype != x.dtype or x.ndim == 0:
             return super(SoftplusGrad, self).forward_cpu(inputs)
         self.retain_inputs((0, 1))
         gx = force_array(numpy.exp(x))
