@@ -74,18 +74,22 @@ def test_it_is_the_fast_node_unless_the_reference_path_is_asked():
     assert get_activation('elu') is elu
 
 
+def check_gradients(f, x):
+    """Chainer's numerical checks of ``f``'s first and second derivatives
+    at ``x`` (float64)."""
+    rng = numpy.random.RandomState(2)
+    gy, ggx = rng.randn(*x.shape), rng.randn(*x.shape)
+    gradient_check.check_backward(f, x, gy, dtype=numpy.float64, atol=1e-6,
+                                  rtol=1e-6)
+    gradient_check.check_double_backward(f, x, gy, ggx, dtype=numpy.float64,
+                                         atol=1e-6, rtol=1e-6)
+
+
 @pytest.mark.parametrize('alpha', [1.0, 0.3, -0.5])
 def test_gradient_and_double_gradient(alpha):
-    rng = numpy.random.RandomState(2)
-    x = rng.uniform(-2, 2, (4, 6))
+    x = numpy.random.RandomState(2).uniform(-2, 2, (4, 6))
     x[numpy.abs(x) < 0.05] = 0.5  # away from the kink
-    gy = rng.randn(4, 6)
-    ggx = rng.randn(4, 6)
-    gradient_check.check_backward(lambda v: elu(v, alpha), x, gy,
-                                  dtype=numpy.float64, atol=1e-6, rtol=1e-6)
-    gradient_check.check_double_backward(lambda v: elu(v, alpha), x, gy,
-                                         ggx, dtype=numpy.float64,
-                                         atol=1e-6, rtol=1e-6)
+    check_gradients(lambda v: elu(v, alpha), x)
 
 
 def test_second_derivative_equals_chainers():
