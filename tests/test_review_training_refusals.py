@@ -213,9 +213,10 @@ def test_benchmark_refuses_a_bad_child_flag(value, capsys):
     assert exit.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert err.endswith('error: argument --child: must be CASE:PATH with '
-                        'CASE one of avb_mnist, avb_toy, conv_vae, vae and '
-                        'PATH one of baseline, vae_avb, got {!r}'.format(
-                            value))
+                        'CASE one of {} and PATH one of baseline, vae_avb, '
+                        'got {!r}'.format(', '.join(sorted(benchmark.CASES)),
+                                          value))
+    assert 'conv_avb_ac' in benchmark.CASES
 
 
 # FiniteGuard on reported arrays -------------------------------------------
