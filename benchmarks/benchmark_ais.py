@@ -23,7 +23,6 @@ Cases (untrained decoders of the sizes Table 2 evaluates):
 
 Usage: python benchmarks/benchmark_ais.py [--cases conv8 mlp8]
 """
-import argparse
 import json
 import platform
 import statistics
@@ -37,18 +36,25 @@ import chainer
 from vae_avb.evaluation import ais_log_likelihood
 from vae_avb.functions import reference_path
 from vae_avb.methods import ConvNetworks
+from vae_avb.methods import MethodConfig
 from vae_avb.methods import MLPNetworks
+import vae_avb.experiment as ex
 
 CASES = {'conv8': ('conv', 8), 'conv32': ('conv', 32), 'mlp8': ('mlp', 8),
          'mlp32': ('mlp', 32)}
 
 
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError('must be 1 or more, got {}'.format(
-            text))
-    return value
+def networks_of(case):
+    arch, dim_z = CASES[case]
+    return (ConvNetworks() if arch == 'conv' else MLPNetworks()), dim_z
+
+
+def batch_bytes(case, rows):
+    """About the memory of AIS on ``rows`` chains through the decoder of
+    ``case`` (:func:`vae_avb.experiment.check_method_memory`'s rule)."""
+    networks, dim_z = networks_of(case)
+    config = MethodConfig(method='vae', dim_z=dim_z, networks=networks)
+    return rows * networks.activation_width(config) * ex.PER_ACTIVATION
 
 
 def run_batch(decoder, x, args, reference):
@@ -64,8 +70,7 @@ def run_batch(decoder, x, args, reference):
 
 
 def measure(case, args):
-    arch, dim_z = CASES[case]
-    networks = ConvNetworks() if arch == 'conv' else MLPNetworks()
+    networks, dim_z = networks_of(case)
     numpy.random.seed(0)
     decoder = networks.decoder(dim_z)
     x = (numpy.random.rand(args.images, 784) < 0.3).astype(numpy.float32)
@@ -80,7 +85,8 @@ def measure(case, args):
         rates['chainer'].append(theirs)
         ratios.append(round(ours / theirs, 3))
         gap = max(gap, float(numpy.abs(est_ours - est_theirs).max()))
-    report = {'arch': arch, 'dim_z': dim_z, 'ratio_per_round': ratios,
+    report = {'arch': CASES[case][0], 'dim_z': dim_z,
+              'ratio_per_round': ratios,
               'ratio_median': statistics.median(ratios),
               'largest_estimate_difference_nats': gap}
     for path, values in rates.items():
@@ -92,17 +98,22 @@ def measure(case, args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = ex.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--cases', nargs='+', choices=sorted(CASES),
                         default=['conv8', 'mlp8'])
-    parser.add_argument('--rounds', type=positive_int, default=3)
-    parser.add_argument('--images', type=positive_int, default=100,
+    parser.add_argument('--rounds', type=ex.positive_int, default=3)
+    parser.add_argument('--images', type=ex.positive_int, default=100,
                         help='images in the batch (default 100, the '
                         'scripts\' --ais-batch-size)')
-    parser.add_argument('--chains', type=positive_int, default=8)
-    parser.add_argument('--temperatures', type=positive_int, default=5)
-    parser.add_argument('--leapfrog', type=positive_int, default=5)
+    parser.add_argument('--chains', type=ex.positive_int, default=8)
+    parser.add_argument('--temperatures', type=ex.temperature_count, default=5)
+    parser.add_argument('--leapfrog', type=ex.positive_int, default=5)
     args = parser.parse_args(argv)
+    # One batch of images x chains rows through the largest case's
+    # decoder, refused in one line when it cannot fit.
+    ex.check_memory(parser, {'the AIS batch': max(
+        batch_bytes(case, args.images * args.chains)
+        for case in args.cases)}, '--images x --chains')
     report = {
         'date': time.strftime('%Y-%m-%d'),
         'machine': '{} ({} CPUs), Python {}'.format(
@@ -121,4 +132,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    ex.run_main(main, sys.argv[1:])

@@ -20,7 +20,6 @@ Cases:
 
 Usage: python benchmarks/benchmark_ranks.py [--ranks 2] [--rounds 3]
 """
-import argparse
 import json
 import os
 import platform
@@ -29,6 +28,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
+
+import vae_avb.experiment as ex
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MPIEXEC = os.path.join(os.path.dirname(sys.executable), 'mpiexec')
@@ -72,8 +73,17 @@ def run_once(case, length, processes, threads, factor, folder):
     env = dict(os.environ, OMP_NUM_THREADS=str(threads),
                OPENBLAS_NUM_THREADS=str(threads),
                MKL_NUM_THREADS=str(threads), NUMBA_NUM_THREADS=str(threads))
-    subprocess.run(argv, check=True, cwd=ROOT, env=env,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    done = subprocess.run(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True)
+    if done.returncode:
+        # The script's own one-line error (a flag it refuses, a full
+        # disk), or the last line of what it printed.
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        raise ex.UsageError('{} ({} process(es)) failed with exit status '
+                            '{}: {}'.format(CASES[case][0], processes,
+                                            done.returncode,
+                                            lines[-1] if lines else
+                                            'no message'))
     with open(os.path.join(out, 'metrics.json')) as f:
         metrics = json.load(f)
     if 'samples_per_second' in metrics:
@@ -85,23 +95,16 @@ def run_once(case, length, processes, threads, factor, folder):
     return samples / metrics['train_seconds']
 
 
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError('must be >= 1, got ' + text)
-    return value
-
-
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = ex.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--cases', nargs='+', choices=sorted(CASES),
                         default=sorted(CASES))
-    parser.add_argument('--ranks', type=positive_int, default=2,
+    parser.add_argument('--ranks', type=ex.positive_int, default=2,
                         help='processes (and threads) compared with one')
-    parser.add_argument('--rounds', type=positive_int, default=3)
-    parser.add_argument('--epochs', type=positive_int, default=2,
+    parser.add_argument('--rounds', type=ex.positive_int, default=3)
+    parser.add_argument('--epochs', type=ex.positive_int, default=2,
                         help='epochs of the MNIST cases per run')
-    parser.add_argument('--iterations', type=positive_int, default=2000,
+    parser.add_argument('--iterations', type=ex.positive_int, default=2000,
                         help='iterations of avb_toy per run')
     args = parser.parse_args(argv)
     # The cores this process may run on (its affinity), 2 at least so
@@ -152,4 +155,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    ex.run_main(main, sys.argv[1:])

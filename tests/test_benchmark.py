@@ -146,3 +146,35 @@ def test_benchmark_of_ais_prints_one_json_report():
                 'leapfrog_steps_per_s_median'] > 0
         assert report['cases'][case]['largest_estimate_difference_nats'] \
             < 1e-3
+
+
+@pytest.mark.parametrize('flags', [
+    ['--images', '100000000000000000000'], ['--chains', '0'],
+    ['--temperatures', '10000001'], ['--rounds', 'nan'],
+    # 2,000,000 images x 8 chains through the conv decoder: hundreds of
+    # GiB, refused before anything is allocated.
+    ['--images', '2000000']])
+def test_benchmark_of_ais_refuses_bad_flags_in_one_line(flags):
+    done = subprocess.run(
+        [sys.executable, os.path.join(ROOT, 'benchmarks', 'benchmark_ais.py'),
+         '--cases', 'conv8', '--rounds', '1'] + flags,
+        capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 2
+    assert done.stdout == ''
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and flags[0] in lines[0], done.stderr
+
+
+def test_benchmark_of_ranks_says_why_a_run_failed(monkeypatch):
+    """A training run that fails is one line naming the script and its
+    own error, not a traceback hiding it."""
+    import vae_avb.experiment as ex
+    module = ex.load_script(os.path.join(ROOT, 'benchmarks',
+                                         'benchmark_ranks.py'))
+    monkeypatch.setitem(module.CASES, 'vae', [
+        'examples/mnist/train_vae.py', '--eval-k', '0'])
+    with pytest.raises(ex.UsageError) as info:
+        module.run_once('vae', 1, 1, 1, 1, '/nonexistent_folder')
+    message = str(info.value)
+    assert 'train_vae.py' in message and '--eval-k' in message, message
+    assert '\n' not in message

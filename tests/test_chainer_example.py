@@ -481,3 +481,18 @@ def test_example_networks_saved_alone_load(tmp_path):
         theirs.decoder(z, inference=True).mean.array, rtol=1e-6)
     assert (ours['prior'].loc == 0.5).all()
     assert not ours['prior'].is_standard
+
+
+@pytest.mark.parametrize('initmodel', ['missing.npz', '.'])
+def test_initmodel_that_is_no_file_is_one_line_before_out_is_made(
+        initmodel, tmp_path):
+    # It said "--resume auto", a flag of the snapshots, and left --out.
+    from vae_avb.experiment import UsageError
+    out = str(tmp_path / 'out')
+    path = str(tmp_path / initmodel)
+    with pytest.raises(UsageError, match=r'--initmodel .* is not a file; '
+                       r'give the model.npz an earlier run wrote') as e:
+        load_script('vae_avb.net').main(
+            ['--test', '--initmodel', path, '--out', out])
+    assert '\n' not in str(e.value)
+    assert not os.path.exists(out)

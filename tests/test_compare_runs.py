@@ -144,6 +144,23 @@ def test_estimates_that_are_not_the_metrics_are_refused(tmp_path):
         module.main([base, other])
 
 
+@pytest.mark.parametrize('values, message', [
+    # Unsigned integers wrapped 0 - 1 around to +255.
+    (numpy.array([1, 1, 1, 1], numpy.uint8), 'holds uint8 values, not float'),
+    (numpy.array([-90, -90, -90, -90], numpy.int64), 'holds int64 values'),
+    (numpy.array([1., -90., -90., -90.]), 'estimates above 0'),
+    (numpy.array([-2e6, -90., -90., -90.]), 'below -1e\\+06 nats'),
+])
+def test_estimates_that_are_no_log_likelihoods_are_refused(
+        tmp_path, values, message):
+    module = load_example('examples/mnist/compare_runs.py')
+    base = fake_run(str(tmp_path / 'base'), [-90.] * 4)
+    other = fake_run(str(tmp_path / 'other'), values.astype(numpy.float64))
+    numpy.save(os.path.join(other, 'ais_log_px.npy'), values)
+    with pytest.raises(UsageError, match=message):
+        module.main([base, other])
+
+
 def test_single_image_runs_have_no_error(tmp_path):
     module = load_example('examples/mnist/compare_runs.py')
     one = dict(AIS, images=1)

@@ -10,6 +10,7 @@ import shutil
 import pytest
 
 from vae_avb.experiment import UsageError
+from vae_avb.experiment import write_json
 from vae_avb.methods import make_method
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -356,6 +357,20 @@ def test_mnist_figures_and_plot_script(dim_z, tmp_path):
         ['--snapshot', out, '--out', replot, '--test'])
     names = sorted(os.path.basename(p) for p in written)
     assert names == sorted(set(MNIST_FIGURES) - {'loss.png'} | set(extra))
+    if dim_z == 3:
+        return
+    # model.json of other sizes than model.npz: the fix is the run's own
+    # folder, not a resume (plot_vae.py has no --resume).
+    path = os.path.join(out, 'model.json')
+    with open(path) as f:
+        config = json.load(f)
+    write_json(path, dict(config, dim_z=3))
+    with pytest.raises(UsageError, match=r'does not match this model .*; '
+                       r'pass the --out folder of a finished train_vae.py '
+                       r'run, its model.json and model.npz as it wrote '
+                       r'them$'):
+        load_example('examples/mnist/plot_vae.py').main(
+            ['--snapshot', out, '--out', replot, '--test'])
 
 
 def test_diverging_run_stops_with_one_line(tmp_path):
@@ -419,6 +434,8 @@ def test_mnist_table2_same_settings_ignores_the_ais_batch_size():
     ('activation', 'swish', "'activation' is 'swish', but must be one of"),
     ('binarize', 'maybe', "'binarize' is 'maybe', but must be one of"),
     ('seed', -1, "'seed' is -1, but must be an integer seed"),
+    ('n_layers', 1001, "'n_layers' is 1001, but must be an integer from 1 "
+     "to 1000"),
     ('data', [1], "'data' is [1], but must be a file name or null"),
     ('conv_padding', 'tf_same', 'conv_padding must be one of same, tf_same '
      '.same for arch mlp.'),

@@ -222,3 +222,21 @@ def test_table2_extra_help_is_one_line_and_runs_nothing(tmp_path, capsys):
             ['--test', '--models', 'avb8', '--out', out, '--extra=--help'])
     assert capsys.readouterr().out == ''
     assert os.listdir(out) == []
+
+
+@pytest.mark.parametrize('seed', ['0', None, 1.5, [1], -1, True])
+def test_table2_summary_refuses_a_seed_that_is_no_integer(tmp_path, seed):
+    # Seeds 0 and "0" were two seeds to the summary: the same seed's runs
+    # counted twice.
+    root = str(tmp_path)
+    module = load_example('examples/mnist/reproduce_table2.py')
+    good = summarized_folder(root, 0)
+    crafted = summarized_folder(root, 1)
+    path = os.path.join(crafted, 'vae8', 'metrics.json')
+    with open(path) as f:
+        metrics = json.load(f)
+    metrics['seed'] = seed
+    write_json(path, metrics)
+    with pytest.raises(UsageError, match=r"metrics.json: 'seed' is .*, but "
+                       r"must be an integer seed"):
+        module.main(['--summarize', good, crafted, '--out', root])

@@ -233,6 +233,9 @@ BAD_INPUT = [
     ('out is a file', MNIST, 'mnist',
      lambda t, o: ['--out', os.path.join(o, 'metrics.json')],
      r'--out .*metrics.json is a file, not a folder'),
+    ('out with a line break', MNIST, 'mnist',
+     lambda t, o: ['--out', file_with_a_line_break(t)],
+     r'--out .*a\\ninjected: fake is a file, not a folder'),
     ('out not writable', FOUR, 'avb',
      lambda t, o: ['--out', unwritable_folder(t)], r'--out .* not writable'),
     ('fresh run over snapshots', MNIST, 'mnist', lambda t, o: [],
@@ -279,6 +282,10 @@ BAD_INPUT = [
     ('negative labels', MNIST, 'mnist',
      lambda t, o: ['--data', write_data(t, test_labels=-numpy.ones(
          10, numpy.int64))], r'test_labels must be integers.*from -1'),
+    ('labels without a digit', MNIST, 'mnist',
+     lambda t, o: ['--data', write_data(t, test_labels=numpy.full(
+         10, 2 ** 31 - 1, numpy.int64))],
+     r'test_labels has no digit from 0 to 9 \(values from 2147483647'),
     ('batch above the data', MNIST, 'mnist',
      lambda t, o: ['--data', write_data(t), '--batch-size', '21'],
      r'--batch-size 21 is larger than the 20 training images'),
@@ -316,6 +323,13 @@ def write_npy(tmp_path):
     return path
 
 
+def file_with_a_line_break(tmp_path):
+    # A path whose line break split the one-line error in two.
+    path = tmp_path / 'a\ninjected: fake'
+    path.write_text('')
+    return str(path)
+
+
 def write_garbage(tmp_path):
     path = tmp_path / 'garbage.npz'
     path.write_bytes(b'not a zip file at all')
@@ -350,6 +364,29 @@ def test_bad_input_one_line_exit_2_out_untouched(case, earlier_runs,
     if script == FOUR:
         argv += ['--method', earlier]
     assert_refused(script, earlier_runs / earlier, argv, pattern, tmp_path,
+                   capsys)
+
+
+def test_resume_from_another_folder_keeps_the_run_in_out(
+        earlier_runs, tmp_path, capsys):
+    # --resume FILE of another folder replaced a finished run's
+    # metrics.json, model.npz and figures in --out, and would have pruned
+    # its snapshots.
+    other = tmp_path / 'other'
+    shutil.copytree(str(earlier_runs / 'mnist'), str(other))
+    snapshot = list_snapshots(str(other))[-1][1]
+    assert_refused(MNIST, earlier_runs / 'mnist',
+                   ['--dim-z', '2', '--resume', snapshot],
+                   r'already holds snapshots .*an --out of its own',
+                   tmp_path, capsys)
+    # Without snapshots, a finished run's results are refused as well.
+    finished = tmp_path / 'finished'
+    shutil.copytree(str(earlier_runs / 'mnist'), str(finished))
+    for _, path in list_snapshots(str(finished)):
+        os.remove(path)
+    shutil.rmtree(str(tmp_path / 'out'))
+    assert_refused(MNIST, finished, ['--dim-z', '2', '--resume', snapshot],
+                   r'holds a finished run \(metrics.json\)', tmp_path,
                    capsys)
 
 

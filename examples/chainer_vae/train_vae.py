@@ -85,6 +85,11 @@ def main(argv=None):
     train, test, _ = ex.load_data('threshold' if args.binary else 'none',
                                   args.seed, test=args.test)
     ex.check_batch_size(args.batch_size, train)
+    if args.initmodel and not os.path.isfile(args.initmodel):
+        # Before --out is made; a snapshot's "--resume auto" is no fix here.
+        raise ex.UsageError('--initmodel {} is not a file; give the '
+                            'model.npz an earlier run wrote'.format(
+                                args.initmodel))
     ex.prepare_out(args.out)
     ex.seed_and_use(device, args.seed)
 

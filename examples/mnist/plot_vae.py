@@ -14,6 +14,7 @@ from vae_avb.training import load_snapshot
 from vae_avb.training import SnapshotError
 from vae_avb.functions import ACTIVATIONS
 from vae_avb.visualization import make_vae_figures
+from vae_avb.links.mlp import MAX_LAYERS
 
 
 @ex.script_main
@@ -57,8 +58,9 @@ def main(argv=None):
         'dim_z': (ex.is_int(1), 'a positive integer'),
         'dim_h': (mlp_entry(ex.is_int(1)), 'a positive integer (null for '
                   'conv)'),
-        'n_layers': (mlp_entry(ex.is_int(1)), 'a positive integer (null for '
-                     'conv)'),
+        'n_layers': (mlp_entry(ex.is_int(1, MAX_LAYERS)),
+                     'an integer from 1 to {} (null for conv)'.format(
+                         MAX_LAYERS)),
         'activation': (mlp_entry(lambda v: v in ACTIVATIONS),
                        'one of ' + ', '.join(sorted(ACTIVATIONS)) +
                        ' (null for conv)'),
@@ -84,7 +86,9 @@ def main(argv=None):
     vae = ex.build_vae(arch, config['dim_z'], config['dim_h'],
                        config['n_layers'], config['activation'], conv_padding)
     try:
-        load_snapshot(os.path.join(args.snapshot, 'model.npz'), vae)
+        load_snapshot(os.path.join(args.snapshot, 'model.npz'), vae,
+                      fix='pass the --out folder of a finished train_vae.py '
+                      'run, its model.json and model.npz as it wrote them')
     except SnapshotError as e:
         raise ex.UsageError(str(e))
     vae.to_device(device)

@@ -169,6 +169,9 @@ def read(run_out):
     ex.check_numbers(run_out, metrics, ['test_elbo', 'train_seconds'], again)
     ex.check_numbers(run_out + "'s \"ais\" entry", metrics['ais'],
                      ['seconds'], again)
+    # The seed names the run in a summary over seeds ("0" and 0 were two).
+    ex.check_entries(os.path.join(run_out, 'metrics.json'), metrics, {
+        'seed': (ex.is_int(0, 2 ** 32 - 1), 'an integer seed')}, again)
     return metrics, log_px
 
 

@@ -322,3 +322,21 @@ def test_ais_adapt_flag_is_on_by_default_and_may_change_at_resume():
 
     ex.keep_run_flags(Trainer(), parser.parse_args(['--no-ais-adapt']))
     assert kept[0].flags == {}
+
+
+@pytest.mark.parametrize('value, accepted', [
+    ('10000000', True), ('10000001', False), ('100000000000000000000', False),
+    ('0', False)])
+def test_ais_temperatures_flag_takes_what_ais_takes(value, accepted, capsys):
+    # ais_log_likelihood refuses more than MAX_TEMPERATURES; the flag did
+    # not, and a train_avb.py run ended in a traceback after training.
+    parser = ex.ArgumentParser(prog='script.py')
+    ex.add_ais_arguments(parser, default_size=10)
+    if accepted:
+        assert parser.parse_args(['--ais-temperatures', value]) \
+            .ais_temperatures == int(value)
+        return
+    with pytest.raises(SystemExit):
+        parser.parse_args(['--ais-temperatures', value])
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and '--ais-temperatures' in err, err

@@ -34,6 +34,8 @@ def test_no_flags_give_the_configuration_defaults():
     (['--coefficient-offset', 'inf'],
      '--coefficient-offset must be a finite number'),
     (['--coefficient-offset', 'five'], 'must be a number or "none"'),
+    (['--coefficient-offset=-1e300'], 'coefficient-offset must be a '
+     'finite number of at most'),
     (['--dim-z', '0'], 'must be a positive integer'),
     (['--lr', '-1'], 'must be a positive finite number'),
     (['--lr', 'inf'], 'must be a positive finite number'),
@@ -45,3 +47,12 @@ def test_bad_flags_end_in_one_line(argv, message, capsys):
     assert e.value.code == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and message in err, err
+
+
+def test_an_error_naming_a_path_with_a_line_break_is_one_line(capsys):
+    parser = ArgumentParser(prog='script.py')
+    with pytest.raises(SystemExit):
+        parser.error('--out /tmp/a\ninjected: b\r is a file')
+    err = capsys.readouterr().err
+    assert err == ('script.py: error: --out /tmp/a\\ninjected: b\\r is a '
+                   'file (see --help)\n')

@@ -127,7 +127,18 @@ def test_unfinished_and_mismatched_runs_are_refused(tmp_path):
     config = json.load(open(os.path.join(folder, 'method.json')))
     config['dim_z'] = 5
     write_json(os.path.join(folder, 'method.json'), config)
-    with pytest.raises(UsageError, match='does not match this model'):
+    with pytest.raises(UsageError, match='does not match this model') as e:
+        load_run(folder, CPU)
+    # A finished run's files: resuming was no fix for them.
+    assert 'resume' not in str(e.value)
+    assert str(e.value).endswith('pass the --out folder of a finished run, '
+                                 'its files as it wrote them')
+    config['dim_z'] = 3
+    write_json(os.path.join(folder, 'method.json'), config)
+    with open(os.path.join(folder, 'model.npz'), 'wb') as f:
+        f.write(b'torn')
+    with pytest.raises(UsageError, match='model.npz is not an .npz archive; '
+                       'pass the --out folder of a finished run'):
         load_run(folder, CPU)
     os.remove(os.path.join(folder, 'model.npz'))
     with pytest.raises(UsageError, match='has no model.npz'):

@@ -672,3 +672,21 @@ def test_noise_bases_sample_noise_count():
     with pytest.raises(ValueError, match='NoiseBases.sample_noise: '
                        'batch_size must be an integer from 1'):
         NoiseBases(2, 3, 4, 5, 1).sample_noise(0)
+
+
+@pytest.mark.parametrize('dtype, offset, fits', [
+    (numpy.float32, 3e38, True), (numpy.float32, -1e39, False),
+    (numpy.float32, 1e300, False), (numpy.float64, 1e300, True),
+    (numpy.float16, 7e4, False)])
+def test_coefficient_offset_must_fit_the_networks_floats(dtype, offset,
+                                                         fits):
+    # An offset beyond the dtype's range was inf in the forward pass: every
+    # coefficient 0 (a warning, not an error).
+    with chainer.using_config('dtype', dtype):
+        if fits:
+            assert encoder(coefficient_offset=offset).coefficient_offset \
+                == offset
+            return
+        with pytest.raises(ValueError, match='coefficient_offset .* does not '
+                           'fit the networks\' ' + numpy.dtype(dtype).name):
+            encoder(coefficient_offset=offset)

@@ -52,6 +52,8 @@ def test_defaults_are_resolved_on_creation():
     ({'beta1': float('nan')}, 'beta1 must be in'),
     ({'contrast': 'diag'}, 'contrast must be one of'),
     ({'coefficient_offset': float('inf')}, 'coefficient_offset must be'),
+    ({'coefficient_offset': 1e300}, 'coefficient_offset must be a finite '
+     'number of at most 3.40282e\\+38'),
     ({'prior_term': 1}, 'prior_term must be true or false'),
     ({'adversary_steps': 0}, 'adversary_steps must be a positive integer'),
     ({'networks': {'dim_h': 3}}, 'networks must be a network family'),

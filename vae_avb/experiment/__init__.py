@@ -23,6 +23,7 @@ from vae_avb.experiment.arguments import positive_float  # NOQA
 from vae_avb.experiment.arguments import positive_int  # NOQA
 from vae_avb.experiment.arguments import resolve_device  # NOQA
 from vae_avb.experiment.arguments import seed  # NOQA
+from vae_avb.experiment.arguments import temperature_count  # NOQA
 from vae_avb.experiment.arguments import unit_interval  # NOQA
 from vae_avb.experiment.data import check_batch_size  # NOQA
 from vae_avb.experiment.data import evaluation_batch_size  # NOQA

@@ -8,6 +8,8 @@ import numpy
 
 import chainer
 
+from vae_avb.evaluation.ais import MAX_TEMPERATURES
+from vae_avb.experiment.errors import one_line_text
 from vae_avb.links.mlp import MAX_LAYERS
 from vae_avb.utils.check import MAX_COUNT
 from vae_avb.utils.check import one_line
@@ -41,7 +43,7 @@ class ArgumentParser(argparse.ArgumentParser):
             time.sleep(2)  # Rank 0's same error ends this process first.
             message = 'rank {}: {}'.format(rank, message)
         sys.stderr.write('{}: error: {} (see --help)\n'.format(
-            self.prog, message))
+            self.prog, one_line_text(message)))
         self.exit(2)
 
     def _print_message(self, message, file=None):
@@ -65,6 +67,18 @@ def non_negative_int(text):
     if not 0 <= value <= MAX_COUNT:
         raise argparse.ArgumentTypeError(
             'must be an integer from 0 to {}, got {}'.format(MAX_COUNT, text))
+    return value
+
+
+def temperature_count(text):
+    """argparse type: a number of AIS temperatures, from 1 to
+    :data:`vae_avb.evaluation.ais.MAX_TEMPERATURES` (what
+    :func:`~vae_avb.evaluation.ais_log_likelihood` takes)."""
+    value = positive_int(text)
+    if value > MAX_TEMPERATURES:
+        raise argparse.ArgumentTypeError(
+            'must be at most {} temperatures, got {}'.format(
+                MAX_TEMPERATURES, text))
     return value
 
 
@@ -193,7 +207,7 @@ def add_ais_arguments(parser, default_size):
                         default=default_size,
                         help='first test images the AIS estimate runs on '
                         '(default {})'.format(default_size))
-    parser.add_argument('--ais-temperatures', type=positive_int,
+    parser.add_argument('--ais-temperatures', type=temperature_count,
                         default=2000,
                         help='annealing temperatures from the start '
                         'distribution to the posterior, one HMC move each '

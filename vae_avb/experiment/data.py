@@ -142,6 +142,13 @@ def _read_file(path):
                 path, labels.dtype, ' values from {} to {}'.format(
                     labels.min(), labels.max())
                 if labels.dtype.kind in 'iub' and labels.size else ''))
+    elif labels.size and labels.min() > 9:
+        # The figures interpolate between test images of digits 0 to 9;
+        # refused here, before a run trains and writes anything.
+        raise UsageError(
+            '--data {}: test_labels has no digit from 0 to 9 (values from {} '
+            'to {}); give the MNIST classes of the test images, or leave '
+            'test_labels out'.format(path, labels.min(), labels.max()))
     return images[0], images[1], labels
 
 

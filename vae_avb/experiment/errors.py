@@ -77,6 +77,7 @@ def run_main(main, argv):
             if shown:
                 traceback.print_exc()
         elif line and shown:
+            line = one_line_text(line)
             if rank > 0:
                 head = '{}: error: '.format(prog)
                 if not line.startswith(head):
@@ -90,6 +91,12 @@ def run_main(main, argv):
                 _wait(5)
             _end_every_rank(code)
         sys.exit(code)
+
+
+def one_line_text(text):
+    """``text`` on one line: a line break inside it (a path holding one)
+    written as ``\\n`` (``\\r``), so that an error stays one line."""
+    return text.replace('\r', '\\r').replace('\n', '\\n')
 
 
 def _wait(seconds):

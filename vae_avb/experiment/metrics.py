@@ -64,11 +64,13 @@ def write_metrics(metrics, out, name=METRICS, quiet=False):
             'then train again'.format(', '.join(bad), name))
 
 
-def read_metrics(folder, keys=()):
+def read_metrics(folder, keys=(), fix='is the run finished? rerun it with '
+                 '--resume to write it again'):
     """The metrics of a finished run or evaluation in ``folder``.
 
     Reads ``metrics.json`` (a training run) or ``evaluation.json`` (an
-    evaluation), which must hold ``keys``.
+    evaluation), which must hold ``keys``; ``fix`` ends the message of a
+    file that does not.
 
     Raises:
         UsageError: ``folder`` is not a folder, is not finished, or its
@@ -80,8 +82,7 @@ def read_metrics(folder, keys=()):
     for name in (METRICS, EVALUATION):
         path = os.path.join(folder, name)
         if os.path.lexists(path):
-            return read_json(path, 'is the run finished? rerun it with '
-                             '--resume to write it again', keys)
+            return read_json(path, fix, keys)
     raise UsageError('{} has neither {} nor {}; is the run finished?'.format(
         folder, METRICS, EVALUATION))
 
@@ -100,7 +101,10 @@ def read_ais(folder, keys=()):
     """``(metrics, log_px)`` of a run or evaluation with an AIS estimate:
     its metrics (holding ``keys`` too) and the per-image ``log p(x)``
     they summarise."""
-    metrics = read_metrics(folder, AIS_KEYS + tuple(keys))
+    metrics = read_metrics(
+        folder, AIS_KEYS + tuple(keys), 'pass the --out folder of a '
+        'train_avb.py run or an evaluate_avb.py evaluation (they hold an '
+        'AIS estimate), or finish an interrupted one with --resume')
     ais = metrics['ais']
     again = 'evaluate it again with evaluate_avb.py'
     if not isinstance(ais, dict) or any(k not in ais for k in AIS_PAIRING):
@@ -115,15 +119,20 @@ def read_ais(folder, keys=()):
                             'test_elbo', 'train_seconds')}, again)
     log_px = read_array(os.path.join(folder, AIS_LOG_PX),
                         'the per-image estimates the pairing needs')
+    if log_px.dtype.kind != 'f':
+        # Integers would wrap around in the differences of a pairing.
+        raise UsageError('{}: {} holds {} values, not float estimates; '
+                         '{}'.format(folder, AIS_LOG_PX, log_px.dtype, again))
     if log_px.ndim != 1 or len(log_px) != ais['images']:
         raise UsageError('{}: {} has shape {}, but its metrics say {} '
                          'images; {}'.format(folder, AIS_LOG_PX,
                                              log_px.shape, ais['images'],
                                              again))
-    if not numpy.isfinite(log_px).all() or (
-            numpy.abs(log_px) > MAX_ABS_LOG_PX).any():
-        raise UsageError('{}: {} holds NaN, inf or estimates beyond +-{:g} '
-                         'nats, which no image of 784 pixels has; {}'.format(
+    if not numpy.isfinite(log_px).all() or (log_px > 0).any() or (
+            log_px < -MAX_ABS_LOG_PX).any():
+        raise UsageError('{}: {} holds NaN, inf or estimates above 0 or '
+                         'below -{:g} nats, which no binary image of 784 '
+                         'pixels has; {}'.format(
                              folder, AIS_LOG_PX, MAX_ABS_LOG_PX, again))
     mean = float(numpy.mean(log_px))
     stated = metrics['ais_log_likelihood']

@@ -101,7 +101,8 @@ def resume(trainer, spec):
     already holds snapshots, which the new run would mix with and prune,
     or a finished run's ``metrics.json`` or ``model.npz``),
     ``'auto'`` (the newest snapshot in ``trainer.out`` that reads back;
-    a fresh start when there is none) or a file.
+    a fresh start when there is none) or a file (one of another folder
+    is refused as a fresh start would be).
 
     Returns:
         str or None: The snapshot loaded.
@@ -112,18 +113,8 @@ def resume(trainer, spec):
     """
     try:
         if spec is None:
-            existing = list_snapshots(trainer.out)
-            if existing:
-                raise UsageError(
-                    '--out {} already holds snapshots (newest: iteration '
-                    '{}); add --resume to continue that run, or choose '
-                    'another --out'.format(trainer.out, existing[-1][0]))
-            for name in (METRICS, 'model.npz'):
-                if os.path.lexists(os.path.join(trainer.out, name)):
-                    raise UsageError(
-                        '--out {} holds a finished run ({}); a new run would '
-                        'overwrite its results: choose another --out'.format(
-                            trainer.out, name))
+            _refuse_another_run(trainer.out, 'add --resume to continue '
+                                'that run, or choose another --out')
             return None
         if spec == 'auto':
             path = load_latest_snapshot(trainer.out, trainer)
@@ -138,11 +129,35 @@ def resume(trainer, spec):
         else:
             path = spec
             load_snapshot(path, trainer)
+            if os.path.dirname(os.path.realpath(path)) != \
+                    os.path.realpath(trainer.out):
+                # A snapshot of another folder starts a run here: it
+                # would overwrite a finished run's results, or prune and
+                # mix with another run's snapshots (nothing is written
+                # before this).
+                _refuse_another_run(trainer.out, 'give an --out of its own '
+                                    'to the run resumed from {}'.format(path))
     except SnapshotError as e:
         raise UsageError(str(e))
     print('resumed from {} (iteration {})'.format(
         path, trainer.updater.iteration))
     return path
+
+
+def _refuse_another_run(out, fix):
+    """Raises UsageError when ``out`` holds another run's snapshots or a
+    finished run's results, which a run starting there would prune or
+    overwrite; ``fix`` ends the message of snapshots."""
+    existing = list_snapshots(out)
+    if existing:
+        raise UsageError('--out {} already holds snapshots (newest: '
+                         'iteration {}); {}'.format(out, existing[-1][0], fix))
+    for name in (METRICS, 'model.npz'):
+        if os.path.lexists(os.path.join(out, name)):
+            raise UsageError(
+                '--out {} holds a finished run ({}); a new run would '
+                'overwrite its results: choose another --out'.format(
+                    out, name))
 
 
 def newest_snapshot(folder):

@@ -179,6 +179,15 @@ class AdaptiveContrastEncoder(NoiseBases):
                 'got {!r}'.format(where, coefficient_offset))
         _check_contrast(contrast)
         mlp = make_x_network()
+        if coefficient_offset is not None and abs(coefficient_offset) > \
+                float(numpy.finfo(mlp.dtype).max):
+            # Cast to the networks' floats it would be inf, and every
+            # coefficient 0 or NaN.
+            raise ValueError(
+                '{}: coefficient_offset {!r} does not fit the networks\' '
+                '{} (at most {:g} in size); give a smaller offset'.format(
+                    where, coefficient_offset, numpy.dtype(mlp.dtype).name,
+                    float(numpy.finfo(mlp.dtype).max)))
         NoiseBases.__init__(
             self, n_noise, n_latent, n_basis, n_noise_hidden, n_noise_layers,
             noise_activation, initialW, initial_bias)

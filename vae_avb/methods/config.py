@@ -105,9 +105,12 @@ class MethodConfig(object):
             fail('beta1', 'must be in [0, 1)')
         if self.contrast not in CONTRASTS:
             fail('contrast', 'must be one of {}'.format(', '.join(CONTRASTS)))
-        if self.coefficient_offset is not None and not _is_number(
-                self.coefficient_offset):
-            fail('coefficient_offset', 'must be a finite number or None')
+        if self.coefficient_offset is not None and not (
+                _is_number(self.coefficient_offset) and
+                abs(self.coefficient_offset) <= _FLOAT32_MAX):
+            # The networks are float32: a larger offset is inf there.
+            fail('coefficient_offset', 'must be a finite number of at most '
+                 '{:g} in size (float32) or None'.format(_FLOAT32_MAX))
         for name in ('prior_term', 'side_terms'):
             if not isinstance(getattr(self, name), bool):
                 fail(name, 'must be true or false')
@@ -139,6 +142,9 @@ class MethodConfig(object):
 def _is_count(value):
     return isinstance(value, int) and not isinstance(value, bool) \
         and value >= 1
+
+
+_FLOAT32_MAX = float(numpy.finfo(numpy.float32).max)
 
 
 def _is_number(value):

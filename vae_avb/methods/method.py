@@ -165,16 +165,19 @@ class Method(object):
         model.loss.serialize(kept)
         kept = {key: numpy.array(value, copy=True)
                 for key, value in kept.target.items()}
-        load_snapshot(os.path.join(folder, 'model.npz'), model.loss)
+        # A finished run's files: resuming is no fix for them.
+        fix = 'pass the --out folder of a finished run, its files as it ' \
+            'wrote them'
+        load_snapshot(os.path.join(folder, 'model.npz'), model.loss, fix=fix)
         if model.adversary is None:
             return
         path = os.path.join(folder, 'adversary.npz')
         try:
             if os.path.lexists(path) or snapshot is None:
-                load_snapshot(path, model.adversary)
+                load_snapshot(path, model.adversary, fix=fix)
             else:
                 load_snapshot(snapshot, model.adversary,
-                              'updater/model:adversary/adversary/')
+                              'updater/model:adversary/adversary/', fix=fix)
         except BaseException:
             npz.NpzDeserializer(kept, strict=False).load(model.loss)
             raise

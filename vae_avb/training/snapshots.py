@@ -353,7 +353,7 @@ def _check_named_iteration(path, arrays, obj, prefix):
                 if stored.size <= 4 else tuple(stored.shape)))
 
 
-def load_snapshot(path, obj, prefix=''):
+def load_snapshot(path, obj, prefix='', fix=None):
     """Loads a snapshot written by :func:`save_atomic` (or Chainer) into
     ``obj``; with ``prefix``, the entries under that path of the file
     (``'updater/model:main/'`` for one link of a trainer snapshot), as
@@ -367,13 +367,28 @@ def load_snapshot(path, obj, prefix=''):
     :class:`SnapshotError` messages naming the file, the problem and the
     fix.
 
+    ``fix`` ends each message in place of the advice to resume (for a
+    file that is no trainer's snapshot, such as a finished run's
+    ``model.npz``).
+
     Raises:
         SnapshotError: ``path`` is missing, or does not match ``obj`` (an
             entry is missing or has another shape: the model was built
             with other sizes).
         CorruptSnapshotError: ``path`` is torn or is not a snapshot.
     """
-    arrays = read_snapshot(path)
+    try:
+        arrays = read_snapshot(path)
+    except CorruptSnapshotError as e:
+        if fix is None:
+            raise
+        raise CorruptSnapshotError('{}; {}'.format(
+            str(e).rsplit('; ', 1)[0], fix))
+    except SnapshotError:
+        if fix is None or os.path.lexists(path):
+            raise  # Unreadable: its permissions are the fix.
+        raise SnapshotError('snapshot {} does not exist; {}'.format(
+            path, fix))
     try:
         _check_named_iteration(path, arrays, obj, prefix)
         deserializer = _CheckedDeserializer(arrays, path=prefix)
@@ -381,24 +396,24 @@ def load_snapshot(path, obj, prefix=''):
         load_whole(deserializer, obj)
     except CorruptSnapshotError as e:
         raise CorruptSnapshotError(
-            'snapshot {} is corrupt or not a snapshot ({}); resume from an '
-            'older one or start afresh'.format(path, e))
+            'snapshot {} is corrupt or not a snapshot ({}); {}'.format(
+                path, e, fix or 'resume from an older one or start afresh'))
     except SnapshotError as e:  # The object's own check (RunFlags).
         raise type(e)('snapshot {}: {}'.format(path, e))
     except CorruptStateError as e:  # A random state, a position.
         raise CorruptSnapshotError(
-            'snapshot {} is corrupt ({}); an older one is tried, if any'
-            .format(path, one_line(e)))
+            'snapshot {} is corrupt ({}); {}'.format(
+                path, one_line(e), fix or 'an older one is tried, if any'))
     except KeyError as e:
         raise SnapshotError(
             'snapshot {} does not match this model: it has no entry {}; '
-            'resume with the script and flags that wrote it'.format(
-                path, one_line(e)))
+            '{}'.format(path, one_line(e), fix or 'resume with the script '
+                        'and flags that wrote it'))
     except (ValueError, TypeError) as e:
         raise SnapshotError(
-            'snapshot {} does not match this model ({}); resume with the '
-            'flags that wrote it (for instance the same --dim-z)'.format(
-                path, one_line(e)))
+            'snapshot {} does not match this model ({}); {}'.format(
+                path, one_line(e), fix or 'resume with the flags that wrote '
+                'it (for instance the same --dim-z)'))
 
 
 def list_snapshots(folder):
