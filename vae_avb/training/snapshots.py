@@ -280,8 +280,11 @@ def _describe(value):
     return '{} {}'.format('an' if name[0] in 'aeiou' else 'a', name)
 
 
-def read_snapshot(path):
+def read_snapshot(path, fix=None):
     """Every entry of the ``.npz`` snapshot ``path``, read completely.
+
+    ``fix`` ends the message of a missing or corrupt file in place of the
+    advice to resume (see :func:`load_snapshot`).
 
     Arrays are read with ``allow_pickle=False`` (a file cannot make the
     reader run code) and each entry's checksum is verified by reading it
@@ -293,32 +296,31 @@ def read_snapshot(path):
         CorruptSnapshotError: ``path`` is torn, altered, holds pickles or
             is not an ``.npz`` file.
     """
+    again = fix or 'resume from an older one or start afresh'
     if not os.path.lexists(path):
         raise SnapshotError(
-            'snapshot {} does not exist; give an existing file or --resume '
-            'auto to pick the newest one in --out'.format(path))
+            'snapshot {} does not exist; {}'.format(
+                path, fix or 'give an existing file or --resume auto to '
+                'pick the newest one in --out'))
     if not os.path.isfile(path):
         raise CorruptSnapshotError(
             'snapshot {} is not a regular file (a folder, a FIFO, a device '
-            'or a dangling link); resume from an older one or start '
-            'afresh'.format(path))
+            'or a dangling link); {}'.format(path, again))
     try:
         arrays = read_npz(path)
     except OSError as e:
         raise SnapshotError('snapshot {} cannot be read ({}); check its '
                             'permissions'.format(path, e.strerror or e))
     except ArchiveError as e:
-        raise CorruptSnapshotError(
-            'snapshot {} {}; resume from an older one or start afresh'
-            .format(path, e.problem))
+        raise CorruptSnapshotError('snapshot {} {}; {}'.format(
+            path, e.problem, again))
     for key, array in arrays.items():
         if array.dtype.kind in 'fc' and _must_be_finite(key) and \
                 not numpy.isfinite(array).all():
             raise CorruptSnapshotError(
                 'snapshot {} holds NaN or inf in {!r} (vae_avb never writes '
                 'such a snapshot: the file was altered or comes from a '
-                'diverged run); resume from an older one or start afresh'
-                .format(path, key))
+                'diverged run); {}'.format(path, key, again))
     return arrays
 
 
@@ -377,18 +379,7 @@ def load_snapshot(path, obj, prefix='', fix=None):
             with other sizes).
         CorruptSnapshotError: ``path`` is torn or is not a snapshot.
     """
-    try:
-        arrays = read_snapshot(path)
-    except CorruptSnapshotError as e:
-        if fix is None:
-            raise
-        raise CorruptSnapshotError('{}; {}'.format(
-            str(e).rsplit('; ', 1)[0], fix))
-    except SnapshotError:
-        if fix is None or os.path.lexists(path):
-            raise  # Unreadable: its permissions are the fix.
-        raise SnapshotError('snapshot {} does not exist; {}'.format(
-            path, fix))
+    arrays = read_snapshot(path, fix)
     try:
         _check_named_iteration(path, arrays, obj, prefix)
         deserializer = _CheckedDeserializer(arrays, path=prefix)
