@@ -117,6 +117,21 @@ def test_needs_two_runs(capsys):
     assert len(err.splitlines()) == 1 and 'at least one run' in err
 
 
+def test_the_same_run_twice_is_refused(tmp_path, capsys):
+    module = load_example('examples/mnist/compare_runs.py')
+    base = fake_run(str(tmp_path / 'base'), [-90.] * 4)
+    other = fake_run(str(tmp_path / 'other'), [-91.] * 4)
+    for runs in ([base, base], [base, other, base + os.sep],
+                 [base, other, os.path.join(str(tmp_path), '.', 'other')]):
+        with pytest.raises(SystemExit) as e:
+            module.main(runs)
+        assert e.value.code == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and 'are the same run' in err
+    # Two runs that differ are still compared.
+    assert '-1.00 +- 0.00' in row(module.main([base, other]), other)
+
+
 def test_settings_a_vae_does_not_use_are_no_difference(tmp_path):
     module = load_example('examples/mnist/compare_runs.py')
     base = fake_run(str(tmp_path / 'ac_big'), [-89., -90., -91., -92.],

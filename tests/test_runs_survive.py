@@ -390,6 +390,30 @@ def test_resume_from_another_folder_keeps_the_run_in_out(
                    capsys)
 
 
+@pytest.mark.parametrize('exists', [False, True])
+def test_a_refused_resume_leaves_no_out_it_made(earlier_runs, tmp_path,
+                                                capsys, exists):
+    # The refusal came after --out was made: an empty folder (and its
+    # new parents) stayed behind. A folder that was there stays.
+    snapshot = list_snapshots(str(earlier_runs / 'mnist'))[-1][1]
+    out = tmp_path / 'new' / 'deeper' / 'out'
+    if exists:
+        out.mkdir(parents=True)
+    with pytest.raises(SystemExit) as info:
+        run_main(load_example(MNIST).main,
+                 ['--test', '--dim-z', '3', '--resume', snapshot, '--out',
+                  str(out)])
+    err = capsys.readouterr().err.strip()
+    assert info.value.code == 2 and len(err.splitlines()) == 1, err
+    assert 'trained with --dim-z 2, this run has --dim-z 3' in err
+    assert out.is_dir() == exists
+    assert sorted(os.listdir(str(tmp_path))) == (['new'] if exists else [])
+    # The same command that is not refused keeps its folder.
+    run_in_process(MNIST, ['--test', '--dim-z', '2', '--resume', snapshot,
+                           '--out', str(out)])
+    assert (out / 'metrics.json').exists()
+
+
 def test_mnist_missing(earlier_runs, tmp_path, capsys, monkeypatch):
     from vae_avb.datasets import mnist_source
     monkeypatch.setenv('CHAINER_DATASET_ROOT', str(tmp_path / 'empty'))

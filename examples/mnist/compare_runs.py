@@ -36,6 +36,14 @@ def parse_args(argv):
     if len(args.runs) < 2:
         parser.error('give a baseline and at least one run to compare '
                      'with it')
+    seen = {}
+    for run in args.runs:
+        where = os.path.realpath(run)
+        if where in seen:
+            # Its paired difference would be 0 +- 0: a slip, not a result.
+            parser.error('{} and {} are the same run; give each run '
+                         'once'.format(seen[where], run))
+        seen[where] = run
     return args
 
 

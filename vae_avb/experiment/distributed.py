@@ -151,7 +151,6 @@ class Ranks(object):
         self.comm = comm
         self.rank = 0 if comm is None else comm.rank
         self.size = 1 if comm is None else comm.size
-        self._made = None  # The rank folder prepare_out created.
 
     @property
     def is_root(self):
@@ -174,9 +173,7 @@ class Ranks(object):
     def prepare_out(self, out):
         """:func:`~vae_avb.experiment.prepare_out` of ``out`` (rank 0) or
         of the rank's snapshot folder in it (the others)."""
-        folder = rank_folder(out, self.rank)
-        self._made = None if os.path.exists(folder) else folder
-        self.collective(prepare_out, folder)
+        self.collective(prepare_out, rank_folder(out, self.rank))
 
     def seed_noise(self, device, seed):
         """Gives each rank its own noise stream (NumPy's global generator
@@ -261,12 +258,8 @@ class Ranks(object):
             return resume(trainer, spec)
         folder = rank_folder(trainer.out, self.rank)
         if spec is None:
-            try:
-                return self.collective(self._fresh, trainer, folder)
-            except UsageError:
-                if self._made is not None and not os.listdir(self._made):
-                    os.rmdir(self._made)  # The refused folder as it was.
-                raise
+            # A refused start leaves no rank folder it made: script_main.
+            return self.collective(self._fresh, trainer, folder)
         if spec != 'auto':
             if re.match(r'^rank\d+$', os.path.basename(
                     os.path.dirname(os.path.abspath(spec)))):

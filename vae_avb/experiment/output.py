@@ -16,6 +16,9 @@ from vae_avb.training.snapshots import list_snapshots
 
 # realpath of a locked folder -> the descriptor holding its lock.
 _LOCKS = {}
+# The folders prepare_out created in this process, each as the tuple of
+# the absolute paths it made, the deepest first.
+_CREATED = set()
 
 
 def prepare_out(out):
@@ -27,6 +30,12 @@ def prepare_out(out):
     returns; the system drops it when the process dies, even by
     ``kill -9``, so a killed run never leaves its folder locked.
 
+    A folder it creates is removed again by :func:`script_main` when the
+    script fails before writing anything there (a refused ``--resume``,
+    a memory check), so a refusal leaves no empty ``--out`` behind (with
+    several ranks, best effort: rank 0's may stay when another rank
+    removes its own folder in it after rank 0 tried).
+
     Raises:
         UsageError: ``out`` is a file, cannot be created, is not writable
             or is in use by another process. Nothing in it is changed.
@@ -35,7 +44,14 @@ def prepare_out(out):
         raise UsageError('--out {} is a file, not a folder; give a folder '
                          'path'.format(out))
     try:
+        made = []
+        folder = os.path.abspath(out)
+        while not os.path.lexists(folder):
+            made.append(folder)
+            folder = os.path.dirname(folder)
         os.makedirs(out, exist_ok=True)
+        if made:
+            _CREATED.add(tuple(made))
         with tempfile.TemporaryFile(dir=out):
             pass
     except OSError as e:
@@ -82,16 +98,37 @@ def release_out(out):
 def script_main(main):
     """Decorates a script's ``main(argv)``: the ``--out`` locks it takes
     are released when it returns or raises, so a program (or a test) can
-    call several scripts' ``main`` one after another on one folder."""
+    call several scripts' ``main`` one after another on one folder; when
+    it raises, the ``--out`` folders it created and left empty are
+    removed."""
     @functools.wraps(main)
     def wrapped(*args, **kwargs):
         held = set(_LOCKS)
+        created = set(_CREATED)
+        failed = True
         try:
-            return main(*args, **kwargs)
+            result = main(*args, **kwargs)
+            failed = False
+            return result
         finally:
+            new = set(_CREATED) - created
+            _CREATED.difference_update(new)
             for key in set(_LOCKS) - held:
                 release_out(key)
+            if failed:
+                for made in new:
+                    _remove_if_empty(made)
     return wrapped
+
+
+def _remove_if_empty(made):
+    """Removes the folders ``made`` (deepest first) while they hold
+    nothing."""
+    for folder in made:
+        try:
+            os.rmdir(folder)  # Refused (OSError) unless empty.
+        except OSError:
+            return
 
 
 def resume(trainer, spec):
