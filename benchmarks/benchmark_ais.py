@@ -49,14 +49,6 @@ def networks_of(case):
     return (ConvNetworks() if arch == 'conv' else MLPNetworks()), dim_z
 
 
-def batch_bytes(case, rows):
-    """About the memory of AIS on ``rows`` chains through the decoder of
-    ``case`` (:func:`vae_avb.experiment.check_method_memory`'s rule)."""
-    networks, dim_z = networks_of(case)
-    config = MethodConfig(method='vae', dim_z=dim_z, networks=networks)
-    return rows * networks.activation_width(config) * ex.PER_ACTIVATION
-
-
 def run_batch(decoder, x, args, reference):
     numpy.random.seed(0)
     began = time.perf_counter()
@@ -109,11 +101,14 @@ def main(argv=None):
     parser.add_argument('--temperatures', type=ex.temperature_count, default=5)
     parser.add_argument('--leapfrog', type=ex.positive_int, default=5)
     args = parser.parse_args(argv)
-    # One batch of images x chains rows through the largest case's
-    # decoder, refused in one line when it cannot fit.
-    ex.check_memory(parser, {'the AIS batch': max(
-        batch_bytes(case, args.images * args.chains)
-        for case in args.cases)}, '--images x --chains')
+    # One batch of images x chains rows through each case's networks,
+    # refused in one line when it cannot fit.
+    for case in args.cases:
+        networks, dim_z = networks_of(case)
+        ex.check_method_memory(
+            parser, MethodConfig(method='vae', dim_z=dim_z,
+                                 networks=networks),
+            0, args.images * args.chains, '--images x --chains', '--cases')
     report = {
         'date': time.strftime('%Y-%m-%d'),
         'machine': '{} ({} CPUs), Python {}'.format(

@@ -53,10 +53,13 @@ def check_memory(parser, parts, flags):
 
 
 def check_method_memory(parser, config, batch_size, eval_rows=0,
-                        flags='--ais-batch-size x --ais-chains'):
+                        flags='--ais-batch-size x --ais-chains',
+                        sizes='network flags, --batch-size'):
     """:func:`check_memory` for a :class:`~vae_avb.methods.MethodConfig`
-    trained on batches of ``batch_size`` and evaluated on ``eval_rows``
-    rows at a time (AIS chains, posterior samples) that ``flags`` set."""
+    trained on batches of ``batch_size`` (0: not trained) and evaluated on
+    ``eval_rows`` rows at a time (AIS chains, posterior samples) that
+    ``flags`` set; ``sizes`` names the flags of the networks and the
+    batch."""
     # The widest activations a row goes through: encoder (with noise),
     # decoder, and for AVB the adversary's two towers on both batches.
     widths = config.networks.activation_width(config)
@@ -65,4 +68,4 @@ def check_method_memory(parser, config, batch_size, eval_rows=0,
         'a training batch': batch_size * widths * PER_ACTIVATION,
         # AIS keeps the decoder's activations for each leapfrog gradient.
         'the evaluation': eval_rows * widths * PER_ACTIVATION},
-        'the sizes (network flags, --batch-size, {})'.format(flags))
+        'the sizes ({}, {})'.format(sizes, flags))
