@@ -121,8 +121,11 @@ def test_the_same_run_twice_is_refused(tmp_path, capsys):
     module = load_example('examples/mnist/compare_runs.py')
     base = fake_run(str(tmp_path / 'base'), [-90.] * 4)
     other = fake_run(str(tmp_path / 'other'), [-91.] * 4)
+    link = str(tmp_path / 'link')
+    os.symlink(other, link)
     for runs in ([base, base], [base, other, base + os.sep],
-                 [base, other, os.path.join(str(tmp_path), '.', 'other')]):
+                 [base, other, os.path.join(str(tmp_path), '.', 'other')],
+                 [other, link]):
         with pytest.raises(SystemExit) as e:
             module.main(runs)
         assert e.value.code == 2

@@ -38,7 +38,11 @@ def parse_args(argv):
                      'with it')
     seen = {}
     for run in args.runs:
-        where = os.path.realpath(run)
+        try:  # The folder itself, however it is reached (links, mounts).
+            status = os.stat(run)
+            where = (status.st_dev, status.st_ino)
+        except OSError:  # Missing: refused with its reason later.
+            where = os.path.realpath(run)
         if where in seen:
             # Its paired difference would be 0 +- 0: a slip, not a result.
             parser.error('{} and {} are the same run; give each run '

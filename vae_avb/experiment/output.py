@@ -16,8 +16,8 @@ from vae_avb.training.snapshots import list_snapshots
 
 # realpath of a locked folder -> the descriptor holding its lock.
 _LOCKS = {}
-# The folders prepare_out created in this process, each as the tuple of
-# the absolute paths it made, the deepest first.
+# The folders prepare_out created in this process and then locked, each
+# as the tuple of the real paths it made, the deepest first.
 _CREATED = set()
 
 
@@ -30,11 +30,12 @@ def prepare_out(out):
     returns; the system drops it when the process dies, even by
     ``kill -9``, so a killed run never leaves its folder locked.
 
-    A folder it creates is removed again by :func:`script_main` when the
-    script fails before writing anything there (a refused ``--resume``,
-    a memory check), so a refusal leaves no empty ``--out`` behind (with
-    several ranks, best effort: rank 0's may stay when another rank
-    removes its own folder in it after rank 0 tried).
+    The folders it creates (``out`` and parents it had to make) are
+    removed again, while empty, when it fails, and by
+    :func:`script_main` when the script fails: a refusal (a refused
+    ``--resume``, a memory check) leaves no empty ``--out`` behind. Only
+    folders this process made are removed, and none that another process
+    has locked (with several ranks, rank 0's ``--out`` may stay).
 
     Raises:
         UsageError: ``out`` is a file, cannot be created, is not writable
@@ -43,21 +44,42 @@ def prepare_out(out):
     if os.path.exists(out) and not os.path.isdir(out):
         raise UsageError('--out {} is a file, not a folder; give a folder '
                          'path'.format(out))
+    made = []
     try:
-        made = []
-        folder = os.path.abspath(out)
-        while not os.path.lexists(folder):
-            made.append(folder)
-            folder = os.path.dirname(folder)
-        os.makedirs(out, exist_ok=True)
-        if made:
-            _CREATED.add(tuple(made))
-        with tempfile.TemporaryFile(dir=out):
-            pass
-    except OSError as e:
-        raise UsageError('--out {} is not writable ({}); choose a folder you '
-                         'can write to'.format(out, e.strerror or e))
-    lock_out(out)
+        try:
+            _make_folders(out, made)
+            with tempfile.TemporaryFile(dir=out):
+                pass
+        except OSError as e:
+            raise UsageError('--out {} is not writable ({}); choose a folder '
+                             'you can write to'.format(out, e.strerror or e))
+        lock_out(out)
+    except BaseException:
+        _remove_if_empty(made[::-1])
+        raise
+    if made:
+        _CREATED.add(tuple(made[::-1]))
+
+
+def _make_folders(out, made):
+    """``os.makedirs(out, exist_ok=True)``, appending to ``made`` the real
+    path of each folder this call created (a folder another process
+    creates meanwhile is not counted), the shallowest first."""
+    missing = []
+    # A name that exists (a dangling link among them) is left to makedirs.
+    folder = out if os.path.lexists(out) else os.path.realpath(out)
+    while not os.path.lexists(folder):
+        missing.append(folder)
+        folder = os.path.dirname(folder)
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder)
+        except FileExistsError:
+            continue
+        made.append(folder)
+    # A path the real path does not cover (a '..' after a missing
+    # folder): made as the system resolves it, not counted.
+    os.makedirs(out, exist_ok=True)
 
 
 def lock_out(out):
@@ -99,8 +121,8 @@ def script_main(main):
     """Decorates a script's ``main(argv)``: the ``--out`` locks it takes
     are released when it returns or raises, so a program (or a test) can
     call several scripts' ``main`` one after another on one folder; when
-    it raises, the ``--out`` folders it created and left empty are
-    removed."""
+    it raises (``SystemExit`` with status 0 is no failure), the ``--out``
+    folders it created and left empty are removed first."""
     @functools.wraps(main)
     def wrapped(*args, **kwargs):
         held = set(_LOCKS)
@@ -110,25 +132,46 @@ def script_main(main):
             result = main(*args, **kwargs)
             failed = False
             return result
+        except SystemExit as e:
+            failed = e.code not in (None, 0)
+            raise
         finally:
             new = set(_CREATED) - created
             _CREATED.difference_update(new)
-            for key in set(_LOCKS) - held:
-                release_out(key)
             if failed:
+                # Removed while still locked: no other process can have
+                # taken them in between.
                 for made in new:
                     _remove_if_empty(made)
+            for key in set(_LOCKS) - held:
+                release_out(key)
     return wrapped
 
 
 def _remove_if_empty(made):
-    """Removes the folders ``made`` (deepest first) while they hold
-    nothing."""
+    """Removes the folders ``made`` (real paths, deepest first) while
+    they hold nothing and no other process holds their lock."""
     for folder in made:
+        if os.path.realpath(folder) in _LOCKS:
+            # Ours: no other process holds it.
+            try:
+                os.rmdir(folder)  # Refused (OSError) unless empty.
+            except OSError:
+                return
+            continue
         try:
-            os.rmdir(folder)  # Refused (OSError) unless empty.
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
         except OSError:
             return
+        try:
+            # Held meanwhile by a run that took the folder as its --out
+            # (or a parent of it we made): not ours to remove.
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.rmdir(folder)
+        except OSError:
+            return
+        finally:
+            os.close(fd)
 
 
 def resume(trainer, spec):
