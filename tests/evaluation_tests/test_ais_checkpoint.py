@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import types
 import zipfile
 
 import numpy
@@ -252,6 +253,10 @@ def rewrite(path, **changes):
     (dict(rng_pos=numpy.int64(999)), 'random state out of range'),
     (dict(rng_key=numpy.zeros(3, numpy.uint32)), 'rng_key'),
     (dict(u=numpy.array(['a'] * 36).reshape(12, 3)), 'not numbers'),
+    (dict(seconds=numpy.float64(numpy.nan)), 'NaN or inf in seconds'),
+    (dict(seconds=numpy.float64(-1.)), '-1 seconds spent, below 0'),
+    (dict(seconds=numpy.int64(5)), 'seconds is int64'),
+    (dict(seconds=numpy.zeros(2)), 'seconds is float64 \\(2,\\)'),
 ])
 def test_crafted_files_are_refused(half_done, change, match):
     decoder, x, start, path = half_done
@@ -509,3 +514,51 @@ def test_a_start_that_differs_by_rounding_resumes(half_done):
     # A crafted kept start of another shape is refused in one line.
     rewrite(path, start_mean=numpy.zeros((7, 2), numpy.float32))
     refused(decoder, x, rounded, path, 'start_mean is float32')
+
+
+def test_the_seconds_spent_add_up_over_the_calls_and_skip_the_gaps(
+        half_done, monkeypatch):
+    """The file counts the seconds spent on the estimate, those of an
+    interrupted call included, not the time between two calls (a run
+    killed at night and resumed in the morning)."""
+    import time
+    from vae_avb.evaluation import recorded_seconds
+    decoder, x, start, path = half_done
+    first = recorded_seconds(path)
+    assert first is not None and first >= 0
+    rewrite(path, seconds=numpy.float64(5000.))  # Spent before.
+    began = time.time()
+    # A day later, by the clock the file reads.
+    monkeypatch.setattr(ais_checkpoint, 'time', types.SimpleNamespace(
+        time=lambda: time.time() + 86400.))
+    estimate(decoder, x, start, path)
+    spent = recorded_seconds(path)
+    assert 5000. < spent <= 5000. + (time.time() - began)
+    # Called again with everything done, it computes nothing and the
+    # seconds stay those of the estimate.
+    estimate(decoder, x, start, path)
+    assert recorded_seconds(path) == spent
+
+
+def test_files_without_the_seconds_resume_and_count_from_then(half_done):
+    """A file written before 2026-12-07 keeps no seconds: it goes on as
+    before and counts the seconds from there; what is no progress file
+    says nothing."""
+    import time
+    from vae_avb.evaluation import recorded_seconds
+    decoder, x, start, path = half_done
+    want, _ = estimate(*make()[:2], make()[2])
+    rewrite(path, seconds=None)
+    assert recorded_seconds(path) is None
+    began = time.time()
+    got, _ = estimate(decoder, x, start, path)
+    numpy.testing.assert_array_equal(got, want)
+    assert 0 <= recorded_seconds(path) <= time.time() - began
+    folder = os.path.dirname(path)
+    torn = os.path.join(folder, 'torn.npz')
+    with open(torn, 'wb') as f:
+        f.write(open(path, 'rb').read()[:100])
+    for nothing in (os.path.join(folder, 'missing.npz'), folder, torn):
+        assert recorded_seconds(nothing) is None
+    numpy.savez(torn, seconds=numpy.float64(numpy.inf))
+    assert recorded_seconds(torn) is None

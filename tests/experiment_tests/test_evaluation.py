@@ -74,6 +74,49 @@ def test_run_ais_keeps_the_progress_of_other_flags_unless_told(tmp_path,
     assert 'starting the estimate afresh' in capsys.readouterr().err
 
 
+def test_run_ais_counts_the_seconds_of_the_runs_killed_before(tmp_path):
+    """As the training seconds include those before a resume, the AIS
+    seconds of a resumed estimate include those of the run killed during
+    it (Table 2's AIS column read 200 s for an hour's estimate resumed
+    near its end); a progress file of other flags, replaced, counts
+    nothing."""
+    import os
+    import time
+    import types
+    from vae_avb.experiment import run_ais
+    from vae_avb.links import BernoulliDecoder
+    method = types.SimpleNamespace(ais_start=lambda model, x: None,
+                                   ais_start_name='prior')
+    numpy.random.seed(0)
+    model = types.SimpleNamespace(decoder=BernoulliDecoder(2, 4, 8))
+    x = numpy.eye(4, dtype=numpy.float32)
+    out = str(tmp_path)
+    path = os.path.join(out, 'ais_progress.npz')
+    numpy.random.seed(3)
+    want, _ = run_ais(ais_args(), method, model, x, out=out)
+    # As a run killed after its first batch (of 2) leaves it, after an
+    # hour's work.
+    with numpy.load(path) as f:
+        entries = {key: f[key] for key in f.files}
+    entries.update(log_px=entries['log_px'][:2], batches=numpy.int64(1),
+                   acceptance=entries['acceptance'] / 2,
+                   seconds=numpy.float64(3600.))
+    numpy.savez(path, **entries)
+    numpy.random.seed(3)
+    began = time.time()
+    _, metrics = run_ais(ais_args(), method, model, x, out=out)
+    assert 3600. < metrics['ais']['seconds'] <= 3600. + time.time() - began
+    # Another estimate's file is replaced: its hour is not this one's.
+    numpy.random.seed(3)
+    began = time.time()
+    _, metrics = run_ais(ais_args(ais_temperatures=5), method, model, x,
+                         out=out)
+    assert 0 < metrics['ais']['seconds'] <= time.time() - began
+    # Without a progress file, the seconds of the call.
+    _, metrics = run_ais(ais_args(), method, model, x)
+    assert 0 < metrics['ais']['seconds'] < 60
+
+
 def test_out_of_memory_names_each_scripts_flags(monkeypatch, capsys):
     import sys
     import pytest

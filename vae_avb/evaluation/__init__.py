@@ -6,4 +6,5 @@ from vae_avb.evaluation.quadrature_log_likelihood import quadrature_log_likeliho
 from vae_avb.evaluation.ais import ais_log_likelihood  # NOQA
 from vae_avb.evaluation.mean_and_standard_error import mean_and_standard_error  # NOQA
 from vae_avb.evaluation.ais_checkpoint import AISCheckpointError  # NOQA
+from vae_avb.evaluation.ais_checkpoint import recorded_seconds  # NOQA
 from vae_avb.evaluation.log_weights import NonFiniteEstimateError  # NOQA

@@ -7,7 +7,10 @@ without pickles: the images finished, the state of the batch in progress
 global random state, with five fingerprints (SHA-256) of what the
 estimate depends on: its settings, the decoder's weights, the images, the
 start distribution and the random state it began from. A file whose
-fingerprints differ belongs to another estimate and is refused.
+fingerprints differ belongs to another estimate and is refused. It also
+keeps the seconds spent on the estimate so far, those of the runs killed
+before included (files written before 2026-12-07 did not:
+:func:`recorded_seconds`).
 """
 import hashlib
 import os
@@ -37,7 +40,8 @@ _BATCH = ('u', 'log_f', 'grad_z', 'log_w', 'steps')
 _RANDOM = ('rng_key', 'rng_pos', 'rng_has_gauss', 'rng_gauss')
 _DONE = ('log_px', 'batches', 'acceptance')
 _START = ('start_mean', 'start_std')
-_NAMES = frozenset(('format', 'temperature', 'batch_acceptance') + _BATCH +
+_NAMES = frozenset(('format', 'temperature', 'batch_acceptance',
+                    'seconds') + _BATCH +
                    _RANDOM + _DONE + _START + tuple(
                        'fingerprint_' + name for name, _ in _FINGERPRINTS))
 # How far a start distribution kept in a file may differ from this
@@ -126,7 +130,9 @@ class AISProgress(object):
         self.start = None if start is None else tuple(
             _cpu(a) for a in start)
         self.every = every
-        self.last = time.time()
+        self.last = self.began = time.time()
+        # The seconds spent before this call (those a loaded file keeps).
+        self.earlier = 0.
         self.done = {}
 
     def _refuse(self, problem, foreign=False, other=None):
@@ -253,6 +259,13 @@ class AISProgress(object):
                 self._refuse('holds a random state out of range')
         elif any(key in s for key in _RANDOM):
             self._refuse('holds a random state its fingerprint does not')
+        if 'seconds' in s:  # Not in files written before 2026-12-07.
+            seconds = float(self._check(s, 'seconds', (), 'f',
+                                        numpy.float64))
+            if seconds < 0:
+                self._refuse('holds {:g} seconds spent, below 0'.format(
+                    seconds))
+            self.earlier = seconds
         self.done = {key: s[key] for key in _DONE}
         return s
 
@@ -311,7 +324,8 @@ class AISProgress(object):
         of the batch in progress, or ``None`` between batches."""
         if not force and time.time() - self.last < self.every:
             return
-        arrays = {'format': numpy.int64(FORMAT)}
+        arrays = {'format': numpy.int64(FORMAT), 'seconds': numpy.float64(
+            self.earlier + time.time() - self.began)}
         for name, _ in _FINGERPRINTS:
             arrays['fingerprint_' + name] = self.prints[name]
         arrays.update(self.done)
@@ -348,6 +362,21 @@ class AISProgress(object):
                     os.remove(os.path.join(folder, name))
                 except OSError:
                     pass
+
+
+def recorded_seconds(path):
+    """The seconds an AIS progress file says were spent on its estimate
+    (the runs killed before included), or ``None`` where it does not say
+    (a file written before 2026-12-07) or cannot be read."""
+    try:  # No such entry (an older file) is an ArchiveError.
+        seconds = read_npz(path, names=['seconds'],
+                           allowed=_NAMES)['seconds']
+    except (OSError, ArchiveError):
+        return None
+    if seconds.shape != () or seconds.dtype.kind != 'f' or \
+            not numpy.isfinite(seconds) or seconds < 0:
+        return None
+    return float(seconds)
 
 
 def restore_random_state(saved):

@@ -13,6 +13,7 @@ from vae_avb.evaluation import AISCheckpointError
 from vae_avb.evaluation import importance_weighted_log_likelihood
 from vae_avb.evaluation import mean_and_standard_error
 from vae_avb.evaluation import NonFiniteEstimateError
+from vae_avb.evaluation import recorded_seconds
 from vae_avb.training import NonFiniteLossError
 from vae_avb.training.multi_node import rank_folder
 from vae_avb.experiment.errors import UsageError
@@ -82,7 +83,9 @@ def run_ais(args, method, model, x, ranks=None, out=None, fresh=False,
     Returns:
         tuple: ``log p(x)`` per image (NumPy) and the metrics entries
         ``ais_log_likelihood``, ``ais_standard_error`` and ``ais`` (the
-        settings, the start, the acceptance rate and the seconds).
+        settings, the start, the acceptance rate and the seconds: with
+        ``out``, those of the runs killed during the estimate included,
+        as the training seconds include those before a resume).
     """
     began = time.time()
     progress = ranks is None or ranks.is_root
@@ -131,19 +134,26 @@ def run_ais(args, method, model, x, ranks=None, out=None, fresh=False,
             os.remove(path)
             with _diverged():
                 log_px, acceptance = call()
-        return chainer.backend.CpuDevice().send(log_px), acceptance
+        # The progress file counts the seconds of earlier runs too (one
+        # written before 2026-12-07 did not: this run's only).
+        seconds = None if path is None else recorded_seconds(path)
+        if seconds is None:
+            seconds = time.time() - began
+        return chainer.backend.CpuDevice().send(log_px), acceptance, seconds
 
     if ranks is None or ranks.size == 1:
-        log_px, acceptance = ais(x)
+        log_px, acceptance, seconds = ais(x)
     else:
         def rows_of(images):
-            # Each image with its rank's acceptance rate, gathered as rows.
-            log_px, acceptance = ais(images)
-            return numpy.stack([log_px, numpy.full(len(log_px),
-                                                   acceptance)], axis=1)
+            # Each image with its rank's acceptance rate and seconds,
+            # gathered as rows.
+            log_px, acceptance, seconds = ais(images)
+            return numpy.stack([log_px, numpy.full(len(log_px), acceptance),
+                                numpy.full(len(log_px), seconds)], axis=1)
         rows = ranks.rows(rows_of, x)
         log_px, acceptance = rows[:, 0], float(rows[:, 1].mean())
-    seconds = time.time() - began
+        # The ranks run side by side: the estimate took the slowest's.
+        seconds = float(rows[:, 2].max())
     mean, error = mean_and_standard_error(log_px)
     return log_px, {
         'ais_log_likelihood': mean,
