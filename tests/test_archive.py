@@ -152,6 +152,10 @@ def test_an_entry_larger_than_declared_bounds_is_refused(tmp_path):
             r'hold',
             entry_bytes=512)
     assert sorted(read_npz(path, entry_bytes=1024)) == ['a', 'b']
+    # By name: only the entries named are bounded.
+    refused(path, "declares an entry 'b'", entry_bytes={'b': 8})
+    assert sorted(read_npz(path, entry_bytes={'b': 512})) == ['a', 'b']
+    assert list(read_npz(path, names=['b'], entry_bytes={'b': 512})) == ['b']
 
 
 def test_files_that_cannot_be_opened_raise_oserror(tmp_path):

@@ -182,12 +182,14 @@ def test_weights_are_equal_on_every_rank_and_noise_streams_differ(straight):
         noise = 'extensions/Snapshots/numpy_random/key'
         assert not numpy.array_equal(root[noise], other[noise])
         assert int(root['extensions/RankCount/ranks']) == 2
-    # The ranks estimate side by side: the AIS took the slowest's seconds.
+    # The ranks estimate side by side: the AIS took the slowest's seconds,
+    # its start included (the files count from their opening).
     from vae_avb.evaluation import recorded_seconds
     with open(os.path.join(straight, 'metrics.json')) as f:
         seconds = json.load(f)['ais']['seconds']
-    assert seconds == max(recorded_seconds(os.path.join(
-        straight, folder, 'ais_progress.npz')) for folder in ('', 'rank1'))
+    assert max(recorded_seconds(os.path.join(
+        straight, folder, 'ais_progress.npz')) for folder in ('', 'rank1')) \
+        <= seconds < 300
 
 
 @needs_mpi

@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import types
 import zipfile
 
 import numpy
@@ -527,38 +526,106 @@ def test_the_seconds_spent_add_up_over_the_calls_and_skip_the_gaps(
     first = recorded_seconds(path)
     assert first is not None and first >= 0
     rewrite(path, seconds=numpy.float64(5000.))  # Spent before.
-    began = time.time()
-    # A day later, by the clock the file reads.
-    monkeypatch.setattr(ais_checkpoint, 'time', types.SimpleNamespace(
-        time=lambda: time.time() + 86400.))
+    began = time.monotonic()
     estimate(decoder, x, start, path)
     spent = recorded_seconds(path)
-    assert 5000. < spent <= 5000. + (time.time() - began)
+    assert 5000. < spent <= 5000. + (time.monotonic() - began)
     # Called again with everything done, it computes nothing and the
     # seconds stay those of the estimate.
     estimate(decoder, x, start, path)
     assert recorded_seconds(path) == spent
 
 
+def test_a_wall_clock_set_back_during_a_call_counts_no_negative_time(
+        tmp_path, monkeypatch):
+    """NTP stepping the clock back a day in the middle of the estimate
+    (review of 0ed331e: the file said -9.9 seconds, and was then refused
+    and its progress thrown away): the seconds are a monotonic clock's,
+    the file resumes."""
+    import time
+    from vae_avb.evaluation import recorded_seconds
+    decoder, x, start = make()
+    want, _ = estimate(decoder, x, start)
+    path = str(tmp_path / 'p.npz')
+    wall = time.time
+    stepped = [0.]
+
+    def stepping_back():
+        stepped[0] -= 3600.  # An hour back at each reading.
+        return wall() + stepped[0]
+
+    began = time.monotonic()
+    with monkeypatch.context() as m:
+        m.setattr(time, 'time', stepping_back)
+        with monkeypatch.context() as interrupting:
+            interrupted_after(interrupting, 40)
+            with pytest.raises(Interrupt):
+                estimate(decoder, x, start, path)
+        assert 0 <= recorded_seconds(path) <= time.monotonic() - began
+        got, _ = estimate(decoder, x, start, path)
+    numpy.testing.assert_array_equal(got, want)
+    assert 0 < recorded_seconds(path) <= time.monotonic() - began
+
+
 def test_files_without_the_seconds_resume_and_count_from_then(half_done):
     """A file written before 2026-12-07 keeps no seconds: it goes on as
-    before and counts the seconds from there; what is no progress file
-    says nothing."""
+    before and counts the seconds from there."""
     import time
     from vae_avb.evaluation import recorded_seconds
     decoder, x, start, path = half_done
-    want, _ = estimate(*make()[:2], make()[2])
+    want, _ = estimate(*make())
     rewrite(path, seconds=None)
     assert recorded_seconds(path) is None
-    began = time.time()
+    began = time.monotonic()
     got, _ = estimate(decoder, x, start, path)
     numpy.testing.assert_array_equal(got, want)
-    assert 0 <= recorded_seconds(path) <= time.time() - began
+    assert 0 <= recorded_seconds(path) <= time.monotonic() - began
+
+
+def test_recorded_seconds_reads_nothing_but_its_two_scalars(
+        half_done, monkeypatch):
+    """What is no progress file with seconds says nothing (None), in no
+    time and memory: a link, a folder, a torn file, another format, a
+    float32 or infinite entry; a few compressed bytes declaring a large
+    entry are refused before they unpack (review of 0ed331e: 512 MiB)."""
+    from vae_avb.evaluation import recorded_seconds
+    from vae_avb.utils import archive
+    decoder, x, start, path = half_done  # A batch in progress: big entries.
+    assert recorded_seconds(path) >= 0
     folder = os.path.dirname(path)
-    torn = os.path.join(folder, 'torn.npz')
-    with open(torn, 'wb') as f:
+
+    def at(name):
+        return os.path.join(folder, name)
+
+    os.symlink(path, at('link.npz'))
+    with open(at('torn.npz'), 'wb') as f:
         f.write(open(path, 'rb').read()[:100])
-    for nothing in (os.path.join(folder, 'missing.npz'), folder, torn):
-        assert recorded_seconds(nothing) is None
-    numpy.savez(torn, seconds=numpy.float64(numpy.inf))
-    assert recorded_seconds(torn) is None
+    for name, entries in [
+            ('float32.npz', dict(seconds=numpy.float32(5.))),
+            ('inf.npz', dict(seconds=numpy.float64(numpy.inf))),
+            ('negative.npz', dict(seconds=numpy.float64(-1.))),
+            ('vector.npz', dict(seconds=numpy.zeros(1))),
+            ('format2.npz', dict(format=numpy.int64(2))),
+            ('no_format.npz', dict(format=None))]:
+        arrays = dict(format=numpy.int64(1), seconds=numpy.float64(5.))
+        arrays.update(entries)
+        numpy.savez(at(name), **{k: v for k, v in arrays.items()
+                                 if v is not None})
+    numpy.savez_compressed(at('bomb.npz'), format=numpy.int64(1),
+                           seconds=numpy.zeros(2 ** 24))
+    unpacked = []
+    read_entry = archive._read_entry
+    monkeypatch.setattr(archive, '_read_entry', lambda z, info: (
+        unpacked.append(info.filename), read_entry(z, info))[1])
+    for name in ('missing.npz', 'link.npz', 'torn.npz', 'float32.npz',
+                 'inf.npz', 'negative.npz', 'vector.npz', 'format2.npz',
+                 'no_format.npz', 'bomb.npz', ''):
+        assert recorded_seconds(at(name)) is None, name
+    # The bomb (128 MiB declared) was refused before unpacking anything.
+    unpacked.clear()
+    assert recorded_seconds(at('bomb.npz')) is None
+    assert unpacked == []
+    numpy.savez(at('zero.npz'), format=numpy.int64(1),
+                seconds=numpy.float64(-0.))
+    seconds = recorded_seconds(at('zero.npz'))
+    assert seconds == 0 and numpy.copysign(1., seconds) == 1.

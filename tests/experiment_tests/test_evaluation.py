@@ -115,6 +115,15 @@ def test_run_ais_counts_the_seconds_of_the_runs_killed_before(tmp_path):
     # Without a progress file, the seconds of the call.
     _, metrics = run_ais(ais_args(), method, model, x)
     assert 0 < metrics['ais']['seconds'] < 60
+    # The start (an encoder pass) counts, with or without a file (review
+    # of 0ed331e: with one, only the time inside the estimate did).
+    slow = types.SimpleNamespace(ais_start=lambda model, x: time.sleep(0.5),
+                                 ais_start_name='prior')
+    for where in (None, str(tmp_path / 'slow')):
+        if where:
+            os.mkdir(where)
+        _, metrics = run_ais(ais_args(), slow, model, x, out=where)
+        assert metrics['ais']['seconds'] >= 0.5
 
 
 def test_out_of_memory_names_each_scripts_flags(monkeypatch, capsys):

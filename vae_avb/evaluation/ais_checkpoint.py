@@ -130,7 +130,10 @@ class AISProgress(object):
         self.start = None if start is None else tuple(
             _cpu(a) for a in start)
         self.every = every
-        self.last = self.began = time.time()
+        # A monotonic clock: a wall clock set back (NTP) would write a
+        # negative duration, and delay the writes by as much. Only
+        # durations are kept in the file, so each process reads its own.
+        self.last = self.began = time.monotonic()
         # The seconds spent before this call (those a loaded file keeps).
         self.earlier = 0.
         self.done = {}
@@ -322,10 +325,10 @@ class AISProgress(object):
     def save(self, batch, force=False):
         """Writes the file when due (``force``: now); ``batch``: the state
         of the batch in progress, or ``None`` between batches."""
-        if not force and time.time() - self.last < self.every:
+        if not force and time.monotonic() - self.last < self.every:
             return
         arrays = {'format': numpy.int64(FORMAT), 'seconds': numpy.float64(
-            self.earlier + time.time() - self.began)}
+            self.earlier + time.monotonic() - self.began)}
         for name, _ in _FINGERPRINTS:
             arrays['fingerprint_' + name] = self.prints[name]
         arrays.update(self.done)
@@ -345,7 +348,7 @@ class AISProgress(object):
                           rng_gauss=numpy.float64(gauss))
         write_atomic(self.path, lambda f: numpy.savez(f, **arrays),
                      prefix=self.temporary_prefix(), suffix='.tmp')
-        self.last = time.time()
+        self.last = time.monotonic()
 
     def temporary_prefix(self):
         # As write_atomic uses it (cut to fit a long name).
@@ -365,18 +368,31 @@ class AISProgress(object):
 
 
 def recorded_seconds(path):
-    """The seconds an AIS progress file says were spent on its estimate
-    (the runs killed before included), or ``None`` where it does not say
-    (a file written before 2026-12-07) or cannot be read."""
+    """The seconds an AIS progress file says were spent on its estimate,
+    those of the calls killed before included (up to their last write),
+    or ``None`` where it does not say (a file written before 2026-12-07)
+    or is no readable progress file (a link, a folder, another format).
+    It does not check whose estimate the file holds, as
+    :func:`~vae_avb.evaluation.ais_log_likelihood` does before going
+    on."""
+    if os.path.islink(path):
+        return None
     try:  # No such entry (an older file) is an ArchiveError.
-        seconds = read_npz(path, names=['seconds'],
-                           allowed=_NAMES)['seconds']
+        # Two scalars: a few compressed bytes declaring more are refused
+        # before they unpack.
+        entries = read_npz(path, names=['format', 'seconds'],
+                           allowed=_NAMES,
+                           entry_bytes={'format': 1024, 'seconds': 1024})
     except (OSError, ArchiveError):
         return None
-    if seconds.shape != () or seconds.dtype.kind != 'f' or \
+    seconds = entries['seconds']
+    if entries['format'].shape != () or \
+            entries['format'].dtype.kind not in 'iu' or \
+            int(entries['format']) != FORMAT or seconds.shape != () or \
+            seconds.dtype != numpy.float64 or \
             not numpy.isfinite(seconds) or seconds < 0:
         return None
-    return float(seconds)
+    return float(seconds) + 0.  # -0.0 is 0.
 
 
 def restore_random_state(saved):

@@ -84,10 +84,11 @@ def run_ais(args, method, model, x, ranks=None, out=None, fresh=False,
         tuple: ``log p(x)`` per image (NumPy) and the metrics entries
         ``ais_log_likelihood``, ``ais_standard_error`` and ``ais`` (the
         settings, the start, the acceptance rate and the seconds: with
-        ``out``, those of the runs killed during the estimate included,
-        as the training seconds include those before a resume).
+        ``out``, those of the runs killed during the estimate included up
+        to their last write, as the training seconds include those
+        before a resume).
     """
-    began = time.time()
+    began = time.monotonic()  # A wall clock set back would count less.
     progress = ranks is None or ranks.is_root
     path = None if out is None else os.path.join(
         rank_folder(out, 0 if ranks is None else ranks.rank), AIS_PROGRESS)
@@ -96,6 +97,10 @@ def run_ais(args, method, model, x, ranks=None, out=None, fresh=False,
         os.remove(path)
 
     def ais(images):
+        # The seconds of the runs killed during this estimate (up to their
+        # last write), kept in its progress file (a file written before
+        # 2026-12-07, or none: 0), then this run's, its start included.
+        earlier = (None if path is None else recorded_seconds(path)) or 0.
         start = method.ais_start(model, images)
 
         def call():
@@ -132,13 +137,10 @@ def run_ais(args, method, model, x, ranks=None, out=None, fresh=False,
             sys.stderr.write('{}: starting the estimate afresh\n'.format(
                 e.problem))
             os.remove(path)
+            earlier = 0.  # Another estimate's seconds.
             with _diverged():
                 log_px, acceptance = call()
-        # The progress file counts the seconds of earlier runs too (one
-        # written before 2026-12-07 did not: this run's only).
-        seconds = None if path is None else recorded_seconds(path)
-        if seconds is None:
-            seconds = time.time() - began
+        seconds = earlier + time.monotonic() - began
         return chainer.backend.CpuDevice().send(log_px), acceptance, seconds
 
     if ranks is None or ranks.size == 1:

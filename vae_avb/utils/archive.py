@@ -39,8 +39,9 @@ def read_npz(path, names=None, allowed=None, entry_bytes=None):
         allowed (iterable of str or None): When given, the only entries
             the file may hold: another one is refused before anything is
             unpacked.
-        entry_bytes (int or None): The most bytes one entry may declare
-            once unpacked.
+        entry_bytes (int, dict or None): The most bytes one entry may
+            declare once unpacked; a dict gives it by entry name (an
+            entry it does not name is bounded by the memory only).
 
     Whatever these, the entries read must unpack to at most half the
     memory available (a few compressed bytes can stand for gigabytes of
@@ -107,7 +108,9 @@ def _read_entries(z, names, allowed, entry_bytes):
                 'holds an entry {!r} compressed with method {}, not stored '
                 'or deflated as numpy.savez writes them'.format(
                     name, info.compress_type))
-        if entry_bytes is not None and info.file_size > entry_bytes:
+        bound = entry_bytes.get(key) if isinstance(entry_bytes, dict) \
+            else entry_bytes
+        if bound is not None and info.file_size > bound:
             raise ArchiveError('declares an entry {!r} of {} bytes, more '
                                'than it can hold'.format(key, info.file_size))
         sizes[key] = sizes.get(key, 0) + info.file_size
