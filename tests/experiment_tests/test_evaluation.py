@@ -33,6 +33,17 @@ def ais_args(**changes):
              ais_chains=2, ais_adapt=True, ais_batch_size=2), **changes))
 
 
+def tiny_ais_model():
+    """A prior-start method and a small decoder for run_ais."""
+    import types
+    from vae_avb.links import BernoulliDecoder
+    method = types.SimpleNamespace(ais_start=lambda model, x: None,
+                                   ais_start_name='prior')
+    numpy.random.seed(0)
+    model = types.SimpleNamespace(decoder=BernoulliDecoder(2, 4, 8))
+    return method, model, numpy.eye(4, dtype=numpy.float32)
+
+
 def test_run_ais_keeps_the_progress_of_other_flags_unless_told(tmp_path,
                                                                capsys):
     """evaluate_avb.py (replace=False) refuses a progress file of other
@@ -40,16 +51,10 @@ def test_run_ais_keeps_the_progress_of_other_flags_unless_told(tmp_path,
     of 2026-12-06: it was deleted); a training run's own folder replaces
     it, with a line."""
     import os
-    import types
     import pytest
     from vae_avb.experiment import run_ais
     from vae_avb.experiment import UsageError
-    from vae_avb.links import BernoulliDecoder
-    method = types.SimpleNamespace(ais_start=lambda model, x: None,
-                                   ais_start_name='prior')
-    numpy.random.seed(0)
-    model = types.SimpleNamespace(decoder=BernoulliDecoder(2, 4, 8))
-    x = numpy.eye(4, dtype=numpy.float32)
+    method, model, x = tiny_ais_model()
     out = str(tmp_path)
     run_ais(ais_args(), method, model, x, out=out)
     path = os.path.join(out, 'ais_progress.npz')
@@ -84,12 +89,7 @@ def test_run_ais_counts_the_seconds_of_the_runs_killed_before(tmp_path):
     import time
     import types
     from vae_avb.experiment import run_ais
-    from vae_avb.links import BernoulliDecoder
-    method = types.SimpleNamespace(ais_start=lambda model, x: None,
-                                   ais_start_name='prior')
-    numpy.random.seed(0)
-    model = types.SimpleNamespace(decoder=BernoulliDecoder(2, 4, 8))
-    x = numpy.eye(4, dtype=numpy.float32)
+    method, model, x = tiny_ais_model()
     out = str(tmp_path)
     path = os.path.join(out, 'ais_progress.npz')
     numpy.random.seed(3)
