@@ -629,3 +629,8 @@ def test_recorded_seconds_reads_nothing_but_its_two_scalars(
                 seconds=numpy.float64(-0.))
     seconds = recorded_seconds(at('zero.npz'))
     assert seconds == 0 and numpy.copysign(1., seconds) == 1.
+    import pathlib
+    assert recorded_seconds(pathlib.Path(path)) >= 0
+    for wrong in (None, 3, b'p.npz', [path]):
+        with pytest.raises(TypeError, match='path must be a file path'):
+            recorded_seconds(wrong)

@@ -375,6 +375,9 @@ def recorded_seconds(path):
     It does not check whose estimate the file holds, as
     :func:`~vae_avb.evaluation.ais_log_likelihood` does before going
     on."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError('recorded_seconds: path must be a file path, got '
+                        '{!r}'.format(path))
     if os.path.islink(path):
         return None
     try:  # No such entry (an older file) is an ArchiveError.
