@@ -263,12 +263,10 @@ class AISProgress(object):
         elif any(key in s for key in _RANDOM):
             self._refuse('holds a random state its fingerprint does not')
         if 'seconds' in s:  # Not in files written before 2026-12-07.
-            seconds = float(self._check(s, 'seconds', (), 'f',
-                                        numpy.float64))
-            if seconds < 0:
-                self._refuse('holds {:g} seconds spent, below 0'.format(
-                    seconds))
-            self.earlier = seconds
+            problem = _seconds_problem(s['seconds'])
+            if problem:
+                self._refuse(problem)
+            self.earlier = float(s['seconds'])
         self.done = {key: s[key] for key in _DONE}
         return s
 
@@ -388,14 +386,25 @@ def recorded_seconds(path):
                            entry_bytes={'format': 1024, 'seconds': 1024})
     except (OSError, ArchiveError):
         return None
-    seconds = entries['seconds']
     if entries['format'].shape != () or \
             entries['format'].dtype.kind not in 'iu' or \
-            int(entries['format']) != FORMAT or seconds.shape != () or \
-            seconds.dtype != numpy.float64 or \
-            not numpy.isfinite(seconds) or seconds < 0:
+            int(entries['format']) != FORMAT or \
+            _seconds_problem(entries['seconds']):
         return None
-    return float(seconds) + 0.  # -0.0 is 0.
+    return float(entries['seconds']) + 0.  # -0.0 is 0.
+
+
+def _seconds_problem(seconds):
+    """What is wrong with a file's ``seconds`` entry (as
+    :meth:`AISProgress.load` refuses it), or ``None``."""
+    if seconds.shape != () or seconds.dtype != numpy.float64:
+        return ('is not an AIS progress file of this estimate (seconds is '
+                '{} {})'.format(seconds.dtype, seconds.shape))
+    if not numpy.isfinite(seconds):
+        return 'holds NaN or inf in seconds'
+    if seconds < 0:
+        return 'holds {:g} seconds spent, below 0'.format(float(seconds))
+    return None
 
 
 def restore_random_state(saved):
