@@ -81,7 +81,9 @@ def differing_settings(baseline, other):
     they are flags and ``name=value`` otherwise."""
     if other is None:
         return ''
-    base = baseline.settings(used_only=False) if baseline else {}
+    if baseline is None:
+        return "unknown: the baseline's run folder is gone"
+    base = baseline.settings(used_only=False)
     parts = []
     for key, value in sorted(other.settings().items()):
         if key in base and base[key] == value:
@@ -170,6 +172,8 @@ def compare(folders):
 @ex.script_main
 def main(argv=None):
     args = parse_args(argv)
+    if args.out is not None:
+        ex.check_output_files([os.path.join(args.out, 'comparison.md')])
     text = compare(args.runs)
     if args.out is not None:
         ex.prepare_out(args.out)

@@ -22,6 +22,7 @@ import sys
 from vae_avb import experiment as ex
 from vae_avb.evaluation import mean_report
 from vae_avb.experiment.metrics import test_images
+from vae_avb.utils.check import MAX_COUNT
 
 
 def parse_args(argv):
@@ -57,7 +58,8 @@ def main(argv=None):
     run_args = ex.check_entries(
         os.path.join(args.run, 'args.json'), ex.read_run_args(args.run), {
             'seed': (ex.is_int(0, 2 ** 32 - 1), 'an integer seed'),
-            'batch_size': (ex.is_int(1), 'a positive integer'),
+            'batch_size': (ex.is_int(1, MAX_COUNT),
+                           'an integer from 1 to {}'.format(MAX_COUNT)),
             'test': (lambda v: isinstance(v, bool), 'true or false')},
         'pass the --out folder of a finished train_avb.py run')
     # ais_log_px.npy beside an AIS progress file is this evaluation's,
@@ -70,6 +72,18 @@ def main(argv=None):
             raise ex.UsageError('--out {} already holds {}, which this '
                                 'evaluation would overwrite; choose another '
                                 '--out'.format(args.out, name))
+    # A training run's folder, finished or not: its resume would write
+    # its own estimates over this evaluation's.
+    snapshot = ex.newest_snapshot(args.out)
+    training = [name for name in ('method.json', 'args.json')
+                if os.path.lexists(os.path.join(args.out, name))] + (
+        [os.path.basename(snapshot)] if snapshot else [])
+    if training:
+        raise ex.UsageError('--out {} is a training run\'s folder (it holds '
+                            '{}); choose another --out'.format(
+                                args.out, training[0]))
+    ex.check_output_files([os.path.join(args.out, name) for name in (
+        'evaluation.json', 'ais_log_px.npy')])
     _, test, _ = ex.load_data('dynamic', run_args.get('seed', 0), None,
                               run_args.get('test', False))
     if args.ais_size > len(test):

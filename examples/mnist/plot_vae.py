@@ -3,7 +3,9 @@
 
 Reads ``model.npz`` and ``model.json`` from ``--snapshot`` (a training
 ``--out`` folder) and writes the figures to ``--out`` (default: the same
-folder), without training.
+folder, whose figures it makes again), without training. ``--test``
+figures (100 test images) are refused over the run's own, and an
+``--out`` that is another run's folder is refused.
 """
 import os
 import sys
@@ -14,6 +16,7 @@ from vae_avb.training import load_snapshot
 from vae_avb.training import SnapshotError
 from vae_avb.functions import ACTIVATIONS
 from vae_avb.visualization import make_vae_figures
+from vae_avb.visualization import vae_figure_names
 from vae_avb.links.mlp import MAX_LAYERS
 
 
@@ -83,6 +86,24 @@ def main(argv=None):
             'MethodConfig: ', '')))
     ex.check_memory(parser, {'the networks': params * ex.PER_PARAMETER},
                     'the sizes in {}'.format(config_path))
+    out = args.out or args.snapshot
+    figures = [os.path.join(out, name)
+               for name in vae_figure_names(config['dim_z'])]
+    ex.check_output_files(figures)
+    if os.path.realpath(out) == os.path.realpath(args.snapshot):
+        if args.test and any(os.path.lexists(f) for f in figures):
+            raise ex.UsageError(
+                '--test makes the figures of 100 test images, which would '
+                'replace the run\'s own in {}; pass --out to write them '
+                'elsewhere'.format(out))
+    else:
+        run = [name for name in ('model.npz', 'model.json', 'metrics.json')
+               if os.path.lexists(os.path.join(out, name))]
+        if run:
+            raise ex.UsageError(
+                '--out {} is another run\'s folder (it holds {}), whose '
+                'figures this would replace; choose another --out'.format(
+                    out, run[0]))
     vae = ex.build_vae(arch, config['dim_z'], config['dim_h'],
                        config['n_layers'], config['activation'], conv_padding)
     try:
@@ -95,7 +116,6 @@ def main(argv=None):
     device.use()
     train, test, labels = ex.load_data(config['binarize'], config['seed'],
                                        config.get('data'), args.test)
-    out = args.out or args.snapshot
     ex.prepare_out(out)
     written = make_vae_figures(vae, train, test, labels, out)
     print('\n'.join(['figures written:'] + written))

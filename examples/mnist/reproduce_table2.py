@@ -13,9 +13,10 @@ Writes ``<out>/<model>/`` (each run), ``<out>/<model>.log``,
 ``<out>/table2.md`` and ``<out>/table2.json``; runs go ``--jobs`` at a
 time, each with ``--threads`` BLAS threads. ``--resume`` keeps the
 finished models and continues the others (a model added later joins the
-table); without it an ``--out`` holding runs is refused. ``--summarize
-DIR...`` trains nothing and writes ``<out>/table2_seeds.md``, the mean
-and range over seeds and the paired differences by seed.
+table); without it an ``--out`` holding runs or tables is refused.
+``--summarize DIR...`` trains nothing and writes
+``<out>/table2_seeds.md``, the mean and range over seeds and the paired
+differences by seed.
 
     python examples/mnist/reproduce_table2.py --budget cpu --jobs 2
     python examples/mnist/reproduce_table2.py --budget gpu --jobs 5 \\
@@ -114,7 +115,14 @@ def parse_args(argv):
             < len(args.summarize):
         parser.error('--summarize names a folder twice; give each seed\'s '
                      'folder once')
-    if not args.summarize:  # Checked once here rather than by every run.
+    if args.summarize:
+        # It reads finished folders: a flag of training would be ignored.
+        for dest in SUMMARIZE_IGNORES:
+            if getattr(args, dest) != parser.get_default(dest):
+                parser.error('--{} is not used by --summarize, which only '
+                             'reads the finished folders; drop it'.format(
+                                 dest.replace('_', '-')))
+    else:  # Checked once here rather than by every run.
         ex.resolve_device(parser, args.device)
     ex.check_conv_padding(parser, args)
     for flag in args.extra:
@@ -126,6 +134,11 @@ def parse_args(argv):
                 'folder, device, seed, resume or model); use {} of this '
                 'script instead'.format(flag, OWN_FLAGS[name]))
     return args
+
+
+# The flags of training, which --summarize does not use.
+SUMMARIZE_IGNORES = ('budget', 'arch', 'conv_padding', 'models', 'device',
+                     'seed', 'jobs', 'threads', 'extra', 'test', 'resume')
 
 
 # train_avb.py flags this script gives every run itself, or that define
@@ -219,7 +232,7 @@ def table(results, wall_seconds, args):
     first = next(iter(results.values()))[0]
     text = ex.markdown_table(HEADER + ['AIS (s)'], rows(
         [results], lambda v, e=None: ex.estimate_cell(
-            v[0], None if e is None else e[0] or 0.),
+            v[0], None if e is None else e[0]),
         lambda ms: ['{:.0f}'.format(ms[0]['train_seconds']),
                     ais_seconds(ms[0])])) + (
         '\n\nNetworks: {}. Budget: {}; {} epochs; AIS on the first '
@@ -302,6 +315,7 @@ def training_flags(run_out):
 
 def summarize(dirs, out):
     """The table over seeds from each run's folder (one per seed)."""
+    ex.check_output_files([os.path.join(out, 'table2_seeds.md')])
     runs = []
     for d in dirs:
         path = os.path.join(d, 'table2.json')
@@ -377,9 +391,14 @@ def main(argv=None):
     # --extra flags train_avb.py refuses for a model end here, in one
     # line, before any run starts.
     parsed = ex.parse_planned(jobs, parse_train, 'train_avb.py')
+    # A damaged earlier table2.json is met now, not after the training.
+    if args.resume:
+        ex.earlier_commands(os.path.join(args.out, 'table2.json'))
     todo = ex.plan_runs(jobs, args.out, args.resume,
                         lambda job: os.path.join(args.out, job.key),
-                        lambda flags: parsed[tuple(flags)])
+                        lambda flags: parsed[tuple(flags)],
+                        outputs=[os.path.join(args.out, name) for name in
+                                 ('table2.md', 'table2.json')])
     began = time.time()
     ex.run_jobs(todo, args.jobs, ex.thread_env(args.threads))
     wall = time.time() - began

@@ -37,6 +37,7 @@ from vae_avb.experiment.errors import UsageError  # NOQA
 from vae_avb.experiment.evaluation import AIS_PROGRESS  # NOQA
 from vae_avb.experiment.evaluation import iwae_with_progress  # NOQA
 from vae_avb.experiment.evaluation import run_ais  # NOQA
+from vae_avb.experiment.files import check_output_files  # NOQA
 from vae_avb.experiment.files import read_array  # NOQA
 from vae_avb.experiment.files import read_arrays  # NOQA
 from vae_avb.experiment.files import read_json  # NOQA
@@ -67,6 +68,7 @@ from vae_avb.experiment.output import release_out  # NOQA
 from vae_avb.experiment.output import script_main  # NOQA
 from vae_avb.experiment.output import resume  # NOQA
 from vae_avb.experiment.reproduction import finished  # NOQA
+from vae_avb.experiment.reproduction import earlier_commands  # NOQA
 from vae_avb.experiment.reproduction import folder_results  # NOQA
 from vae_avb.experiment.reproduction import flags_differ  # NOQA
 from vae_avb.experiment.reproduction import format_flags  # NOQA

@@ -16,6 +16,7 @@ import numpy
 from vae_avb.experiment.errors import UsageError
 from vae_avb.utils.archive import ArchiveError
 from vae_avb.utils.archive import read_npz
+from vae_avb.utils.atomic_write import check_target
 from vae_avb.utils.atomic_write import write_atomic
 from vae_avb.utils.check import one_line
 
@@ -138,11 +139,37 @@ def _finite(value):
     return value
 
 
+def check_output_files(paths):
+    """Refuses, before any work, a file a script will write whose path
+    cannot be one: an existing folder (or link to one) there, a file
+    where a folder above it should be, an empty path. Returns ``paths``.
+
+    Raises:
+        UsageError: One line naming the path and the fix.
+    """
+    for path in paths:
+        try:
+            check_target(path, 'write')
+        except ValueError:
+            if os.path.isdir(path):
+                raise UsageError(
+                    '{} is a folder, where this script writes a file; move '
+                    'it out of the way, or choose another --out'.format(
+                        path)) from None
+            raise UsageError(
+                '{} cannot be written: a file stands where a folder above '
+                'it should be, or the path names no file; choose another '
+                '--out'.format(path)) from None
+    return paths
+
+
 def write_json(path, value):
     """Writes ``value`` as strict JSON (NaN and inf become ``null``),
     atomically: to a temporary file in the same folder, then renamed over
     ``path``, so a kill leaves the old file or the new one, never a torn
-    one."""
+    one. A path that cannot name a file is a one-line
+    :class:`UsageError` (:func:`check_output_files`)."""
+    check_output_files([path])
     text = json.dumps(_finite(value), indent=2, allow_nan=False)
     write_atomic(path, lambda f: f.write(text + '\n'), binary=False,
                  suffix='.json')
@@ -179,14 +206,19 @@ def read_arrays(path, shapes, what='pass a file written by vae_avb'):
 
 def write_text(path, text):
     """Writes ``text`` to ``path`` atomically (a kill leaves the old file or
-    the new one; a FIFO or link there is replaced, never written into)."""
+    the new one; a FIFO or link there is replaced, never written into;
+    a path that cannot name a file is refused, :func:`check_output_files`).
+    """
+    check_output_files([path])
     write_atomic(path, lambda f: f.write(text), binary=False,
                  suffix=os.path.splitext(path)[1])
 
 
 def write_array(path, array):
     """Writes ``array`` to the ``.npy`` file ``path`` atomically (a kill
-    leaves the old file or the new one)."""
+    leaves the old file or the new one; a path that cannot name a file
+    is refused, :func:`check_output_files`)."""
+    check_output_files([path])
     write_atomic(path, lambda f: numpy.save(f, array), suffix='.npy')
 
 

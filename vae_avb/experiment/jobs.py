@@ -4,6 +4,7 @@ import collections
 import ctypes
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -53,6 +54,8 @@ def run_jobs(jobs, parallel, env=None, poll=0.2):
     parallel = check_count(parallel, 'parallel', 'run_jobs')
     poll = check_positive(poll, 'poll (seconds)', 'run_jobs')
     pending = list(jobs)
+    for job in pending:  # Every log checked before any job starts.
+        _check_log(job)
     active = []
     seconds = {}
     preexec = _die_with_parent if sys.platform.startswith('linux') else None
@@ -60,12 +63,7 @@ def run_jobs(jobs, parallel, env=None, poll=0.2):
         while pending or active:
             while pending and len(active) < parallel:
                 job = pending.pop(0)
-                try:
-                    log = open(job.log, 'a')
-                except OSError as e:
-                    raise UsageError('cannot write the log {} of {} ({})'
-                                     .format(job.log, job.name,
-                                             e.strerror or e))
+                log = _open_log(job)
                 log.write('# {}\n'.format(' '.join(job.argv)))
                 log.flush()
                 print('started {}: {}'.format(job.name, ' '.join(
@@ -102,10 +100,59 @@ def run_jobs(jobs, parallel, env=None, poll=0.2):
     return seconds
 
 
+def _check_log(job):
+    """Refuses a log path where something other than a regular file (or
+    nothing) is: a link would be written through, a FIFO would block."""
+    try:
+        status = os.lstat(job.log)
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise UsageError('cannot write the log {} of {} ({})'.format(
+            job.log, job.name, e.strerror or e))
+    if not stat.S_ISREG(status.st_mode):
+        raise UsageError('the log {} of {} is not a regular file (a link, '
+                         'FIFO or folder is there); move it out of the way'
+                         .format(job.log, job.name))
+
+
+def _open_log(job):
+    """The log of ``job`` opened to append, never through a link nor
+    blocking on a FIFO (one put there since :func:`_check_log`)."""
+    _check_log(job)
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | \
+        getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_NONBLOCK', 0)
+    try:
+        fd = os.open(job.log, flags, 0o666)
+    except OSError as e:
+        raise UsageError('cannot write the log {} of {} ({}); move what is '
+                         'there out of the way'.format(
+                             job.log, job.name, e.strerror or e))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise UsageError('the log {} of {} is not a regular file; move '
+                             'it out of the way'.format(job.log, job.name))
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, 'a')
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+# The end of a log read for its last line.
+_TAIL_BYTES = 65536
+
+
 def _last_line(path):
     try:
-        with open(path, errors='replace') as f:
-            lines = f.read().strip().splitlines()
+        fd = os.open(path, os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0) |
+                     getattr(os, 'O_NONBLOCK', 0))
     except OSError:
         return '(log unreadable)'
+    with os.fdopen(fd, 'rb') as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return '(log unreadable)'
+        size = os.fstat(fd).st_size
+        f.seek(max(0, size - _TAIL_BYTES))
+        lines = f.read().decode('utf-8', 'replace').strip().splitlines()
     return lines[-1] if lines else '(no output)'

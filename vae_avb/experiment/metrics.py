@@ -123,6 +123,8 @@ def read_ais(folder, keys=()):
         # Integers would wrap around in the differences of a pairing.
         raise UsageError('{}: {} holds {} values, not float estimates; '
                          '{}'.format(folder, AIS_LOG_PX, log_px.dtype, again))
+    # Checked and paired in float64, whatever the file's precision.
+    log_px = log_px.astype(numpy.float64)
     if log_px.ndim != 1 or len(log_px) != ais['images']:
         raise UsageError('{}: {} has shape {}, but its metrics say {} '
                          'images; {}'.format(folder, AIS_LOG_PX,

@@ -7,6 +7,7 @@ import json
 import os
 
 from vae_avb.experiment.errors import UsageError
+from vae_avb.experiment.files import check_output_files
 from vae_avb.experiment.files import read_json
 from vae_avb.experiment.jobs import Job
 from vae_avb.experiment.metrics import METRICS
@@ -29,15 +30,18 @@ def finished(run_out):
     return True
 
 
-def plan_runs(jobs, out, resume, run_out, parse_args=None):
+def plan_runs(jobs, out, resume, run_out, parse_args=None, outputs=()):
     """The jobs still to run in the reproduction folder ``out``.
 
     Without ``resume`` every job runs, and an ``out`` that already holds
-    any of their runs is refused (nothing written is mixed or
-    overwritten); with it the finished runs are kept (one line each) and
-    the others continue from their newest snapshot (``--resume auto``).
-    With ``parse_args``, a kept run made with other flags than its job's
-    is refused first (:func:`refuse_kept_flags`).
+    any of their runs, or any of the reproduction's own ``outputs`` (its
+    tables, written by an earlier invocation), is refused (nothing
+    written is mixed or overwritten); with it the finished runs are kept
+    (one line each) and the others continue from their newest snapshot
+    (``--resume auto``). With ``parse_args``, a kept run made with other
+    flags than its job's is refused first (:func:`refuse_kept_flags`).
+    An output path that cannot name a file (a folder there) is refused
+    either way, before anything trains.
 
     Args:
         jobs (list of Job): One per run; ``job.argv`` is ``[python,
@@ -46,11 +50,15 @@ def plan_runs(jobs, out, resume, run_out, parse_args=None):
         resume (bool): ``--resume`` was given.
         run_out (callable): ``run_out(job)``, the run's ``--out``.
         parse_args (callable): The training script's ``parse_args(argv)``.
+        outputs (list of str): The files the reproduction writes in
+            ``out`` after its runs (paths).
 
     Raises:
-        UsageError: Runs exist and ``resume`` is false, or a kept run's
-        flags differ from its job's.
+        UsageError: Runs or outputs exist and ``resume`` is false, an
+        output path is a folder, or a kept run's flags differ from its
+        job's.
     """
+    outputs = check_output_files(list(outputs))
     started = [job.key for job in jobs if os.path.isdir(run_out(job))
                and os.listdir(run_out(job))]
     if not resume:
@@ -58,6 +66,14 @@ def plan_runs(jobs, out, resume, run_out, parse_args=None):
             raise UsageError('--out {} already holds runs ({}); add --resume '
                              'to continue them, or choose another --out'
                              .format(out, ', '.join(map(str, started))))
+        written = [os.path.basename(p) for p in outputs
+                   if os.path.lexists(p)]
+        if written:
+            raise UsageError('--out {} already holds {}, written by an '
+                             'earlier run, which this one would overwrite; '
+                             'add --resume to keep its runs and write it '
+                             'again, or choose another --out'.format(
+                                 out, ', '.join(written)))
         return list(jobs)
     if parse_args is not None:
         refuse_kept_flags(jobs, out, run_out, parse_args)
@@ -211,6 +227,30 @@ def _flags(settings):
                     for flag, value in sorted(settings.items()))
 
 
+def earlier_commands(path):
+    """The ``commands`` entry of a reproduction's earlier summary file
+    ``path`` (a list of argument lists; ``[]`` where there is no file),
+    checked, so that a :func:`folder_results` after hours of training
+    does not meet a damaged one: call it before the runs too.
+
+    Raises:
+        UsageError: The file does not read back, or its ``commands`` is
+        not a list of lists of strings.
+    """
+    if not os.path.lexists(path):
+        return []
+    fix = ('move it away (the next run with --resume writes it again, '
+           'without the commands of models it did not train)')
+    summary = read_json(path, fix)
+    commands = summary.get('commands', [])
+    if not isinstance(commands, list) or not all(
+            c is None or isinstance(c, list) and all(
+                isinstance(a, str) for a in c) for c in commands):
+        raise UsageError('{}: "commands" must be a list of commands (lists '
+                         'of strings); {}'.format(path, fix))
+    return commands
+
+
 def folder_results(out, ran, keys, read, comparable, summary, resume,
                    fresh=(), unlike=None):
     """The results a reproduction's table shows, and their commands.
@@ -248,14 +288,19 @@ def folder_results(out, ran, keys, read, comparable, summary, resume,
                 'these flags, or choose another --out'.format(
                     key, out, first))
     if resume and results:
-        path = os.path.join(out, summary)
-        earlier = read_json(path).get('commands', []) \
-            if os.path.lexists(path) else []
+        earlier = earlier_commands(os.path.join(out, summary))
         for key in keys:
             run_out = os.path.join(out, key)
             if key in results or not finished(run_out):
                 continue
-            run = read(run_out)
+            try:
+                run = read(run_out)
+            except UsageError as e:
+                # A kept run this invocation did not ask for: its
+                # problem leaves it out, and the table is still written.
+                print('left {} out of the table: {}'.format(key, e),
+                      flush=True)
+                continue
             if not comparable(run[0], reference):
                 print('left {} out of the table: its budget or seed differs'
                       .format(run[0].get('model', key)), flush=True)

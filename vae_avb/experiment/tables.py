@@ -131,9 +131,10 @@ def paired_differences(log_px, pairs):
                              'keys (a, b), got {!r}'.format(pair))
         a, b = pair
         if a in log_px and b in log_px and len(log_px[a]) == len(log_px[b]):
-            # Lists as arrays; arrays as they are (their dtype kept).
-            first, second = (v if hasattr(v, 'dtype') else
-                             numpy.asarray(v, dtype=numpy.float64)
+            # Lists as arrays; arrays where they are (NumPy or CuPy), in
+            # float64 (float16 estimates would round the differences).
+            first, second = (v.astype(numpy.float64) if hasattr(v, 'astype')
+                             else numpy.asarray(v, dtype=numpy.float64)
                              for v in (log_px[a], log_px[b]))
             mean, error = mean_and_standard_error(first - second)
             if error is not None:

@@ -61,6 +61,15 @@ def first_index(labels, digit):
     return found[0] if len(found) else len(labels) - 1
 
 
+def vae_figure_names(n_latent):
+    """The names of the files :func:`make_vae_figures` writes for a VAE of
+    ``n_latent`` latent dimensions (the latent plots for 2 only)."""
+    return ['train.png', 'train_reconstructed.png', 'test.png',
+            'test_reconstructed.png', 'sampled.png', 'interpolation.gif',
+            'interpolation.png', 'all_digits.gif'] + (
+        ['latent.png', 'manifold.png'] if n_latent == 2 else [])
+
+
 def make_vae_figures(vae, train, test, test_labels, out, n_frames=30):
     """Writes every figure; returns the list of files written.
 
@@ -153,12 +162,7 @@ def _check(vae, train, test, test_labels, out, n_frames):
     if not folder:
         raise ValueError('{}: out is empty; pass the folder to write the '
                          'figures in'.format(where))
-    names = ['train.png', 'train_reconstructed.png', 'test.png',
-             'test_reconstructed.png', 'sampled.png', 'interpolation.gif',
-             'interpolation.png', 'all_digits.gif']
-    if vae.n_latent == 2:
-        names += ['latent.png', 'manifold.png']
-    for name in names:
+    for name in vae_figure_names(vae.n_latent):
         check_path(os.path.join(folder, name), where,
                    extensions=(os.path.splitext(name)[1],))
 
