@@ -242,3 +242,11 @@ def test_check_numbers_names_the_entry_and_the_way_out(tmp_path):
     read = read_metrics(str(tmp_path), ['elbo'])
     with pytest.raises(UsageError, match="'elbo' is None"):
         check_numbers(str(tmp_path), read, ['elbo'], 'fix it')
+
+
+def test_write_metrics_of_no_entries_writes_an_empty_object(tmp_path,
+                                                            capsys):
+    write_metrics({}, str(tmp_path))
+    with open(str(tmp_path / 'metrics.json')) as f:
+        assert json.load(f) == {}
+    assert 'metrics.json written to' in capsys.readouterr().out

@@ -73,3 +73,25 @@ def test_paired_differences_of_lists():
     assert found == [('a', 'b', 1.25, 0.25)]
     with pytest.raises(ValueError, match='each pair must be two keys'):
         paired_differences({'a': [1.]}, [('a',)])
+
+
+def test_a_backslash_before_a_pipe_does_not_end_the_cell():
+    # 'a\|b' escaped only its pipe: 'a\\|b', an escaped backslash and then
+    # the end of the cell, so the row had one cell too many.
+    line = markdown_table(['h'], [['a\\|b']]).splitlines()[2]
+    assert line == '| a\\\\\\|b |'
+    # Unescaped, it reads back as the cell's own text.
+    inner = line[2:-2]
+    assert inner.replace('\\\\', '\0').replace('\\|', '|').replace(
+        '\0', '\\') == 'a\\|b'
+    assert markdown_table(['h'], [['x\\y']]).splitlines()[2] == '| x\\y |'
+
+
+@pytest.mark.parametrize('call', [
+    lambda: estimate_cell(10 ** 400), lambda: estimate_cell(-1., 10 ** 400),
+    lambda: spread([1., float('nan')]), lambda: spread([float('inf')]),
+    lambda: spread([10 ** 400, 1])])
+def test_numbers_beyond_a_float_or_not_finite_have_no_cell(call):
+    with pytest.raises(ValueError, match=r'(finite|NaN or inf|beyond any '
+                       r'float).*; a diverged result has no cell$'):
+        call()

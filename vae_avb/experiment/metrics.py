@@ -52,7 +52,7 @@ def write_metrics(metrics, out, name=METRICS, quiet=False):
     """
     write_json(os.path.join(out, name), metrics)
     if not quiet:
-        width = max(len(key) for key in metrics)
+        width = max((len(key) for key in metrics), default=0)
         for key, value in metrics.items():
             print('{}: {}'.format(key.rjust(width), value))
         print('{} written to {}'.format(name, os.path.abspath(out)))

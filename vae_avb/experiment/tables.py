@@ -2,6 +2,8 @@
 passed in as data."""
 import math
 import numbers
+import re
+import reprlib
 
 import numpy
 
@@ -9,9 +11,12 @@ from vae_avb.evaluation import mean_and_standard_error
 
 
 def _cell_text(cell):
-    """A cell's text: ``|`` escaped (it would end the cell) and a line
-    break made a space (it would end the row)."""
-    return ' '.join(str(cell).replace('|', '\\|').splitlines())
+    """A cell's text: ``|`` escaped (it would end the cell), with the
+    backslashes before it (``\\|`` would be a backslash, then the end
+    of the cell), and a line break made a space (it would end the row).
+    """
+    return ' '.join(re.sub(r'(\\*)\|', lambda m: m.group(1) * 2 + '\\|',
+                           str(cell)).splitlines())
 
 
 def markdown_table(header, rows):
@@ -53,9 +58,14 @@ def _number(value, name, where, optional=False):
             not isinstance(value, numbers.Real):
         raise TypeError('{}: {} must be a number, got {!r}'.format(
             where, name, value))
-    if not math.isfinite(value):
-        raise ValueError('{}: {} must be finite, got {!r}; a diverged '
-                         'result has no cell'.format(where, name, value))
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # An integer beyond any float.
+        finite = False
+    if not finite:
+        raise ValueError('{}: {} must be finite, got {}; a diverged '
+                         'result has no cell'.format(where, name,
+                                                     reprlib.repr(value)))
     return value
 
 
@@ -97,6 +107,10 @@ def spread(values, fmt='{:.1f}'):
     try:
         array = None if values is None or isinstance(values, (
             str, bytes)) else numpy.asarray(values, dtype=float)
+    except OverflowError:  # An integer beyond any float.
+        raise ValueError('{}: values hold a number beyond any float, got '
+                         '{}; a diverged result has no cell'.format(
+                             where, reprlib.repr(values))) from None
     except (TypeError, ValueError):
         array = None
     if array is None or array.ndim != 1:
@@ -106,6 +120,9 @@ def spread(values, fmt='{:.1f}'):
     if len(values) == 0:
         raise ValueError('{}: values is empty; pass at least one '
                          'number'.format(where))
+    if not numpy.isfinite(values).all():
+        raise ValueError('{}: values hold NaN or inf, got {!r}; a diverged '
+                         'result has no cell'.format(where, values.tolist()))
     if len(values) == 1:
         return fmt.format(values[0])
     return '{} ({} to {})'.format(fmt.format(values.mean()),
