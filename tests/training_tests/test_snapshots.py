@@ -341,3 +341,75 @@ def test_a_corrupt_random_state_is_a_corrupt_snapshot(tmp_path, capsys):
         str(tmp_path / 'snapshot_iter_4.npz')
     assert 'is not a Mersenne Twister state (the position 700)' in \
         capsys.readouterr().err
+
+
+def test_files_numbered_beyond_the_run_never_prune_its_snapshots(tmp_path):
+    # Damaged snapshots numbered 997 to 999 (skipped by the resume), a
+    # folder and a FIFO: pruning ranked them newest, so every snapshot the
+    # run wrote was deleted as soon as it was written (a kill then left
+    # nothing to resume from), and the folder stopped the run.
+    trainer = trainer_for(tmp_path, stop=4, interval=(2, 'iteration'),
+                          keep=2)
+    trainer.run()
+    for n in (997, 998, 999):
+        (tmp_path / 'snapshot_iter_{}.npz'.format(n)).write_bytes(b'torn')
+    (tmp_path / 'snapshot_iter_1.npz').mkdir()
+    os.mkfifo(str(tmp_path / 'snapshot_iter_996.npz'))
+    resumed = trainer_for(tmp_path, stop=12, interval=(2, 'iteration'),
+                          keep=2)
+    assert load_latest_snapshot(str(tmp_path), resumed).endswith(
+        'snapshot_iter_4.npz')
+    resumed.run()
+    names = sorted(os.listdir(str(tmp_path)))
+    assert [n for n in names if n.startswith('snapshot_iter_')] == [
+        'snapshot_iter_1.npz', 'snapshot_iter_10.npz',
+        'snapshot_iter_12.npz', 'snapshot_iter_996.npz',
+        'snapshot_iter_997.npz', 'snapshot_iter_998.npz',
+        'snapshot_iter_999.npz']
+    again = trainer_for(tmp_path / 'again', stop=12)
+    assert load_latest_snapshot(str(tmp_path), again).endswith(
+        'snapshot_iter_12.npz')
+
+
+def logged_trainer(out, stop=8):
+    trainer = trainer_for(out, stop=stop, keep=10)
+    trainer.extend(training.extensions.LogReport(trigger=(4, 'iteration')))
+    return trainer
+
+
+@pytest.mark.parametrize('key, value, said', [
+    ('_snapshot_elapsed_time', -1e9, 'the elapsed time is'),
+    ('_snapshot_elapsed_time', 1e308, 'the elapsed time is'),
+    ('extensions/LogReport/_log', '5', 'the training log is not'),
+    ('extensions/LogReport/_log', '{}', 'the training log is not'),
+    ('extensions/LogReport/_log', '[1, 2]', 'the training log is not'),
+    ('extensions/LogReport/_log', 'null', 'the training log is not'),
+    ('extensions/LogReport/_log', '[{"iteration": "x"}]',
+     'the training log is not'),
+    ('extensions/LogReport/_log', '[{"epoch": -3}]', 'the epoch of a log'),
+    ('extensions/LogReport/_log', '[' * 100000, 'nested too deeply'),
+    ('updater/iterator:main/iteration', -10 ** 9, 'the iteration of '
+     "iterator 'main'"),
+    ('updater/iterator:main/epoch', -7, "the epoch of iterator 'main'"),
+])
+def test_crafted_trainer_state_is_a_corrupt_snapshot(tmp_path, capsys, key,
+                                                     value, said):
+    # These loaded: train_seconds came out negative, the next report of
+    # Chainer's LogReport raised a traceback, deep JSON a RecursionError.
+    logged_trainer(tmp_path).run()
+    newest = str(tmp_path / 'snapshot_iter_8.npz')
+    with numpy.load(newest, allow_pickle=False) as f:
+        entries = {k: f[k] for k in f.files}
+    assert key in entries
+    entries[key] = numpy.asarray(value)
+    numpy.savez(newest, **entries)
+    fresh = logged_trainer(tmp_path / 'other')
+    with pytest.raises(CorruptSnapshotError, match=r'^snapshot .* is '
+                       r'corrupt or not a snapshot \(.*' + said):
+        load_snapshot(newest, fresh)
+    assert fresh.updater.iteration == 0
+    # And a resume goes on from the snapshot before it.
+    assert load_latest_snapshot(str(tmp_path), fresh) == \
+        str(tmp_path / 'snapshot_iter_4.npz')
+    fresh.run()
+    assert fresh.updater.iteration == 8

@@ -73,7 +73,7 @@ class RunFlags(training.Extension):
             return  # Written before the settings were kept.
         try:
             stored = json.loads(str(numpy.asarray(stored)[()]))
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, RecursionError):
             raise SnapshotError('the snapshot\'s stored settings are not '
                                 'readable; resume from an older one')
         if not isinstance(stored, dict):

@@ -14,6 +14,7 @@ import errno
 import math
 import os
 import re
+import stat
 import sys
 
 import numpy
@@ -154,6 +155,7 @@ def load_whole(deserializer, obj):
     try:
         deserializer.load(obj)
         _check_optimizer_states(obj)
+        _check_trainer_state(obj)
     except BaseException:
         for part, entries in kept:
             npz.NpzDeserializer(entries, strict=False).load(part)
@@ -211,6 +213,55 @@ def _check_counts(obj):
                          'the {} of optimizer {!r}'.format(key, label))
     for name, _, rule in _update_rules(obj):
         _check_count(rule.t, 'the step count t of {}'.format(name))
+
+
+# The longest a run could have trained, in seconds (a thousand years).
+MAX_ELAPSED_SECONDS = 3.2e10
+
+
+def _check_trainer_state(obj):
+    """Checks what a trainer's snapshot carries beside its optimizers:
+    the seconds it has trained (they become ``train_seconds``), its
+    iterators' counters (a trigger in epochs reads them), and the
+    records of its ``LogReport`` (Chainer reads them back as JSON,
+    unchecked, and its reports would fail on the next write)."""
+    if not isinstance(obj, training.Trainer):
+        return
+    elapsed = getattr(obj, '_snapshot_elapsed_time', None)
+    if elapsed is not None and (
+            isinstance(elapsed, (bool, numpy.bool_)) or
+            not isinstance(elapsed, (int, float, numpy.number)) or
+            not 0 <= float(elapsed) <= MAX_ELAPSED_SECONDS):
+        raise CorruptSnapshotError(
+            'the elapsed time is {!r}, not seconds from 0 to {:g}'.format(
+                elapsed, MAX_ELAPSED_SECONDS))
+    for name, iterator in sorted(getattr(obj.updater, '_iterators',
+                                         {}).items()):
+        for key in ('iteration', 'epoch', 'current_position'):
+            if hasattr(iterator, key):
+                _check_count(getattr(iterator, key),
+                             'the {} of iterator {!r}'.format(key, name))
+    for _, entry in sorted(obj._extensions.items()):
+        if isinstance(entry.extension, training.extensions.LogReport):
+            _check_log(getattr(entry.extension, '_log', []))
+
+
+def _check_log(log):
+    """A ``LogReport``'s records: a list of objects of numbers, their
+    ``epoch`` and ``iteration`` counts."""
+    if not isinstance(log, list) or not all(
+            isinstance(record, dict) and all(
+                isinstance(key, str) and isinstance(value, (int, float))
+                and not isinstance(value, bool)
+                for key, value in record.items())
+            for record in log):
+        raise CorruptSnapshotError('the training log is not a list of '
+                                   'records of numbers')
+    for record in log:
+        for key in ('epoch', 'iteration'):
+            if key in record:
+                _check_count(record[key], 'the {} of a log record'.format(
+                    key))
 
 
 def _check_optimizer_states(obj):
@@ -385,6 +436,11 @@ def load_snapshot(path, obj, prefix='', fix=None):
         deserializer = _CheckedDeserializer(arrays, path=prefix)
         _check_settings_first(deserializer, obj)
         load_whole(deserializer, obj)
+    except RecursionError:  # JSON nested beyond any run's (crafted).
+        raise CorruptSnapshotError(
+            'snapshot {} is corrupt or not a snapshot (an entry is nested '
+            'too deeply); {}'.format(
+                path, fix or 'resume from an older one or start afresh'))
     except CorruptSnapshotError as e:
         raise CorruptSnapshotError(
             'snapshot {} is corrupt or not a snapshot ({}); {}'.format(
@@ -405,6 +461,13 @@ def load_snapshot(path, obj, prefix='', fix=None):
             'snapshot {} does not match this model ({}); {}'.format(
                 path, one_line(e), fix or 'resume with the flags that wrote '
                 'it (for instance the same --dim-z)'))
+
+
+def _regular_file(path):
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def list_snapshots(folder):
@@ -541,12 +604,21 @@ class Snapshots(training.Extension):
             self.write(trainer)
 
     def write(self, trainer):
-        """Writes a snapshot now and prunes the old ones; returns its path."""
+        """Writes a snapshot now and prunes the old ones; returns its path.
+
+        Only regular files of earlier iterations are pruned, the newest
+        ``keep - 1`` of them kept: a snapshot numbered beyond this one
+        (a damaged file a resume skipped, something crafted) or not a
+        file (a folder, a link, a FIFO) is never counted among the kept
+        nor removed, so it cannot make the run delete the snapshots it
+        would resume from."""
         folder = self.folder(trainer)
-        path = os.path.join(folder, SNAPSHOT_NAME.format(
-            trainer.updater.iteration))
+        iteration = trainer.updater.iteration
+        path = os.path.join(folder, SNAPSHOT_NAME.format(iteration))
         self.save(path, trainer)
-        for _, old in list_snapshots(folder)[:-self.keep]:
+        older = [old for n, old in list_snapshots(folder)
+                 if n < iteration and _regular_file(old)]
+        for old in older[:max(0, len(older) - (self.keep - 1))]:
             os.remove(old)
         return path
 
