@@ -111,3 +111,16 @@ def test_zero_dimensional_arrays_give_chainers_bits(dtype):
 def test_integers_are_refused_as_chainer_refuses_them():
     with pytest.raises(chainer.utils.type_check.InvalidType):
         softplus(numpy.arange(3))
+
+
+def test_a_large_input_gives_gradient_one_without_an_overflow_warning():
+    # exp(100) overflows float32: the gradient is exactly 1, and the CPU
+    # pass warned "overflow encountered in exp" into every AIS log.
+    x = chainer.Variable(numpy.array([[100., 1e4, -100.]], numpy.float32))
+    y = softplus(x)
+    y.grad = numpy.ones_like(y.array)
+    with numpy.errstate(over='raise'):
+        y.backward()
+    numpy.testing.assert_array_equal(
+        x.grad, numpy.array([[1., 1., 1 - 1 / (1 + numpy.exp(
+            numpy.float32(-100.)))]], numpy.float32))

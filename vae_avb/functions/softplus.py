@@ -59,7 +59,10 @@ class SoftplusGrad(chainer_softplus.SoftplusGrad):
         if self.beta != 1 or gy.dtype != x.dtype or x.ndim == 0:
             return super(SoftplusGrad, self).forward_cpu(inputs)
         self.retain_inputs((0, 1))
-        gx = force_array(numpy.exp(x))
+        # exp overflows to inf for x above ~88 (float32), and the
+        # gradient is then exactly 1: no warning for it.
+        with numpy.errstate(over='ignore'):
+            gx = force_array(numpy.exp(x))
         gx += x.dtype.type(1)
         numpy.divide(x.dtype.type(1), gx, out=gx)
         numpy.subtract(x.dtype.type(1), gx, out=gx)
