@@ -73,7 +73,7 @@ def run(script, argv, capsys):
     """(outcome, stderr lines): outcome is 'reached' or the exit status."""
     module = load_example(script)
 
-    def reach(out):
+    def reach(out, files=()):
         raise Reached
 
     capsys.readouterr()

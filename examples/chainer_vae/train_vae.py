@@ -78,6 +78,12 @@ def parse_args(argv):
     return args
 
 
+# The files a run writes in --out, besides its snapshots.
+OUTPUTS = ['cg.dot', 'log', 'loss.png', 'train.png', 'train_reconstructed.png',
+           'test.png', 'test_reconstructed.png', 'sampled.png',
+           'metrics.json']
+
+
 @ex.script_main
 def main(argv=None):
     args = parse_args(argv)
@@ -90,7 +96,7 @@ def main(argv=None):
         raise ex.UsageError('--initmodel {} is not a file; give the '
                             'model.npz an earlier run wrote'.format(
                                 args.initmodel))
-    ex.prepare_out(args.out)
+    ex.prepare_out(args.out, OUTPUTS)
     ex.seed_and_use(device, args.seed)
 
     encoder = net.make_encoder(784, args.dim_z, args.dim_h)

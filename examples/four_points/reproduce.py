@@ -54,6 +54,10 @@ def markdown_table(results, seeds):
     return '\n'.join(lines)
 
 
+# What this script writes in --out after the runs.
+OUTPUTS = ('figure6.png', 'table1.md', 'results.json')
+
+
 def run_all(args):
     """Runs train.py for every method and seed; returns their metrics."""
     runs = [(method, seed, os.path.join(args.out, '{}_seed{}'.format(
@@ -71,7 +75,9 @@ def run_all(args):
     parsed = ex.parse_planned(jobs, ex.load_script(TRAIN).parse_args,
                               'train.py') if args.resume else {}
     todo = ex.plan_runs(jobs, args.out, args.resume, lambda j: j.key,
-                        lambda flags: parsed[tuple(flags)])
+                        lambda flags: parsed[tuple(flags)],
+                        outputs=[os.path.join(args.out, name)
+                                 for name in OUTPUTS])
     if args.resume:
         for job in jobs:
             planned = vars(parsed[tuple(job.argv[2:])])
@@ -141,14 +147,21 @@ def main(argv=None):
         f = ex.read_arrays(os.path.join(args.out, '{}_seed{}'.format(
             method, args.seeds[0]), 'latent.npz'), {'z': 2, 'labels': 1},
             'rerun that run (remove its folder, then --resume)')
-        if len(f['z']) != len(f['labels']) or len(f['z']) < 4:
-            raise ex.UsageError('{}_seed{}/latent.npz holds {} samples and {} '
-                                'labels; rerun that run'.format(
+        if len(f['z']) != len(f['labels']) or len(f['z']) < 4 or \
+                f['z'].shape[1] != 2:
+            raise ex.UsageError('{}_seed{}/latent.npz holds {} samples of {} '
+                                'values and {} labels (2-D codes, one label '
+                                'each, are expected); rerun that run'.format(
                                     method, args.seeds[0], len(f['z']),
-                                    len(f['labels'])))
+                                    f['z'].shape[1], len(f['labels'])))
         shown = numpy.arange(len(f['z'])) % (len(f['z']) // 4) < 1000
         panels.append((title, f['z'][shown], f['labels'][shown]))
-    plot_latent_samples(panels, os.path.join(args.out, 'figure6.png'))
+    try:
+        plot_latent_samples(panels, os.path.join(args.out, 'figure6.png'))
+    except ValueError as e:  # Codes or labels a run did not write.
+        raise ex.UsageError('the latent.npz of seed {} cannot be drawn ({}); '
+                            'rerun its runs (remove their folders, then '
+                            '--resume)'.format(args.seeds[0], e))
     table = markdown_table(results, args.seeds)
     table += ('\nWall time of this script: {:.0f} s for {} runs, {} at a '
               'time.'.format(wall, 2 * len(args.seeds), args.jobs))

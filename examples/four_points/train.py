@@ -130,12 +130,17 @@ def evaluate(args, method, model):
     return metrics, z, labels
 
 
+# The files a run writes in --out, besides its snapshots.
+OUTPUTS = ['log', 'latent.npz', 'latent.png', 'method.json', 'args.json',
+           'metrics.json']
+
+
 @ex.script_main
 def main(argv=None):
     args = parse_args(argv)
     # Under mpiexec with --communicator: this process's rank and device.
     ranks = ex.start_ranks(args)
-    ranks.prepare_out(args.out)
+    ranks.prepare_out(args.out, OUTPUTS)
     ex.seed_and_use(args.device, args.seed)
     method = make_method(args.config)
     model = method.build(args.device)

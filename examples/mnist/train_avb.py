@@ -80,6 +80,12 @@ def save_figures(args, method, model, test):
                         method.title))
 
 
+# The files a run writes in --out, besides its snapshots.
+OUTPUTS = ['log', 'loss.png', ex.AIS_PROGRESS, 'ais_log_px.npy', 'model.npz',
+           'adversary.npz', 'method.json', 'args.json', 'samples.png',
+           'reconstructions.png', 'metrics.json']
+
+
 @ex.script_main
 def main(argv=None):
     args = parse_args(argv)
@@ -92,7 +98,7 @@ def main(argv=None):
     # Adaptive contrast estimates moments over a batch: two rows at least.
     rows = 2 if args.adaptive_contrast else 1
     test_share = ranks.share(test, 'test images', rows)
-    ranks.prepare_out(args.out)
+    ranks.prepare_out(args.out, OUTPUTS)
     ex.seed_and_use(device, args.seed)
 
     method = make_method(args.config)

@@ -25,6 +25,7 @@ from vae_avb.training import save_atomic
 from vae_avb.training import SkipNonFiniteUpdater
 from vae_avb.functions import ACTIVATIONS
 from vae_avb.visualization import make_vae_figures
+from vae_avb.visualization import vae_figure_names
 
 
 def parse_args(argv):
@@ -142,7 +143,9 @@ def train(args):
         ex.load_data, args.binarize, args.seed, args.data, args.test)
     ranks.collective(ex.check_batch_size, args.batch_size, train)
     test_share = ranks.share(test, 'test images')
-    ranks.prepare_out(args.out)
+    ranks.prepare_out(args.out, ['log', 'loss.png', 'model.npz', 'model.json',
+                                 'metrics.json'] +
+                      vae_figure_names(args.dim_z))
     ex.seed_and_use(device, args.seed)
 
     vae = ex.build_vae(args.arch, args.dim_z, args.dim_h, args.n_layers,

@@ -63,6 +63,7 @@ from vae_avb.experiment.metrics import RUN_KEYS  # NOQA
 from vae_avb.experiment.metrics import write_metrics  # NOQA
 from vae_avb.experiment.output import newest_snapshot  # NOQA
 from vae_avb.experiment.output import lock_out  # NOQA
+from vae_avb.experiment.output import check_run_files  # NOQA
 from vae_avb.experiment.output import prepare_out  # NOQA
 from vae_avb.experiment.output import release_out  # NOQA
 from vae_avb.experiment.output import script_main  # NOQA

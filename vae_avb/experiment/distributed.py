@@ -170,10 +170,12 @@ class Ranks(object):
         return any_rank_error(self.comm, function, *args,
                               kinds=(UsageError, _Skip), **kwargs)
 
-    def prepare_out(self, out):
-        """:func:`~vae_avb.experiment.prepare_out` of ``out`` (rank 0) or
-        of the rank's snapshot folder in it (the others)."""
-        self.collective(prepare_out, rank_folder(out, self.rank))
+    def prepare_out(self, out, files=()):
+        """:func:`~vae_avb.experiment.prepare_out` of ``out`` (rank 0, with
+        the ``files`` it writes there) or of the rank's snapshot folder
+        in it (the others)."""
+        self.collective(prepare_out, rank_folder(out, self.rank),
+                        files if self.is_root else ())
 
     def seed_noise(self, device, seed):
         """Gives each rank its own noise stream (NumPy's global generator

@@ -4,6 +4,7 @@ import errno
 import fcntl
 import functools
 import os
+import stat
 import tempfile
 
 from vae_avb.experiment.errors import UsageError
@@ -21,9 +22,11 @@ _LOCKS = {}
 _CREATED = set()
 
 
-def prepare_out(out):
+def prepare_out(out, files=()):
     """Creates ``out`` if needed, checks that files can be written there
-    and locks it for this process: one writer per folder.
+    and locks it for this process: one writer per folder. ``files``
+    names the files the script will write in it: anything but a regular
+    file in one's place is refused (:func:`check_run_files`).
 
     The lock (``fcntl.flock`` on the folder itself; no file is added) is
     held until the process ends or the :func:`script_main` that took it
@@ -38,8 +41,9 @@ def prepare_out(out):
     has locked (with several ranks, rank 0's ``--out`` may stay).
 
     Raises:
-        UsageError: ``out`` is a file, cannot be created, is not writable
-            or is in use by another process. Nothing in it is changed.
+        UsageError: ``out`` is a file, cannot be created, is not writable,
+            is in use by another process, or holds something other than a
+            file where one of ``files`` goes. Nothing in it is changed.
     """
     if os.path.exists(out) and not os.path.isdir(out):
         raise UsageError('--out {} is a file, not a folder; give a folder '
@@ -54,11 +58,42 @@ def prepare_out(out):
             raise UsageError('--out {} is not writable ({}); choose a folder '
                              'you can write to'.format(out, e.strerror or e))
         lock_out(out)
+        check_run_files(out, files)
     except BaseException:
         _remove_if_empty(made[::-1])
         raise
     if made:
         _CREATED.add(tuple(made[::-1]))
+
+
+def check_run_files(out, names):
+    """Refuses, in one line, anything other than a regular file (or
+    nothing) where a run writes one of ``names`` in ``out``: a folder
+    would stop it after its training, and a link or a FIFO would be
+    written through or waited on by Chainer's extensions (its log, its
+    plots, its graph), which do not write atomically as vae_avb does.
+
+    Raises:
+        UsageError: Naming the entry, what it is, and the fix.
+    """
+    for name in names:
+        path = os.path.join(out, name)
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            continue
+        except OSError as e:
+            raise UsageError('--out {}: {} cannot be checked ({}); move it '
+                             'out of the way'.format(out, name,
+                                                     e.strerror or e))
+        if stat.S_ISREG(mode):
+            continue
+        kind = 'folder' if stat.S_ISDIR(mode) else \
+            'link' if stat.S_ISLNK(mode) else \
+            'FIFO' if stat.S_ISFIFO(mode) else 'special file'
+        raise UsageError('--out {} holds a {} named {}, where this script '
+                         'writes a file; move it out of the way'.format(
+                             out, kind, name))
 
 
 def _make_folders(out, made):

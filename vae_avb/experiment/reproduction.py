@@ -11,7 +11,17 @@ from vae_avb.experiment.files import check_output_files
 from vae_avb.experiment.files import read_json
 from vae_avb.experiment.jobs import Job
 from vae_avb.experiment.metrics import METRICS
+from vae_avb.experiment.output import newest_snapshot
 from vae_avb.experiment.runs import ARGS_FILE
+from vae_avb.experiment.trainer import neutral_flags_dropped
+from vae_avb.experiment.trainer import NOT_TRAINING
+from vae_avb.utils.archive import ArchiveError
+from vae_avb.utils.archive import read_npz
+
+# Where a snapshot keeps the run's training flags (RunFlags), and the
+# most bytes that entry may unpack to.
+RUN_FLAGS_ENTRY = 'extensions/RunFlags/flags'
+MAX_FLAGS_BYTES = 2 ** 20
 
 # The flags of a training script that change nothing in a run's numbers:
 # a kept run may differ from the command planned for it in these only.
@@ -159,6 +169,13 @@ def refuse_kept_flags(jobs, out, run_out, parse_args, uncompared=UNCOMPARED):
                 '{} in --out {} was finished with {}, this run asks for {}; '
                 'resume with the flags that made it, move it away, or '
                 'choose another --out'.format(job.key, out, *differ))
+        differ = started_flags_differ(job.argv, run_out(job), parse_args)
+        if differ:
+            raise UsageError(
+                '{} in --out {} was started with {} (its newest snapshot), '
+                'this run asks for {}; resume with the flags that made it, '
+                'move it away, or choose another --out'.format(
+                    job.key, out, *differ))
 
 
 def kept_flags_differ(argv, folder, parse_args, uncompared=UNCOMPARED):
@@ -173,6 +190,43 @@ def kept_flags_differ(argv, folder, parse_args, uncompared=UNCOMPARED):
     wanted = json.loads(json.dumps(vars(parse_args(argv[2:])),
                                    default=str))
     return flags_differ(kept, wanted, uncompared)
+
+
+def snapshot_flags(folder):
+    """The training flags kept in the newest snapshot of ``folder`` (by
+    :func:`~vae_avb.experiment.keep_run_flags`), or ``None``: no
+    snapshot, none kept, or a file that does not read back (the run's
+    own resume then says so, or goes back to an older one)."""
+    path = newest_snapshot(folder)
+    if path is None:
+        return None
+    try:
+        entry = read_npz(path, names=[RUN_FLAGS_ENTRY],
+                         entry_bytes=MAX_FLAGS_BYTES)[RUN_FLAGS_ENTRY]
+        flags = json.loads(str(entry[()]))
+    except (OSError, ArchiveError, ValueError, TypeError, IndexError,
+            RecursionError):
+        return None
+    return flags if isinstance(flags, dict) else None
+
+
+def started_flags_differ(argv, folder, parse_args):
+    """How the unfinished run in ``folder`` (the flags its newest snapshot
+    keeps) differs from the command ``argv`` in what it trains: ``(kept,
+    wanted)``, each as flags, or ``None`` (no such run, or they agree).
+    Its resume would refuse these flags, after the runs before it in the
+    pool had trained."""
+    if finished(folder):
+        return None
+    kept = snapshot_flags(folder)
+    if kept is None:
+        return None
+    wanted = json.loads(json.dumps(vars(parse_args(argv[2:])),
+                                   default=str))
+    wanted = {key: value for key, value in wanted.items()
+              if key not in NOT_TRAINING and not key.startswith('ais_')}
+    return flags_differ(neutral_flags_dropped(kept),
+                        neutral_flags_dropped(wanted))
 
 
 def flags_differ(kept, wanted, uncompared=()):

@@ -125,7 +125,13 @@ def spread(values, fmt='{:.1f}'):
                          'result has no cell'.format(where, values.tolist()))
     if len(values) == 1:
         return fmt.format(values[0])
-    return '{} ({} to {})'.format(fmt.format(values.mean()),
+    with numpy.errstate(over='ignore'):
+        mean = values.mean()
+    if not numpy.isfinite(mean):  # Finite values whose sum overflows.
+        raise ValueError('{}: the mean of {} is beyond any float; a '
+                         'diverged result has no cell'.format(
+                             where, values.tolist()))
+    return '{} ({} to {})'.format(fmt.format(mean),
                                   fmt.format(values.min()),
                                   fmt.format(values.max()))
 
