@@ -156,3 +156,23 @@ def test_reproduce_refuses_an_unfinished_run_of_other_flags_first(
 def test_spread_of_finite_values_whose_mean_overflows_has_no_cell():
     with pytest.raises(ValueError, match=r'a diverged result has no cell'):
         ex.spread([1e308, 1e308], '{:.0f}')
+
+
+def test_test_keeps_an_eval_samples_given(tmp_path):
+    # --test replaced any --eval-samples with 500 without a word.
+    out = str(tmp_path / 'run')
+    load_example(FOUR).main(['--test', '--method', 'vae', '--iteration',
+                             '5', '--eval-samples', '20', '--out', out])
+    with numpy.load(os.path.join(out, 'latent.npz')) as f:
+        assert f['z'].shape == (80, 2)
+
+
+def test_reproduce_says_which_runs_were_kept(tmp_path):
+    # "Wall time ... for 2 runs" when both had been kept, not trained.
+    out = str(tmp_path)
+    four_points_folder(out)
+    load_example(REPRODUCE).main(['--test', '--seeds', '0', '--resume',
+                                  '--out', out])
+    with open(os.path.join(out, 'table1.md')) as f:
+        assert 'for 0 runs trained, 2 at a time (2 kept from earlier)' in \
+            f.read()

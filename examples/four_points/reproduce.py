@@ -59,7 +59,8 @@ OUTPUTS = ('figure6.png', 'table1.md', 'results.json')
 
 
 def run_all(args):
-    """Runs train.py for every method and seed; returns their metrics."""
+    """Runs train.py for every method and seed; returns their metrics and
+    the number of runs trained (the others were kept)."""
     runs = [(method, seed, os.path.join(args.out, '{}_seed{}'.format(
         method, seed))) for seed in args.seeds for method in ('avb', 'vae')]
     jobs = [ex.Job(out, out, [sys.executable, TRAIN, '--method', method,
@@ -92,7 +93,7 @@ def run_all(args):
     results = {'vae': [], 'avb': []}
     for method, seed, out in runs:
         results[method].append(read_numbers(out))
-    return results
+    return results, len(todo)
 
 
 # The train.py flags a run's metrics record, by their keys there.
@@ -139,7 +140,7 @@ def main(argv=None):
     ex.resolve_device(parser, args.device)
 
     start = time.time()
-    results = run_all(args)
+    results, trained = run_all(args)
     wall = time.time() - start
 
     panels = []
@@ -163,8 +164,10 @@ def main(argv=None):
                             'rerun its runs (remove their folders, then '
                             '--resume)'.format(args.seeds[0], e))
     table = markdown_table(results, args.seeds)
-    table += ('\nWall time of this script: {:.0f} s for {} runs, {} at a '
-              'time.'.format(wall, 2 * len(args.seeds), args.jobs))
+    kept = 2 * len(args.seeds) - trained
+    earlier = ' ({} kept from earlier)'.format(kept) if kept else ''
+    table += ('\nWall time of this script: {:.0f} s for {} runs trained, {} '
+              'at a time{}.'.format(wall, trained, args.jobs, earlier))
     ex.write_text(os.path.join(args.out, 'table1.md'), table + '\n')
     ex.write_json(os.path.join(args.out, 'results.json'), results)
     print(table)

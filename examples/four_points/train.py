@@ -60,8 +60,9 @@ def parse_args(argv):
     parser.add_argument('--n-adversary-hidden', type=ex.positive_int,
                         default=128)
     parser.add_argument('--n-noise', type=ex.positive_int, default=16)
-    parser.add_argument('--eval-samples', type=ex.positive_int, default=25000,
-                        help='posterior samples per point for the metrics')
+    parser.add_argument('--eval-samples', type=ex.positive_int, default=None,
+                        help='posterior samples per point for the metrics '
+                        '(default 25000; 500 with --test)')
     parser.add_argument('--seed', type=ex.seed, default=0)
     parser.add_argument('--out', '-o', default='results/four_points')
     ex.add_snapshot_arguments(parser, (1000, 'iteration'))
@@ -77,10 +78,10 @@ def parse_args(argv):
         args.config = config_from_args(args)
     except ValueError as e:
         parser.error(str(e))
-    if args.test:
-        if not iteration_given:
-            args.iteration = 50
-        args.eval_samples = 500
+    if args.test and not iteration_given:
+        args.iteration = 50
+    if args.eval_samples is None:
+        args.eval_samples = 500 if args.test else 25000
     # The metrics draw --eval-samples per point, 10,000 rows at a time.
     ex.check_method_memory(parser, args.config, args.batch_size,
                            4 * args.eval_samples, '--eval-samples')
