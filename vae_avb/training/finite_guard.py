@@ -95,9 +95,15 @@ def nonfinite_error(trainer, keys=None):
     bad = first_nonfinite(trainer.observation, keys)
     if bad is None:
         return None
+    # (Imported here: the snapshots module imports this one.)
+    from vae_avb.training.snapshots import list_snapshots
+    kept = ('the snapshots already in {} are kept (--resume '
+            '--skip-nonfinite goes on past such batches; or'.format(
+                trainer.out) if list_snapshots(trainer.out) else
+            'no snapshot (snapshot_iter_<N>.npz) is in {} ('.format(
+                trainer.out))
     return NonFiniteLossError(
-        'iteration {}: {} is {}; training stopped, the snapshots '
-        'already in {} are kept (--resume --skip-nonfinite goes on '
-        'past such batches; or train again in a new --out with a '
-        'lower step size or cleaned data)'.format(
-            trainer.updater.iteration, bad[0], bad[1], trainer.out))
+        'iteration {}: {} is {}; training stopped, {} train again in a '
+        'new --out with a lower step size, a smaller weight of a loss '
+        'term (such as --beta) or cleaned data)'.format(
+            trainer.updater.iteration, bad[0], bad[1], kept))
