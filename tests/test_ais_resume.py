@@ -171,6 +171,23 @@ def test_a_folder_where_the_progress_goes_is_one_line(tmp_path, capsys):
                                                         '--epoch', '1'])
     assert info.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
+    # Refused before the training (it was met at the AIS, after it).
+    assert len(err) == 1 and 'holds a folder named ais_progress.npz, where ' \
+        'this script writes a file; move it out of the way' in err[0], err
+    assert sorted(os.listdir(out)) == ['ais_progress.npz']
+
+
+def test_evaluate_avb_a_folder_where_the_progress_goes_is_one_line(
+        straight, tmp_path, capsys):
+    from vae_avb.experiment import run_main
+    from tests.test_examples import load_example
+    out = str(tmp_path / 'e')
+    os.makedirs(os.path.join(out, 'ais_progress.npz'))
+    with pytest.raises(SystemExit) as info:
+        run_main(load_example(EVALUATE).main, [straight] + AIS + [
+            '--out', out])
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and 'is a folder, where the AIS progress file' \
         in err[0], err
 
