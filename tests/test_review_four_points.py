@@ -176,3 +176,23 @@ def test_reproduce_says_which_runs_were_kept(tmp_path):
     with open(os.path.join(out, 'table1.md')) as f:
         assert 'for 0 runs trained, 2 at a time (2 kept from earlier)' in \
             f.read()
+
+
+def test_the_flags_of_a_snapshot_with_large_weights_are_read(tmp_path):
+    # The bound on the flags' entry applied to every entry: a snapshot
+    # holding a 4 MiB weight (every Table 2 AVB run's) read as "no flags",
+    # so an unfinished run of other flags went unchecked.
+    import argparse
+    import json
+    from vae_avb.experiment.reproduction import RUN_FLAGS_ENTRY
+    from vae_avb.experiment.reproduction import snapshot_flags
+    from vae_avb.experiment.reproduction import started_flags_differ
+    numpy.savez(str(tmp_path / 'snapshot_iter_600.npz'), **{
+        RUN_FLAGS_ENTRY: numpy.array(json.dumps({'lr': 0.001, 'dim_z': 8})),
+        'updater/model:main/adversary/l1/W': numpy.zeros((1024, 1024),
+                                                         numpy.float32)})
+    assert snapshot_flags(str(tmp_path)) == {'lr': 0.001, 'dim_z': 8}
+    assert started_flags_differ(
+        ['python', 'train_avb.py'], str(tmp_path),
+        lambda flags: argparse.Namespace(lr=0.01, dim_z=8)) == (
+        '--lr 0.001', '--lr 0.01')

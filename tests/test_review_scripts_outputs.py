@@ -196,9 +196,13 @@ def test_write_text_over_a_folder_is_one_line(tmp_path):
                        r'choose another --out$'):
         write_text(str(tmp_path / 'table.md'), 'text')
     (tmp_path / 'file').write_text('')
-    with pytest.raises(UsageError, match=r'cannot be written: a file stands '
-                       r'where a folder above it should be'):
+    with pytest.raises(UsageError, match=r'x.json cannot be written \(path '
+                       r'.* lies below .*file\', which is a file, not a '
+                       r'folder\); choose another --out$'):
         ex.write_json(str(tmp_path / 'file' / 'x.json'), {})
+    with pytest.raises(UsageError, match=r'cannot be written \(path .* '
+                       r'holds a NUL character, which no file name can\)'):
+        ex.write_text(str(tmp_path / 'a\0b.md'), 'text')
 
 
 def test_compare_runs_refuses_a_folder_for_its_table_before_reading(

@@ -150,16 +150,16 @@ def check_output_files(paths):
     for path in paths:
         try:
             check_target(path, 'write')
-        except ValueError:
+        except ValueError as e:
             if os.path.isdir(path):
                 raise UsageError(
                     '{} is a folder, where this script writes a file; move '
                     'it out of the way, or choose another --out'.format(
                         path)) from None
-            raise UsageError(
-                '{} cannot be written: a file stands where a folder above '
-                'it should be, or the path names no file; choose another '
-                '--out'.format(path)) from None
+            # check_target's own reason, without its "write: path" head.
+            reason = str(e).split(': ', 1)[-1].split('; ', 1)[0]
+            raise UsageError('{} cannot be written ({}); choose another '
+                             '--out'.format(path, reason)) from None
     return paths
 
 

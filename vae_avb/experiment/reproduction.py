@@ -201,8 +201,9 @@ def snapshot_flags(folder):
     if path is None:
         return None
     try:
-        entry = read_npz(path, names=[RUN_FLAGS_ENTRY],
-                         entry_bytes=MAX_FLAGS_BYTES)[RUN_FLAGS_ENTRY]
+        # The bound by name: the weights beside it are larger.
+        entry = read_npz(path, names=[RUN_FLAGS_ENTRY], entry_bytes={
+            RUN_FLAGS_ENTRY: MAX_FLAGS_BYTES})[RUN_FLAGS_ENTRY]
         flags = json.loads(str(entry[()]))
     except (OSError, ArchiveError, ValueError, TypeError, IndexError,
             RecursionError):

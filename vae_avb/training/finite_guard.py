@@ -98,12 +98,11 @@ def nonfinite_error(trainer, keys=None):
     # (Imported here: the snapshots module imports this one.)
     from vae_avb.training.snapshots import list_snapshots
     kept = ('the snapshots already in {} are kept (--resume '
-            '--skip-nonfinite goes on past such batches; or'.format(
+            '--skip-nonfinite goes on past such batches); or'.format(
                 trainer.out) if list_snapshots(trainer.out) else
-            'no snapshot (snapshot_iter_<N>.npz) is in {} ('.format(
-                trainer.out))
+            'no snapshot had been written in {};'.format(trainer.out))
     return NonFiniteLossError(
         'iteration {}: {} is {}; training stopped, {} train again in a '
-        'new --out with a lower step size, a smaller weight of a loss '
-        'term (such as --beta) or cleaned data)'.format(
+        'new --out with a lower step size, smaller loss weights or '
+        'cleaned data'.format(
             trainer.updater.iteration, bad[0], bad[1], kept))
