@@ -306,7 +306,10 @@ def test_load_refuses_bad_files(tmp_path):
         net.load_npz(str(tmp_path / 'missing.npz'), encoder)
     torn = tmp_path / 'torn.npz'
     torn.write_bytes(b'PK\x03\x04' + b'\0' * 40)
-    with pytest.raises(CorruptSnapshotError):
+    # The fix of a file given to load (--initmodel), not of a resume.
+    with pytest.raises(CorruptSnapshotError, match=r'; pass a model.npz or '
+                       r'snapshot that a run of Chainer\'s VAE example or '
+                       r'of vae_avb wrote$'):
         net.load_npz(str(torn), encoder)
     pickled = str(tmp_path / 'pickled.npz')
     numpy.savez(pickled, **{'encoder/head/W': numpy.array([object()])})

@@ -166,7 +166,9 @@ def load_npz(path, obj):
     if not isinstance(obj, chainer.Link):
         raise TypeError('load_npz: obj must be a chainer.Link (a vae_avb '
                         'network or loss), got {}'.format(type(obj).__name__))
-    arrays = from_chainer_example(read_snapshot(path))
+    arrays = from_chainer_example(read_snapshot(
+        path, fix='pass a model.npz or snapshot that a run of Chainer\'s VAE '
+        'example or of vae_avb wrote'))
     shapes = {name.lstrip('/'): param.shape
               for name, param in obj.namedparams()}
     if not shapes:  # A Prior: its persistent values are what it holds.
