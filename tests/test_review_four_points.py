@@ -85,7 +85,7 @@ def test_a_link_fifo_or_folder_where_a_run_writes_is_refused_first(
                 if n.startswith('snapshot_iter_')]
 
 
-def four_points_folder(out, seed=0, z_width=2):
+def four_points_folder(out, seed=0, z_width=2, labels=None):
     """Finished runs of both methods, as train.py leaves them (without
     training)."""
     for method in ('avb', 'vae'):
@@ -98,7 +98,23 @@ def four_points_folder(out, seed=0, z_width=2):
             'seed': seed})
         numpy.savez(os.path.join(folder, 'latent.npz'),
                     z=numpy.zeros((8, z_width), numpy.float32),
-                    labels=numpy.repeat(numpy.arange(4), 2))
+                    labels=numpy.repeat(numpy.arange(4), 2)
+                    if labels is None else labels)
+
+
+@pytest.mark.parametrize('labels', [
+    numpy.repeat(numpy.arange(4.), 2), numpy.full(8, 10 ** 9),
+    numpy.full(8, -1), numpy.ones(8, bool)])
+def test_reproduce_refuses_labels_that_are_not_the_four_points(tmp_path,
+                                                               labels):
+    # Float labels, 10**9 or a bool array were drawn as classes.
+    out = str(tmp_path)
+    four_points_folder(out, labels=labels)
+    with pytest.raises(UsageError, match=r'vae_seed0/latent.npz holds '
+                       r'float32 codes and \w+ labels from .* \(float codes '
+                       r'and the points 0 to 3 as integers are expected\)'):
+        load_example(REPRODUCE).main(['--test', '--seeds', '0', '--resume',
+                                      '--out', out])
 
 
 @pytest.mark.parametrize('name', ['table1.md', 'results.json',

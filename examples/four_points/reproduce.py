@@ -148,6 +148,16 @@ def main(argv=None):
         f = ex.read_arrays(os.path.join(args.out, '{}_seed{}'.format(
             method, args.seeds[0]), 'latent.npz'), {'z': 2, 'labels': 1},
             'rerun that run (remove its folder, then --resume)')
+        labels = f['labels']
+        if labels.dtype.kind not in 'iu' or f['z'].dtype.kind != 'f' or \
+                labels.min() < 0 or labels.max() > 3:
+            raise ex.UsageError('{}_seed{}/latent.npz holds {} codes and {} '
+                                'labels from {} to {} (float codes and the '
+                                'points 0 to 3 as integers are expected); '
+                                'rerun that run'.format(
+                                    method, args.seeds[0], f['z'].dtype,
+                                    labels.dtype, labels.min(),
+                                    labels.max()))
         if len(f['z']) != len(f['labels']) or len(f['z']) < 4 or \
                 f['z'].shape[1] != 2:
             raise ex.UsageError('{}_seed{}/latent.npz holds {} samples of {} '
